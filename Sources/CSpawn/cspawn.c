@@ -1,0 +1,164 @@
+#define _GNU_SOURCE
+#include "cspawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* ---- child side: async-signal-safe calls only ---------------------------- */
+
+static void lb_child_fail(int errfd, int err) {
+    while (write(errfd, &err, sizeof err) < 0 && errno == EINTR) {}
+    _exit(127);
+}
+
+/* open() and move the descriptor above 2 so the dup2 calls cannot clobber it. */
+static int lb_child_open(const char *path, int flags) {
+    int fd = open(path ? path : "/dev/null", flags | O_CLOEXEC, 0644);
+    if (fd >= 0 && fd < 3) {
+        int hi = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        int e = errno;
+        close(fd);
+        errno = e;
+        fd = hi;
+    }
+    return fd;
+}
+
+static void lb_child(int errfd, const char *path, char *const argv[], char *const envp[],
+                     const char *cwd, const char *out_path, const char *err_path,
+                     const struct lb_limits *lim, const cpu_set_t *cpus) {
+    if (setpgid(0, 0) != 0) lb_child_fail(errfd, errno);
+
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) (void)sigaction(sig, &dfl, NULL); /* EINVAL for glibc-internal ones */
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    if (sigprocmask(SIG_SETMASK, &none, NULL) != 0) lb_child_fail(errfd, errno);
+
+    /* Best effort: do not leak the harness's descriptors into the benchmark. */
+    (void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+
+    if (cwd && chdir(cwd) != 0) lb_child_fail(errfd, errno);
+
+    int in = lb_child_open(NULL, O_RDONLY);
+    if (in < 0) lb_child_fail(errfd, errno);
+    int out = lb_child_open(out_path, O_WRONLY | O_CREAT | O_TRUNC);
+    if (out < 0) lb_child_fail(errfd, errno);
+    int err = lb_child_open(err_path, O_WRONLY | O_CREAT | O_TRUNC);
+    if (err < 0) lb_child_fail(errfd, errno);
+    /* dup2 clears FD_CLOEXEC on the target; the originals close at exec. */
+    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) lb_child_fail(errfd, errno);
+
+    if (lim && lim->memory_limit_mb > 0) {
+        struct rlimit rl;
+        rl.rlim_cur = rl.rlim_max = (rlim_t)lim->memory_limit_mb * 1024 * 1024;
+        if (setrlimit(RLIMIT_AS, &rl) != 0) lb_child_fail(errfd, errno);
+    }
+    if (lim && lim->cpu_seconds > 0) {
+        struct rlimit rl;
+        rl.rlim_cur = (rlim_t)lim->cpu_seconds;
+        rl.rlim_max = (rlim_t)lim->cpu_seconds + 1; /* hard > soft: the kill is SIGXCPU, not SIGKILL */
+        if (setrlimit(RLIMIT_CPU, &rl) != 0) lb_child_fail(errfd, errno);
+    }
+    if (cpus && sched_setaffinity(0, sizeof *cpus, cpus) != 0) lb_child_fail(errfd, errno);
+
+    execve(path, argv, envp);
+    lb_child_fail(errfd, errno);
+}
+
+/* ---- parent side ------------------------------------------------------- */
+
+int lb_spawn(const char *path, char *const argv[], char *const envp[],
+             const char *cwd, const char *stdout_path, const char *stderr_path,
+             const struct lb_limits *limits, int *out_pid, int *out_errno) {
+    *out_pid = -1;
+    *out_errno = 0;
+
+    /* Everything the child needs is prepared before fork(). */
+    cpu_set_t set;
+    const cpu_set_t *cpus = NULL;
+    if (limits && limits->cpu_count > 0) {
+        CPU_ZERO(&set);
+        for (int i = 0; i < limits->cpu_count; i++) {
+            int c = limits->cpus[i];
+            if (c < 0 || c >= CPU_SETSIZE) { *out_errno = EINVAL; return -1; }
+            CPU_SET(c, &set);
+        }
+        cpus = &set;
+    }
+
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) { *out_errno = errno; return -1; }
+
+    /* Block all signals so no harness handler runs in the child before the reset. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        lb_child(fds[1], path, argv, envp, cwd, stdout_path, stderr_path, limits, cpus);
+    }
+    int fork_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    close(fds[1]);
+    if (pid < 0) { close(fds[0]); *out_errno = fork_errno; return -1; }
+
+    (void)setpgid(pid, pid); /* closes the race with the child's own setpgid; EACCES after exec is fine */
+
+    int child_err = 0;
+    size_t got = 0;
+    while (got < sizeof child_err) {
+        ssize_t n = read(fds[0], (char *)&child_err + got, sizeof child_err - got);
+        if (n > 0) got += (size_t)n;
+        else if (n == 0 || errno != EINTR) break;
+    }
+    close(fds[0]);
+    if (got > 0) { /* setup or execve failed: reap the child */
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+        *out_errno = (got == sizeof child_err && child_err != 0) ? child_err : EIO;
+        return -1;
+    }
+    *out_pid = pid;
+    return 0;
+}
+
+int lb_pidfd_open(int pid) {
+    return (int)syscall(SYS_pidfd_open, pid, 0U);
+}
+
+int lb_usable_cpu_count(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        return n > 0 ? (int)n : 1;
+    }
+    return CPU_COUNT(&set);
+}
+
+#include <stdio.h>
+void lb_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }

@@ -1,0 +1,45 @@
+/// The JSON contract for scripts and CI (documented in README.md). Non-finite numbers are null.
+public struct ComparisonJSONRenderer: ComparisonRenderer {
+    public init() {}
+    public func render(_ sets: [ComparisonSet], threshold: Double) -> String {
+        JSONWriter.pretty(Self.document(sets, threshold: threshold)) + "\n"
+    }
+
+    public static func document(_ sets: [ComparisonSet], threshold: Double) -> JSONValue {
+        func n(_ d: Double) -> JSONValue { d.isFinite ? .number(d) : .null }
+        var comparisons: [JSONValue] = []
+        for set in sets {
+            for c in set.comparisons {
+                comparisons.append(.obj([
+                    ("package", .string(c.package)), ("baseline", .string(c.baseline)), ("treatment", .string(c.treatment)),
+                    ("metric", .string(c.metric)), ("n_baseline", .int(c.nBaseline)), ("n_treatment", .int(c.nTreatment)),
+                    ("excluded_baseline", .int(c.excludedBaseline)), ("excluded_treatment", .int(c.excludedTreatment)),
+                    ("median_baseline", n(c.medianBaseline)), ("median_treatment", n(c.medianTreatment)),
+                    ("overhead_pct", n(c.overheadPct)), ("ratio", n(c.ratio)), ("ratio_ci_low", n(c.ratioLow)),
+                    ("ratio_ci_high", n(c.ratioHigh)), ("welch_t", n(c.welch.t)), ("welch_df", n(c.welch.df)),
+                    ("welch_p", n(c.welch.p)), ("p_value", n(c.p)), ("q_value", n(c.qValue)),
+                    ("verdict", .string(c.verdict.rawValue)), ("confirmed", .bool(c.confirmed)),
+                    ("method", .string(c.method.rawValue)), ("min_detectable_effect", n(c.minimumDetectableEffect)),
+                    ("iterations_needed", .int(c.iterationsNeeded)), ("probability_slower", n(c.probabilitySlower)),
+                ]))
+            }
+        }
+        let summaries: [JSONValue] = sets.map { set in
+            let s = set.summary
+            return .obj([
+                ("baseline", .string(set.baseline)), ("treatment", .string(set.treatment)), ("packages", .int(s.packages)),
+                ("geomean_ratio", n(s.geomeanRatio)), ("geomean_ci_low", n(s.geomeanLow)), ("geomean_ci_high", n(s.geomeanHigh)),
+                ("slower", .int(s.counts[.slower] ?? 0)), ("faster", .int(s.counts[.faster] ?? 0)),
+                ("equivalent", .int(s.counts[.equivalent] ?? 0)), ("inconclusive", .int(s.counts[.inconclusive] ?? 0)),
+                ("excluded_iterations", .int(s.excludedIterations)),
+            ])
+        }
+        // `summary` is the first comparison's (the common two-condition case); `summaries` has one per pair.
+        return .obj([
+            ("threshold", .number(threshold)),
+            ("comparisons", .array(comparisons)),
+            ("summary", summaries.first ?? .null),
+            ("summaries", .array(summaries)),
+        ])
+    }
+}

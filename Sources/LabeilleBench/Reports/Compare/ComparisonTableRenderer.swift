@@ -1,0 +1,50 @@
+/// Terminal table: the original's columns (medians, overhead, Welch stars) plus ratio, CI, q and verdict.
+public struct ComparisonTableRenderer: ComparisonRenderer {
+    public init() {}
+    public func render(_ sets: [ComparisonSet], threshold: Double) -> String {
+        var out: [String] = []
+        for set in sets {
+            let title = "\(set.baseline) vs \(set.treatment)"
+            out.append(title)
+            out.append(String(repeating: "=", count: title.count))
+            guard !set.comparisons.isEmpty else { out.append("No comparable packages found."); out.append(""); continue }
+            let unit = set.comparisons.first?.metric == "rss" ? "MB" : "s"
+            var t = TextTable([("Package", .left), ("Baseline (\(unit))", .right), ("Treatment (\(unit))", .right),
+                               ("Overhead", .right), ("Ratio", .right), ("95% CI", .right), ("q", .right),
+                               ("Sig.", .left), ("Verdict", .left), ("n", .right)])
+            for c in set.comparisons.sorted(by: { ($0.ratio.isFinite ? $0.ratio : 0) > ($1.ratio.isFinite ? $1.ratio : 0) }) {
+                let n = "\(c.nBaseline)/\(c.nTreatment)" + (c.excludedBaseline + c.excludedTreatment > 0
+                    ? " (-\(c.excludedBaseline + c.excludedTreatment))" : "")
+                t.add([c.package.truncatedHead(30), Fmt.f(c.medianBaseline, 2), Fmt.f(c.medianTreatment, 2),
+                       Fmt.pct(c.overheadPct), Fmt.ratio(c.ratio), c.ratioIntervalText, Fmt.pValue(c.qValue),
+                       c.welch.stars, c.verdictText, n])
+            }
+            out.append(t.render())
+            out.append("")
+            let s = set.summary
+            out.append("Summary (\(s.packages) packages, metric \(set.comparisons.first?.metric ?? "wall"), δ = \(Fmt.f(threshold * 100, 1))%)")
+            out.append("  Geometric mean ratio: \(s.geomeanText)")
+            out.append("  Verdicts:             \(s.verdictCountsText)")
+            if s.excludedIterations > 0 {
+                out.append("  Excluded iterations:  \(s.excludedIterations) (failed, timed out, errored or OOM; not in any statistic)")
+            }
+            let low = set.comparisons.filter { $0.method == .welchLog || $0.method == .pairedT }.count
+            if low > 0 {
+                out.append("  Low n:                \(low) package(s) analysed parametrically (fewer than 5 iterations or pairs); screening only")
+            }
+            let inconclusive = set.comparisons.filter { $0.verdict == .inconclusive && $0.minimumDetectableEffect.isFinite }
+            if !inconclusive.isEmpty {
+                let mde = Statistics.median(inconclusive.map(\.minimumDetectableEffect))
+                let need = inconclusive.compactMap(\.iterationsNeeded).sorted()
+                var line = "  Inconclusive:         median detectable effect at this n \(Fmt.pct(mde * 100))"
+                if !need.isEmpty { line += "; ~\(need[need.count / 2]) iterations per condition would resolve ±\(Fmt.f(threshold * 100, 1))%" }
+                out.append(line)
+            }
+            out.append("")
+        }
+        out.append("Ratio = treatment/baseline (Hodges–Lehmann on log-times, or paired by round); CI excludes 1 and")
+        out.append("q ≤ 0.05 (Benjamini–Hochberg) and |ratio − 1| > δ ⇒ slower/faster (\"!\": whole CI beyond δ);")
+        out.append("CI inside ±δ ⇒ equivalent. Sig. = Welch's t-test on raw values, as the original labeille.")
+        return out.joined(separator: "\n")
+    }
+}

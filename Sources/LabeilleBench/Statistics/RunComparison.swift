@@ -1,0 +1,139 @@
+import Foundation
+
+/// One baseline-vs-treatment comparison over the packages of one or more runs.
+public struct ComparisonSet: Sendable {
+    public var baseline: String
+    public var treatment: String
+    public var comparisons: [PackageComparison]
+    public var summary: ComparisonSummary
+    public init(baseline: String, treatment: String, comparisons: [PackageComparison], summary: ComparisonSummary) {
+        self.baseline = baseline; self.treatment = treatment; self.comparisons = comparisons; self.summary = summary
+    }
+}
+
+public struct CompareError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+public enum RunComparison {
+    public static let metrics = ["wall", "cpu", "rss", "user", "sys"]
+
+    /// Every condition of one run against its baseline (the first condition, or `baseline`).
+    public static func withinRun(store: Store, run: StoredRun, baseline: String?, metric: String,
+                                 threshold: Double) throws -> [ComparisonSet] {
+        let names = run.conditions.map(\.name)
+        guard names.count >= 2 else {
+            throw CompareError("run \(run.benchID) has only one condition (\(names.first ?? "none")); give two runs to compare them")
+        }
+        let base = baseline ?? names[0]
+        guard names.contains(base) else {
+            throw CompareError("baseline '\(base)' not found in \(run.benchID); conditions: \(names.joined(separator: ", "))")
+        }
+        let series = try RunQueries.measuredSeries(db: store.db, benchID: run.benchID, metric: metric)
+        let skipped = try skippedPackages(store.db, run.runID)
+        var byPackage: [String: [String: RunQueries.MeasuredSeries]] = [:]
+        var order: [String] = []
+        for s in series where !skipped.contains(s.package) {
+            if byPackage[s.package] == nil { order.append(s.package) }
+            byPackage[s.package, default: [:]][s.condition] = s
+        }
+        return names.filter { $0 != base }.map { treatment in
+            var comps: [PackageComparison] = []
+            for pkg in order {
+                guard let a = byPackage[pkg]?[base], let b = byPackage[pkg]?[treatment] else { continue }
+                comps.append(Comparator.compare(
+                    package: pkg, baseline: base, treatment: treatment, metric: metric, a: a.values, b: b.values,
+                    roundsA: a.rounds, roundsB: b.rounds, excludedA: a.excluded, excludedB: b.excluded, threshold: threshold))
+            }
+            Comparator.finalize(&comps, threshold: threshold)
+            return ComparisonSet(baseline: base, treatment: treatment, comparisons: comps, summary: Comparator.summarize(comps))
+        }
+    }
+
+    /// Runs against the first (or `baseline`, a bench id) run, matching packages and conditions by name.
+    /// Runs are labelled by bench id, so two runs that share a name stay apart. Iterations of different
+    /// runs never pair.
+    public static func acrossRuns(store: Store, runs: [StoredRun], baseline: String?, metric: String,
+                                  threshold: Double) throws -> [ComparisonSet] {
+        let ids = runs.map(\.benchID)
+        if Set(ids).count != ids.count { throw CompareError("the same run is given twice: \(ids.joined(separator: ", "))") }
+        let baseRun: StoredRun
+        if let baseline {
+            guard let r = runs.first(where: { $0.benchID == baseline || $0.name == baseline }) else {
+                throw CompareError("baseline run '\(baseline)' is not among the compared runs: \(ids.joined(separator: ", "))")
+            }
+            baseRun = r
+        } else { baseRun = runs[0] }
+        func load(_ run: StoredRun) throws -> [String: [String: RunQueries.MeasuredSeries]] {
+            let skipped = try skippedPackages(store.db, run.runID)
+            var m: [String: [String: RunQueries.MeasuredSeries]] = [:]
+            for s in try RunQueries.measuredSeries(db: store.db, benchID: run.benchID, metric: metric) where !skipped.contains(s.package) {
+                m[s.package, default: [:]][s.condition] = s
+            }
+            return m
+        }
+        let base = try load(baseRun)
+        var sets: [ComparisonSet] = []
+        for other in runs where other.benchID != baseRun.benchID {
+            let data = try load(other)
+            let shared = baseRun.conditions.map(\.name).filter { n in other.conditions.contains { $0.name == n } }
+            // With no condition name in common, compare the first condition of each run.
+            let pairs: [(String, String)] = shared.isEmpty
+                ? [(baseRun.conditions.first?.name ?? "", other.conditions.first?.name ?? "")]
+                : shared.map { ($0, $0) }
+            for (ca, cb) in pairs {
+                var comps: [PackageComparison] = []
+                for pkg in base.keys.sorted() {
+                    guard let a = base[pkg]?[ca], let b = data[pkg]?[cb] else { continue }
+                    comps.append(Comparator.compare(
+                        package: pkg, baseline: "\(baseRun.benchID)/\(ca)", treatment: "\(other.benchID)/\(cb)",
+                        metric: metric, a: a.values, b: b.values, excludedA: a.excluded, excludedB: b.excluded,
+                        threshold: threshold))
+                }
+                Comparator.finalize(&comps, threshold: threshold)
+                sets.append(ComparisonSet(baseline: "\(baseRun.benchID)/\(ca)", treatment: "\(other.benchID)/\(cb)",
+                                          comparisons: comps, summary: Comparator.summarize(comps)))
+            }
+        }
+        return sets
+    }
+
+    static func skippedPackages(_ db: Database, _ runID: Int64) throws -> Set<String> {
+        Set(try db.query("SELECT package FROM package_result WHERE run_id = ? AND skipped = 1", [runID]).compactMap { $0[0].stringValue })
+    }
+
+    /// Per-test comparison of one package: medians of the `call` durations of measured ok iterations per
+    /// test, with the same machinery (ratio, interval, q-values across the package's tests).
+    public static func perTest(store: Store, run: StoredRun, package: String, baseline: String, treatment: String,
+                               threshold: Double) throws -> [PackageComparison] {
+        var data: [String: [String: [Double]]] = [:]  // test -> condition -> durations
+        var rounds: [String: [String: [Int?]]] = [:]
+        try store.db.forEachRow("""
+            SELECT tc.test_id, c.name, td.duration_s, i.round
+            FROM test_duration td
+            JOIN iteration i ON i.iteration_id = td.iteration_id
+            JOIN package_condition pc ON pc.package_condition_id = i.package_condition_id
+            JOIN package_result pr ON pr.package_result_id = pc.package_result_id
+            JOIN condition c ON c.condition_id = pc.condition_id
+            JOIN test_case tc ON tc.test_case_id = td.test_case_id
+            WHERE pr.run_id = ? AND pr.package = ? AND c.name IN (?, ?) AND i.warmup = 0 AND i.status = 'ok'
+              AND td.phase = 'call'
+            ORDER BY tc.test_id, i.idx
+            """, [run.runID, package, baseline, treatment]) { st in
+            let test = st.string(0)!, cond = st.string(1)!
+            data[test, default: [:]][cond, default: []].append(st.double(2) ?? .nan)
+            rounds[test, default: [:]][cond, default: []].append(st.int(3))
+        }
+        var comps: [PackageComparison] = []
+        for test in data.keys.sorted() {
+            guard let a = data[test]?[baseline], let b = data[test]?[treatment] else { continue }
+            comps.append(Comparator.compare(
+                package: test, baseline: baseline, treatment: treatment, metric: "test-call", a: a, b: b,
+                roundsA: rounds[test]?[baseline] ?? [], roundsB: rounds[test]?[treatment] ?? [], threshold: threshold))
+        }
+        Comparator.finalize(&comps, threshold: threshold)
+        return comps
+    }
+}

@@ -1,0 +1,249 @@
+import CSQLite
+import Foundation
+
+/// `SQLITE_TRANSIENT` is a casting macro that Swift cannot import: SQLite copies the bound bytes.
+let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+public struct DatabaseError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A value bound to or read from a statement. Every SQL value goes through binding, never interpolation.
+public enum SQLValue: Equatable, Sendable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+
+    public var doubleValue: Double? {
+        switch self {
+        case .integer(let i): return Double(i)
+        case .real(let d): return d
+        case .text(let s): return Double(s)
+        case .null: return nil
+        }
+    }
+    public var intValue: Int? {
+        switch self {
+        case .integer(let i): return Int(i)
+        case .real(let d): return Int(d)
+        case .text(let s): return Int(s)
+        case .null: return nil
+        }
+    }
+    public var stringValue: String? {
+        switch self {
+        case .text(let s): return s
+        case .integer(let i): return String(i)
+        case .real(let d): return String(d)
+        case .null: return nil
+        }
+    }
+}
+
+public protocol SQLBindable { var sqlValue: SQLValue { get } }
+extension Int: SQLBindable { public var sqlValue: SQLValue { .integer(Int64(self)) } }
+extension Int64: SQLBindable { public var sqlValue: SQLValue { .integer(self) } }
+extension Int32: SQLBindable { public var sqlValue: SQLValue { .integer(Int64(self)) } }
+extension Double: SQLBindable { public var sqlValue: SQLValue { isFinite ? .real(self) : .null } }
+extension String: SQLBindable { public var sqlValue: SQLValue { .text(self) } }
+extension Bool: SQLBindable { public var sqlValue: SQLValue { .integer(self ? 1 : 0) } }
+extension SQLValue: SQLBindable { public var sqlValue: SQLValue { self } }
+extension Optional: SQLBindable where Wrapped: SQLBindable {
+    public var sqlValue: SQLValue { self?.sqlValue ?? .null }
+}
+
+/// A thin wrapper over one sqlite3 connection.
+public final class Database {
+    public let path: String
+    let handle: OpaquePointer
+    private var statementCache: [String: Statement] = [:]
+
+    /// Opens (creating when needed) a database file, with WAL, foreign keys and a busy timeout so
+    /// several labeille processes can share one file.
+    public init(path: String, readOnly: Bool = false) throws {
+        self.path = path
+        var h: OpaquePointer?
+        let flags = readOnly
+            ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
+            : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &h, flags, nil)
+        guard rc == SQLITE_OK, let opened = h else {
+            let msg = h.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let h { sqlite3_close_v2(h) }
+            throw DatabaseError("cannot open database \(path): \(msg)")
+        }
+        handle = opened
+        sqlite3_busy_timeout(handle, 10_000)
+        do {
+            try execute("PRAGMA foreign_keys = ON")
+            if !readOnly && path != ":memory:" {
+                try execute("PRAGMA journal_mode = WAL")
+                try execute("PRAGMA synchronous = NORMAL")
+            }
+        } catch {
+            sqlite3_close_v2(handle)
+            throw DatabaseError("cannot use database \(path): \(error)")
+        }
+    }
+
+    deinit {
+        statementCache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+
+    /// Runs one or more statements without parameters (schema scripts).
+    public func execute(_ sql: String) throws {
+        var err: UnsafeMutablePointer<CChar>?
+        if sqlite3_exec(handle, sql, nil, nil, &err) != SQLITE_OK {
+            let msg = err.map { String(cString: $0) } ?? lastErrorMessage
+            sqlite3_free(err)
+            throw DatabaseError(msg)
+        }
+    }
+
+    /// A prepared statement, cached by its SQL text for the life of the connection.
+    public func prepare(_ sql: String) throws -> Statement {
+        if let cached = statementCache[sql] {
+            cached.reset()
+            return cached
+        }
+        let stmt = try Statement(db: self, sql: sql)
+        statementCache[sql] = stmt
+        return stmt
+    }
+
+    /// Runs a statement with bound parameters, discarding rows.
+    public func run(_ sql: String, _ params: [SQLBindable] = []) throws {
+        let stmt = try prepare(sql)
+        try stmt.bind(params)
+        while try stmt.step() {}
+        stmt.reset()
+    }
+
+    /// Runs a query and returns every row as an array of values.
+    public func query(_ sql: String, _ params: [SQLBindable] = []) throws -> [[SQLValue]] {
+        let stmt = try prepare(sql)
+        try stmt.bind(params)
+        var rows: [[SQLValue]] = []
+        while try stmt.step() { rows.append(stmt.row()) }
+        stmt.reset()
+        return rows
+    }
+
+    /// Iterates rows without materialising them.
+    public func forEachRow(_ sql: String, _ params: [SQLBindable] = [], _ body: (Statement) throws -> Void) throws {
+        let stmt = try prepare(sql)
+        try stmt.bind(params)
+        while try stmt.step() { try body(stmt) }
+        stmt.reset()
+    }
+
+    public func scalar(_ sql: String, _ params: [SQLBindable] = []) throws -> SQLValue {
+        try query(sql, params).first?.first ?? .null
+    }
+
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Runs `body` inside one IMMEDIATE transaction: all or nothing.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+}
+
+public final class Statement {
+    let stmt: OpaquePointer
+    unowned let db: Database
+
+    init(db: Database, sql: String) throws {
+        var s: OpaquePointer?
+        let rc = sqlite3_prepare_v3(db.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &s, nil)
+        guard rc == SQLITE_OK, let s else {
+            throw DatabaseError("SQL error: \(db.lastErrorMessage) in: \(sql.prefix(200))")
+        }
+        self.stmt = s
+        self.db = db
+    }
+
+    deinit { sqlite3_finalize(stmt) }
+
+    public func bind(_ params: [SQLBindable]) throws {
+        for (i, p) in params.enumerated() { try bind(Int32(i + 1), p.sqlValue) }
+    }
+
+    public func bind(_ index: Int32, _ value: SQLValue) throws {
+        let rc: Int32
+        switch value {
+        case .null: rc = sqlite3_bind_null(stmt, index)
+        case .integer(let v): rc = sqlite3_bind_int64(stmt, index, v)
+        case .real(let v): rc = sqlite3_bind_double(stmt, index, v)
+        case .text(let v): rc = sqlite3_bind_text(stmt, index, v, -1, sqliteTransient)
+        }
+        if rc != SQLITE_OK { throw DatabaseError("bind failed: \(db.lastErrorMessage)") }
+    }
+
+    /// Fast paths for bulk inserts.
+    @inline(__always) public func bind(_ index: Int32, int v: Int64) { sqlite3_bind_int64(stmt, index, v) }
+    @inline(__always) public func bind(_ index: Int32, double v: Double?) {
+        if let v, v.isFinite { sqlite3_bind_double(stmt, index, v) } else { sqlite3_bind_null(stmt, index) }
+    }
+    @inline(__always) public func bind(_ index: Int32, text v: String?) {
+        if let v { sqlite3_bind_text(stmt, index, v, -1, sqliteTransient) } else { sqlite3_bind_null(stmt, index) }
+    }
+
+    /// Steps once: true when a row is available.
+    public func step() throws -> Bool {
+        let rc = sqlite3_step(stmt)
+        if rc == SQLITE_ROW { return true }
+        if rc == SQLITE_DONE { return false }
+        let msg = db.lastErrorMessage
+        sqlite3_reset(stmt)
+        throw DatabaseError(msg)
+    }
+
+    /// Steps a statement that returns no rows, then resets it for reuse.
+    public func execute() throws {
+        _ = try step()
+        sqlite3_reset(stmt)
+    }
+
+    public func reset() {
+        sqlite3_reset(stmt)
+        sqlite3_clear_bindings(stmt)
+    }
+
+    public var columnCount: Int32 { sqlite3_column_count(stmt) }
+
+    public func value(_ i: Int32) -> SQLValue {
+        switch sqlite3_column_type(stmt, i) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(stmt, i))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(stmt, i))
+        case SQLITE_NULL: return .null
+        default: return .text(String(cString: sqlite3_column_text(stmt, i)))
+        }
+    }
+    public func double(_ i: Int32) -> Double? {
+        sqlite3_column_type(stmt, i) == SQLITE_NULL ? nil : sqlite3_column_double(stmt, i)
+    }
+    public func int(_ i: Int32) -> Int? {
+        sqlite3_column_type(stmt, i) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(stmt, i))
+    }
+    public func string(_ i: Int32) -> String? {
+        guard let p = sqlite3_column_text(stmt, i) else { return nil }
+        return String(cString: p)
+    }
+    public func row() -> [SQLValue] { (0..<columnCount).map { value($0) } }
+}

@@ -1,0 +1,268 @@
+/// Decodes the Python labeille's `bench_meta.json` and `bench_results.jsonl` objects. Unknown keys are
+/// ignored and optional keys take the documented defaults; a required key that is missing or a value of
+/// the wrong type is an error naming the field.
+
+public struct FormatError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Typed access to one JSON object, with the path of the object for error messages.
+struct JSONObjectReader {
+    let pairs: [(key: String, value: JSONValue)]
+    let path: String
+
+    init(_ value: JSONValue, path: String) throws {
+        guard case .object(let p) = value else {
+            throw FormatError("\(path.isEmpty ? "value" : path): expected an object, got \(value.typeName)")
+        }
+        pairs = p
+        self.path = path
+    }
+
+    func raw(_ key: String) -> JSONValue? {
+        for p in pairs where p.key == key { return p.value }
+        return nil
+    }
+    private func field(_ key: String) -> String { path.isEmpty ? "'\(key)'" : "'\(path).\(key)'" }
+    private func present(_ key: String) -> JSONValue? {
+        guard let v = raw(key) else { return nil }
+        if case .null = v { return nil }
+        return v
+    }
+    private func missing(_ key: String) -> FormatError { FormatError("missing required field \(field(key))") }
+    private func wrong(_ key: String, _ expected: String, _ got: JSONValue) -> FormatError {
+        FormatError("field \(field(key)): expected \(expected), got \(got.typeName)")
+    }
+
+    func string(_ key: String) throws -> String? {
+        guard let v = present(key) else { return nil }
+        guard case .string(let s) = v else { throw wrong(key, "a string", v) }
+        return s
+    }
+    func requiredString(_ key: String) throws -> String {
+        guard let s = try string(key) else { throw missing(key) }
+        return s
+    }
+    func double(_ key: String) throws -> Double? {
+        guard let v = present(key) else { return nil }
+        switch v {
+        case .number(let d): return d
+        case .integer(let i): return Double(i)
+        default: throw wrong(key, "a number", v)
+        }
+    }
+    func requiredDouble(_ key: String) throws -> Double {
+        guard let d = try double(key) else { throw missing(key) }
+        return d
+    }
+    func int(_ key: String) throws -> Int? {
+        guard let v = present(key) else { return nil }
+        switch v {
+        case .integer(let i): return i
+        case .number(let d) where d.isFinite && d == d.rounded() && abs(d) < 9e15: return Int(d)
+        default: throw wrong(key, "an integer", v)
+        }
+    }
+    func requiredInt(_ key: String) throws -> Int {
+        guard let i = try int(key) else { throw missing(key) }
+        return i
+    }
+    func bool(_ key: String) throws -> Bool? {
+        guard let v = present(key) else { return nil }
+        guard case .bool(let b) = v else { throw wrong(key, "true or false", v) }
+        return b
+    }
+    func requiredBool(_ key: String) throws -> Bool {
+        guard let b = try bool(key) else { throw missing(key) }
+        return b
+    }
+    func array(_ key: String) throws -> [JSONValue]? {
+        guard let v = present(key) else { return nil }
+        guard case .array(let a) = v else { throw wrong(key, "an array", v) }
+        return a
+    }
+    func stringArray(_ key: String) throws -> [String]? {
+        guard let a = try array(key) else { return nil }
+        return try a.enumerated().map { i, v in
+            guard case .string(let s) = v else { throw FormatError("field \(field(key))[\(i)]: expected a string, got \(v.typeName)") }
+            return s
+        }
+    }
+    func object(_ key: String) throws -> JSONObjectReader? {
+        guard let v = present(key) else { return nil }
+        guard case .object = v else { throw wrong(key, "an object", v) }
+        return try JSONObjectReader(v, path: path.isEmpty ? key : "\(path).\(key)")
+    }
+}
+
+public enum PythonFormat {
+    public static func decodeMeta(_ value: JSONValue) throws -> RunMeta {
+        let o = try JSONObjectReader(value, path: "")
+        var meta = RunMeta(benchID: try o.requiredString("bench_id"))
+        guard !meta.benchID.isEmpty else { throw FormatError("field 'bench_id' is empty") }
+        meta.name = try o.string("name") ?? ""
+        meta.description = try o.string("description") ?? ""
+        if let s = try o.object("system") { meta.system = try decodeSystem(s) }
+        if let profiles = try o.object("python_profiles") {
+            for (name, value) in profiles.pairs {
+                meta.pythonProfiles.append((name, try decodePythonProfile(JSONObjectReader(value, path: "python_profiles.\(name)"))))
+            }
+        }
+        if let conditions = try o.object("conditions") {
+            for (name, value) in conditions.pairs {
+                meta.conditions.append(try decodeCondition(name: name, JSONObjectReader(value, path: "conditions.\(name)")))
+            }
+        }
+        if let c = try o.object("config") { meta.config = try decodeConfig(c) }
+        meta.cliArgs = try o.stringArray("cli_args") ?? []
+        meta.startTime = try o.string("start_time") ?? ""
+        meta.endTime = try o.string("end_time") ?? ""
+        meta.packagesTotal = try o.int("packages_total") ?? 0
+        meta.packagesCompleted = try o.int("packages_completed") ?? 0
+        meta.packagesSkipped = try o.int("packages_skipped") ?? 0
+        return meta
+    }
+
+    static func decodeSystem(_ o: JSONObjectReader) throws -> SystemProfile {
+        var s = SystemProfile()
+        s.cpuModel = try o.string("cpu_model") ?? s.cpuModel
+        s.cpuCoresPhysical = try o.int("cpu_cores_physical") ?? 0
+        s.cpuCoresLogical = try o.int("cpu_cores_logical") ?? 0
+        s.cpuFreqMHz = try o.double("cpu_freq_mhz")
+        s.cpuFreqMaxMHz = try o.double("cpu_freq_max_mhz")
+        s.cpuArchitecture = try o.string("cpu_architecture") ?? ""
+        s.ramTotalGB = try o.double("ram_total_gb") ?? 0
+        s.ramAvailableGB = try o.double("ram_available_gb") ?? 0
+        s.swapTotalGB = try o.double("swap_total_gb") ?? 0
+        s.osName = try o.string("os_name") ?? ""
+        s.osKernelVersion = try o.string("os_kernel_version") ?? ""
+        s.osDistro = try o.string("os_distro") ?? ""
+        s.hostPythonVersion = try o.string("host_python_version") ?? ""
+        s.hostPythonImplementation = try o.string("host_python_implementation") ?? ""
+        s.loadAvg1m = try o.double("load_avg_1m") ?? 0
+        s.loadAvg5m = try o.double("load_avg_5m") ?? 0
+        s.loadAvg15m = try o.double("load_avg_15m") ?? 0
+        s.runningProcesses = try o.int("running_processes") ?? 0
+        s.diskType = try o.string("disk_type") ?? "unknown"
+        s.diskAvailableGB = try o.double("disk_available_gb") ?? 0
+        s.hostname = try o.string("hostname") ?? ""
+        s.timestamp = try o.string("timestamp") ?? ""
+        return s
+    }
+
+    static func decodePythonProfile(_ o: JSONObjectReader) throws -> PythonProfile {
+        var p = PythonProfile()
+        p.path = try o.string("path") ?? ""
+        p.version = try o.string("version") ?? ""
+        p.implementation = try o.string("implementation") ?? ""
+        p.compiler = try o.string("compiler") ?? ""
+        p.buildFlags = try o.stringArray("build_flags") ?? []
+        p.jitAvailable = try o.bool("jit_available") ?? false
+        p.jitEnabled = try o.bool("jit_enabled") ?? false
+        p.gilDisabled = try o.bool("gil_disabled") ?? false
+        p.debugBuild = try o.bool("debug_build") ?? false
+        p.hashRandomization = try o.bool("hash_randomization") ?? true
+        return p
+    }
+
+    static func decodeCondition(name: String, _ o: JSONObjectReader) throws -> ConditionDefinition {
+        var c = ConditionDefinition(name: name)  // the map key is authoritative (spec §2.3)
+        c.description = try o.string("description") ?? ""
+        c.targetPython = try o.string("target_python") ?? ""
+        if let env = try o.object("env") {
+            c.env = try env.pairs.map { k, v in
+                switch v {
+                case .string(let s): return KeyValue(k, s)
+                case .integer(let i): return KeyValue(k, String(i))
+                case .number(let d): return KeyValue(k, JSONWriter.formatNumber(d))
+                case .bool(let b): return KeyValue(k, b ? "1" : "0")
+                default: throw FormatError("field 'conditions.\(name).env.\(k)': expected a string, got \(v.typeName)")
+                }
+            }
+        }
+        c.extraDeps = try o.stringArray("extra_deps") ?? []
+        c.testCommandOverride = try o.string("test_command_override")
+        c.testCommandPrefix = try o.string("test_command_prefix")
+        c.testCommandSuffix = try o.string("test_command_suffix")
+        c.installCommand = try o.string("install_command")
+        if let k = try o.object("constraints") {
+            c.constraints.memoryLimitMB = try k.int("memory_limit_mb")
+            c.constraints.cpuTimeLimitS = try k.int("cpu_time_limit_s")
+            c.constraints.fileSizeLimitMB = try k.int("file_size_limit_mb")
+            if let a = try k.array("cpu_affinity") {
+                c.constraints.cpuAffinity = try a.map {
+                    guard case .integer(let cpu) = $0, cpu >= 0 else {
+                        throw FormatError("field 'conditions.\(name).constraints.cpu_affinity': expected CPU numbers")
+                    }
+                    return cpu
+                }
+            }
+        }
+        return c
+    }
+
+    static func decodeConfig(_ o: JSONObjectReader) throws -> RunConfig {
+        var c = RunConfig()
+        c.iterations = try o.int("iterations")
+        c.warmup = try o.int("warmup")
+        c.timeout = try o.double("timeout")
+        c.alternate = try o.bool("alternate")
+        c.interleave = try o.bool("interleave")
+        c.packagesFilter = try o.stringArray("packages_filter")
+        c.topN = try o.int("top_n")
+        c.adaptive = try o.bool("adaptive")
+        c.adaptiveThreshold = try o.double("adaptive_threshold")
+        c.adaptiveMinIterations = try o.int("adaptive_min_iterations")
+        c.rawJSON = JSONWriter.compact(.object(o.pairs))
+        return c
+    }
+
+    public static func decodePackage(_ value: JSONValue) throws -> PackageResultRecord {
+        let o = try JSONObjectReader(value, path: "")
+        var p = PackageResultRecord(package: try o.requiredString("package"))
+        p.cloneDurationS = try o.double("clone_duration_s") ?? 0
+        p.skipped = try o.bool("skipped") ?? false
+        p.skipReason = try o.string("skip_reason") ?? ""
+        if let conds = try o.object("conditions") {
+            for (name, cv) in conds.pairs {
+                let co = try JSONObjectReader(cv, path: "conditions.\(name)")
+                var c = ConditionResultRecord(conditionName: name)
+                c.installDurationS = try co.double("install_duration_s") ?? 0
+                c.venvSetupDurationS = try co.double("venv_setup_duration_s") ?? 0
+                c.convergedEarly = try co.bool("converged_early") ?? false
+                for (i, iv) in (try co.array("iterations") ?? []).enumerated() {
+                    c.iterations.append(try decodeIteration(JSONObjectReader(iv, path: "conditions.\(name).iterations[\(i)]")))
+                }
+                p.conditions.append(c)
+            }
+        }
+        return p
+    }
+
+    static func decodeIteration(_ o: JSONObjectReader) throws -> IterationRecord {
+        var it = IterationRecord(
+            index: try o.requiredInt("index"), warmup: try o.requiredBool("warmup"),
+            wallTimeS: try o.requiredDouble("wall_time_s"), userTimeS: try o.requiredDouble("user_time_s"),
+            sysTimeS: try o.requiredDouble("sys_time_s"), peakRSSMB: try o.requiredDouble("peak_rss_mb"),
+            exitCode: try o.requiredInt("exit_code"), status: try o.requiredString("status"))
+        it.outlier = try o.bool("outlier") ?? false
+        it.loadAvgStart = try o.double("load_avg_start") ?? 0
+        it.loadAvgEnd = try o.double("load_avg_end") ?? 0
+        it.ramAvailableStartGB = try o.double("ram_available_start_gb") ?? 0
+        it.cachesDropped = try o.bool("caches_dropped") ?? false
+        it.constraintsApplied = try o.bool("constraints_applied") ?? false
+        it.oomDetected = try o.bool("oom_detected") ?? false
+        if let pt = try o.object("per_test_timings") {
+            it.perTestParseSuccess = try pt.bool("parse_success") ?? true
+            for (i, tv) in (try pt.array("timings") ?? []).enumerated() {
+                let t = try JSONObjectReader(tv, path: "\(pt.path).timings[\(i)]")
+                it.perTestTimings.append(TestTiming(
+                    testID: try t.requiredString("test_id"), phase: try t.requiredString("phase"),
+                    durationS: try t.requiredDouble("duration_s")))
+            }
+        }
+        return it
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+
+/// A run as stored, with its conditions in defined order.
+public struct StoredRun: Sendable {
+    public struct Condition: Sendable {
+        public var id: Int64
+        public var name: String
+        public var description: String
+        public var targetPython: String
+        public var env: [KeyValue]
+        public var profile: PythonProfile?
+    }
+    public var runID: Int64
+    public var benchID: String
+    public var name: String
+    public var description: String
+    public var startTime: String
+    public var endTime: String
+    public var packagesTotal: Int
+    public var packagesCompleted: Int
+    public var packagesSkipped: Int
+    public var origin: String
+    public var iterations: Int?
+    public var warmup: Int?
+    public var alternate: Bool?
+    public var interleave: Bool?
+    public var adaptive: Bool?
+    public var adaptiveThreshold: Double?
+    public var adaptiveMinIterations: Int?
+    public var system: SystemProfile?
+    public var conditions: [Condition]
+    /// name, or bench id when the run has no name.
+    public var title: String { name.isEmpty ? benchID : name }
+}
+
+/// One row of `v_condition_stats`.
+public struct ConditionStatRow: Sendable {
+    public var package: String
+    public var condition: String
+    public var metric: String
+    public var n: Int
+    public var nExcluded: Int
+    public var mean: Double?
+    public var median: Double?
+    public var stdev: Double?
+    public var min: Double?
+    public var max: Double?
+    public var q1: Double?
+    public var q3: Double?
+    public var iqr: Double?
+    public var cv: Double?
+}
+
+public struct RunNotFound: Error, CustomStringConvertible {
+    public let reference: String
+    public var description: String {
+        "unknown run '\(reference)': not a stored bench id nor a results directory (see the stored runs with `labeille bench show --list`)"
+    }
+}
+
+public enum RunQueries {
+    /// Resolves RUN: a results directory (ingested first when its bench id is not stored) or a bench id.
+    public static func resolve(_ reference: String, store: Store, log: (String) -> Void = { _ in }) throws -> StoredRun {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: reference, isDirectory: &isDir), isDir.boolValue {
+            let meta = try Ingest.readMeta(directory: reference)
+            if let run = try load(benchID: meta.benchID, db: store.db) { return run }
+            let outcome = try Ingest.ingest(directory: reference, into: store)
+            log("Ingested \(reference) as \(outcome.benchID) (\(outcome.packages) packages, \(outcome.iterations) iterations)")
+            guard let run = try load(benchID: meta.benchID, db: store.db) else { throw RunNotFound(reference: reference) }
+            return run
+        }
+        guard let run = try load(benchID: reference, db: store.db) else { throw RunNotFound(reference: reference) }
+        return run
+    }
+
+    public static func listRuns(db: Database) throws -> [(benchID: String, name: String, startTime: String, packages: Int, origin: String)] {
+        try db.query("""
+            SELECT bench_id, name, start_time, (SELECT COUNT(*) FROM package_result p WHERE p.run_id = r.run_id), origin
+            FROM run r ORDER BY start_time, bench_id
+            """).map { ($0[0].stringValue!, $0[1].stringValue ?? "", $0[2].stringValue ?? "", $0[3].intValue ?? 0, $0[4].stringValue ?? "") }
+    }
+
+    public static func load(benchID: String, db: Database) throws -> StoredRun? {
+        guard let r = try db.query("""
+            SELECT run_id, bench_id, name, description, start_time, end_time, packages_total, packages_completed,
+                   packages_skipped, origin, iterations, warmup, alternate, interleave, adaptive, adaptive_threshold,
+                   adaptive_min_iterations
+            FROM run WHERE bench_id = ?
+            """, [benchID]).first else { return nil }
+        let runID = Int64(r[0].intValue!)
+        var run = StoredRun(
+            runID: runID, benchID: r[1].stringValue!, name: r[2].stringValue ?? "", description: r[3].stringValue ?? "",
+            startTime: r[4].stringValue ?? "", endTime: r[5].stringValue ?? "", packagesTotal: r[6].intValue ?? 0,
+            packagesCompleted: r[7].intValue ?? 0, packagesSkipped: r[8].intValue ?? 0, origin: r[9].stringValue ?? "",
+            iterations: r[10].intValue, warmup: r[11].intValue, alternate: r[12].intValue.map { $0 != 0 },
+            interleave: r[13].intValue.map { $0 != 0 }, adaptive: r[14].intValue.map { $0 != 0 },
+            adaptiveThreshold: r[15].doubleValue, adaptiveMinIterations: r[16].intValue, system: nil, conditions: [])
+        if let s = try db.query("""
+            SELECT cpu_model, cpu_cores_physical, cpu_cores_logical, cpu_freq_mhz, cpu_freq_max_mhz, cpu_architecture,
+                   ram_total_gb, ram_available_gb, swap_total_gb, os_name, os_kernel_version, os_distro,
+                   host_python_version, host_python_implementation, load_avg_1m, load_avg_5m, load_avg_15m,
+                   running_processes, disk_type, disk_available_gb, hostname, timestamp
+            FROM system_profile WHERE run_id = ?
+            """, [runID]).first {
+            var p = SystemProfile()
+            p.cpuModel = s[0].stringValue ?? ""; p.cpuCoresPhysical = s[1].intValue ?? 0; p.cpuCoresLogical = s[2].intValue ?? 0
+            p.cpuFreqMHz = s[3].doubleValue; p.cpuFreqMaxMHz = s[4].doubleValue; p.cpuArchitecture = s[5].stringValue ?? ""
+            p.ramTotalGB = s[6].doubleValue ?? 0; p.ramAvailableGB = s[7].doubleValue ?? 0; p.swapTotalGB = s[8].doubleValue ?? 0
+            p.osName = s[9].stringValue ?? ""; p.osKernelVersion = s[10].stringValue ?? ""; p.osDistro = s[11].stringValue ?? ""
+            p.hostPythonVersion = s[12].stringValue ?? ""; p.hostPythonImplementation = s[13].stringValue ?? ""
+            p.loadAvg1m = s[14].doubleValue ?? 0; p.loadAvg5m = s[15].doubleValue ?? 0; p.loadAvg15m = s[16].doubleValue ?? 0
+            p.runningProcesses = s[17].intValue ?? 0; p.diskType = s[18].stringValue ?? ""; p.diskAvailableGB = s[19].doubleValue ?? 0
+            p.hostname = s[20].stringValue ?? ""; p.timestamp = s[21].stringValue ?? ""
+            run.system = p
+        }
+        for c in try db.query("""
+            SELECT c.condition_id, c.name, c.description, c.target_python, pp.path, pp.version, pp.implementation,
+                   pp.compiler, pp.jit_available, pp.jit_enabled, pp.gil_disabled, pp.debug_build, pp.hash_randomization
+            FROM condition c LEFT JOIN python_profile pp ON pp.condition_id = c.condition_id
+            WHERE c.run_id = ? ORDER BY c.position
+            """, [runID]) {
+            let cid = Int64(c[0].intValue!)
+            var profile: PythonProfile?
+            if c[4] != .null {
+                var p = PythonProfile()
+                p.path = c[4].stringValue ?? ""; p.version = c[5].stringValue ?? ""; p.implementation = c[6].stringValue ?? ""
+                p.compiler = c[7].stringValue ?? ""; p.jitAvailable = c[8].intValue == 1; p.jitEnabled = c[9].intValue == 1
+                p.gilDisabled = c[10].intValue == 1; p.debugBuild = c[11].intValue == 1; p.hashRandomization = c[12].intValue == 1
+                p.buildFlags = try db.query("SELECT flag FROM python_build_flag WHERE condition_id = ? ORDER BY position", [cid])
+                    .map { $0[0].stringValue ?? "" }
+                profile = p
+            }
+            let env = try db.query("SELECT key, value FROM condition_env WHERE condition_id = ? ORDER BY position", [cid])
+                .map { KeyValue($0[0].stringValue ?? "", $0[1].stringValue ?? "") }
+            run.conditions.append(.init(id: cid, name: c[1].stringValue!, description: c[2].stringValue ?? "",
+                                        targetPython: c[3].stringValue ?? "", env: env, profile: profile))
+        }
+        return run
+    }
+
+    /// Rows of `v_condition_stats` for one run and metric, non-skipped packages only, in package order.
+    public static func conditionStats(db: Database, benchID: String, metric: String) throws -> [ConditionStatRow] {
+        var rows: [ConditionStatRow] = []
+        try db.forEachRow("""
+            SELECT s.package, s.condition, s.metric, s.n, s.n_excluded, s.mean, s.median, s.stdev, s.min, s.max,
+                   s.q1, s.q3, s.iqr, s.cv
+            FROM v_condition_stats s
+            WHERE s.bench_id = ? AND s.metric = ?
+            ORDER BY s.package_position, s.condition_position
+            """, [benchID, metric]) { st in
+            rows.append(ConditionStatRow(
+                package: st.string(0)!, condition: st.string(1)!, metric: st.string(2)!, n: st.int(3) ?? 0,
+                nExcluded: st.int(4) ?? 0, mean: st.double(5), median: st.double(6), stdev: st.double(7),
+                min: st.double(8), max: st.double(9), q1: st.double(10), q3: st.double(11), iqr: st.double(12),
+                cv: st.double(13)))
+        }
+        return rows
+    }
+
+    /// Measured values of one metric per package × condition (ok iterations only, in iteration order),
+    /// with the schedule round of each value when known. Non-skipped packages only, in package order.
+    public struct MeasuredSeries: Sendable {
+        public var package: String
+        public var condition: String
+        public var values: [Double]
+        public var rounds: [Int?]
+        public var excluded: Int
+        public var statuses: [String]
+    }
+
+    public static func measuredSeries(db: Database, benchID: String, metric: String) throws -> [MeasuredSeries] {
+        let column: String
+        switch metric {
+        case "wall": column = "wall_s"
+        case "user": column = "user_s"
+        case "sys": column = "sys_s"
+        case "cpu": column = "cpu_s"
+        case "rss": column = "peak_rss_mb"
+        default: throw DatabaseError("unknown metric '\(metric)' (expected wall, user, sys, cpu or rss)")
+        }
+        var out: [MeasuredSeries] = []
+        var index: [String: Int] = [:]
+        // The column name comes from the fixed list above, never from user text.
+        try db.forEachRow("""
+            SELECT package, condition, \(column), round, status FROM v_iterations
+            WHERE bench_id = ? AND warmup = 0
+            ORDER BY package_position, condition_position, iteration
+            """, [benchID]) { st in
+            let key = st.string(0)! + "\u{0}" + st.string(1)!
+            let i: Int
+            if let existing = index[key] { i = existing } else {
+                i = out.count
+                index[key] = i
+                out.append(MeasuredSeries(package: st.string(0)!, condition: st.string(1)!, values: [], rounds: [], excluded: 0, statuses: []))
+            }
+            let status = st.string(4) ?? ""
+            out[i].statuses.append(status)
+            if status == "ok" {
+                out[i].values.append(st.double(2) ?? .nan)
+                out[i].rounds.append(st.int(3))
+            } else {
+                out[i].excluded += 1
+            }
+        }
+        return out
+    }
+}

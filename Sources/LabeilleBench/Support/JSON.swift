@@ -1,0 +1,300 @@
+import Foundation
+
+/// A JSON value that keeps object key order (condition order is the key order of the Python tool's
+/// objects) and accepts the bare `NaN`, `Infinity` and `-Infinity` tokens that Python writes.
+public enum JSONValue: Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    /// An integer literal (no '.' or exponent), kept apart so that writing it back gives `5`, not `5.0`.
+    case integer(Int)
+    case string(String)
+    case array([JSONValue])
+    case object([(key: String, value: JSONValue)])
+
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.number(let a), .number(let b)): return a == b || (a.isNaN && b.isNaN)
+        case (.integer(let a), .integer(let b)): return a == b
+        case (.string(let a), .string(let b)): return a == b
+        case (.array(let a), .array(let b)): return a == b
+        case (.object(let a), .object(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        default: return false
+        }
+    }
+
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let pairs) = self { return pairs.first { $0.key == key }?.value }
+        return nil
+    }
+
+    public var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .number, .integer: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+}
+
+public struct JSONParseError: Error, CustomStringConvertible {
+    public let offset: Int
+    public let reason: String
+    public var description: String { "\(reason) at character \(offset + 1)" }
+}
+
+/// A recursive-descent parser over UTF-8 bytes.
+public struct JSONParser {
+    public static func parse(_ text: String) throws -> JSONValue {
+        var copy = text
+        return try copy.withUTF8 { try parse(bytes: $0) }
+    }
+
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>) throws -> JSONValue {
+        var p = JSONParser(bytes: bytes)
+        p.skipWhitespace()
+        let v = try p.parseValue(depth: 0)
+        p.skipWhitespace()
+        if p.pos < bytes.count { throw p.error("unexpected text after the JSON value") }
+        return v
+    }
+
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var pos = 0
+    private init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    private func error(_ reason: String) -> JSONParseError { JSONParseError(offset: pos, reason: reason) }
+
+    private mutating func skipWhitespace() {
+        while pos < bytes.count {
+            let c = bytes[pos]
+            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { pos += 1 } else { break }
+        }
+    }
+
+    private mutating func expectLiteral(_ literal: StaticString) throws {
+        let n = literal.utf8CodeUnitCount
+        guard pos + n <= bytes.count else { throw error("truncated value") }
+        let lit = literal.utf8Start
+        for i in 0..<n where bytes[pos + i] != lit[i] { throw error("invalid literal") }
+        pos += n
+    }
+
+    private mutating func parseValue(depth: Int) throws -> JSONValue {
+        guard depth < 512 else { throw error("nesting too deep") }
+        guard pos < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[pos] {
+        case UInt8(ascii: "{"): return try parseObject(depth: depth)
+        case UInt8(ascii: "["): return try parseArray(depth: depth)
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "N"): try expectLiteral("NaN"); return .number(.nan)
+        case UInt8(ascii: "I"): try expectLiteral("Infinity"); return .number(.infinity)
+        case UInt8(ascii: "-") where pos + 1 < bytes.count && bytes[pos + 1] == UInt8(ascii: "I"):
+            pos += 1; try expectLiteral("Infinity"); return .number(-.infinity)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+        default: throw error("unexpected character '\(Character(Unicode.Scalar(bytes[pos])))'")
+        }
+    }
+
+    private mutating func parseObject(depth: Int) throws -> JSONValue {
+        pos += 1
+        var pairs: [(key: String, value: JSONValue)] = []
+        skipWhitespace()
+        if pos < bytes.count && bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(pairs) }
+        while true {
+            skipWhitespace()
+            guard pos < bytes.count else { throw error("unexpected end of input in object") }
+            guard bytes[pos] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let key = try parseString()
+            skipWhitespace()
+            guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
+            pos += 1
+            skipWhitespace()
+            let value = try parseValue(depth: depth + 1)
+            pairs.append((key, value))
+            skipWhitespace()
+            guard pos < bytes.count else { throw error("unexpected end of input in object") }
+            if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
+            if bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(pairs) }
+            throw error("expected ',' or '}' in object")
+        }
+    }
+
+    private mutating func parseArray(depth: Int) throws -> JSONValue {
+        pos += 1
+        var items: [JSONValue] = []
+        skipWhitespace()
+        if pos < bytes.count && bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
+        while true {
+            skipWhitespace()
+            items.append(try parseValue(depth: depth + 1))
+            skipWhitespace()
+            guard pos < bytes.count else { throw error("unexpected end of input in array") }
+            if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
+            if bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
+            throw error("expected ',' or ']' in array")
+        }
+    }
+
+    private mutating func parseNumber() throws -> JSONValue {
+        let start = pos
+        var negative = false
+        if bytes[pos] == UInt8(ascii: "-") { pos += 1; negative = true }
+        var sawDigit = false
+        var isInteger = true
+        var intValue = 0
+        var digits = 0
+        while pos < bytes.count {
+            let c = bytes[pos]
+            if c >= 0x30 && c <= 0x39 {
+                sawDigit = true; pos += 1
+                if isInteger { intValue = intValue &* 10 &+ Int(c - 0x30); digits += 1 }
+            }
+            else if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
+                || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") { pos += 1; isInteger = false }
+            else { break }
+        }
+        guard sawDigit else { throw JSONParseError(offset: start, reason: "invalid number") }
+        if isInteger && digits <= 18 { return .integer(negative ? -intValue : intValue) }
+        return .number(try parseDouble(start: start))
+    }
+
+    private func parseDouble(start: Int) throws -> Double {
+        // strtod on a small stack copy: Double(String) would allocate for every number.
+        let len = pos - start
+        return try withUnsafeTemporaryAllocation(of: CChar.self, capacity: len + 1) { buf in
+            for i in 0..<len { buf[i] = CChar(bitPattern: bytes[start + i]) }
+            buf[len] = 0
+            var end: UnsafeMutablePointer<CChar>?
+            let v = strtod(buf.baseAddress!, &end)
+            guard let end, end - buf.baseAddress! == len else {
+                throw JSONParseError(offset: start, reason: "invalid number")
+            }
+            return v
+        }
+    }
+
+    private mutating func parseString() throws -> String {
+        pos += 1
+        let start = pos
+        // Fast path: no escapes.
+        while pos < bytes.count {
+            let c = bytes[pos]
+            if c == UInt8(ascii: "\"") {
+                let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
+                pos += 1
+                return s
+            }
+            if c == UInt8(ascii: "\\") { break }
+            if c < 0x20 { throw error("control character in string") }
+            pos += 1
+        }
+        var out = [UInt8](UnsafeBufferPointer(rebasing: bytes[start..<pos]))
+        while pos < bytes.count {
+            let c = bytes[pos]
+            if c == UInt8(ascii: "\"") { pos += 1; return String(decoding: out, as: UTF8.self) }
+            if c < 0x20 { throw error("control character in string") }
+            if c != UInt8(ascii: "\\") { out.append(c); pos += 1; continue }
+            pos += 1
+            guard pos < bytes.count else { break }
+            let e = bytes[pos]
+            pos += 1
+            switch e {
+            case UInt8(ascii: "\""): out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5C)
+            case UInt8(ascii: "/"): out.append(0x2F)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try parseHex4()
+                if (0xD800..<0xDC00).contains(scalar) {
+                    if pos + 1 < bytes.count && bytes[pos] == UInt8(ascii: "\\") && bytes[pos + 1] == UInt8(ascii: "u") {
+                        pos += 2
+                        let low = try parseHex4()
+                        if (0xDC00..<0xE000).contains(low) {
+                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        } else { scalar = 0xFFFD }
+                    } else { scalar = 0xFFFD }
+                } else if (0xDC00..<0xE000).contains(scalar) { scalar = 0xFFFD }
+                out.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8))
+            default: throw error("invalid escape")
+            }
+        }
+        throw error("unterminated string")
+    }
+
+    private mutating func parseHex4() throws -> UInt32 {
+        guard pos + 4 <= bytes.count else { throw error("truncated \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let c = bytes[pos]
+            let d: UInt32
+            switch c {
+            case 0x30...0x39: d = UInt32(c - 0x30)
+            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
+            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
+            default: throw error("invalid \\u escape")
+            }
+            v = v * 16 + d
+            pos += 1
+        }
+        return v
+    }
+}
+
+/// Reads a file line by line in fixed-size chunks, so memory does not grow with the file.
+public final class LineReader {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var eof = false
+    public private(set) var lineNumber = 0
+
+    public init(path: String) throws {
+        fd = open(path, O_RDONLY)
+        if fd < 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        buffer.reserveCapacity(1 << 20)
+    }
+    deinit { close(fd) }
+
+    /// Calls `body` with the bytes of the next line (without its newline); returns false at end of file.
+    public func nextLine<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) throws -> T? {
+        while true {
+            if let nl = buffer[start...].firstIndex(of: 0x0A) {
+                lineNumber += 1
+                let r = try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[start..<nl])) }
+                start = nl + 1
+                return r
+            }
+            if eof {
+                if start < buffer.count {
+                    lineNumber += 1
+                    let r = try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[start...])) }
+                    start = buffer.count
+                    return r
+                }
+                return nil
+            }
+            if start > 0 { buffer.removeFirst(start); start = 0 }
+            let chunk = 1 << 20
+            let old = buffer.count
+            buffer.append(contentsOf: repeatElement(0, count: chunk))
+            let n = buffer.withUnsafeMutableBufferPointer { read(fd, $0.baseAddress! + old, chunk) }
+            if n < 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            buffer.removeLast(chunk - n)
+            if n == 0 { eof = true }
+        }
+    }
+}

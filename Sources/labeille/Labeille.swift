@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import LabeilleBench
+
+/// Exit codes (README "Exit codes"): 0 success; 1 a gate fired (`compare --fail-on`, `track alert`);
+/// 2 usage error or unusable input (bad option, unknown run, malformed file, unwritable path);
+/// 130 interrupted.
+enum Exit {
+    static let gate: Int32 = 1
+    static let usage: Int32 = 2
+}
+
+/// An error that is reported as one line on stderr with a chosen exit code.
+struct CLIError: Error, CustomStringConvertible {
+    var message: String
+    var code: Int32 = Exit.usage
+    var description: String { message }
+}
+
+@main
+struct Labeille {
+    static func main() {
+        lineBufferStdout()
+        do {
+            var command = try LabeilleCommand.parseAsRoot()
+            try command.run()
+        } catch let e as CLIError {
+            FileHandle.standardError.write("error: \(e.message)\n".data(using: .utf8)!)
+            exit(e.code)
+        } catch let e as ExitCode {
+            exit(e.rawValue)
+        } catch {
+            let code = LabeilleCommand.exitCode(for: error)
+            if code == .success || code.rawValue == 0 {
+                LabeilleCommand.exit(withError: error)
+            }
+            if isParserError(error) {
+                let msg = LabeilleCommand.fullMessage(for: error)
+                FileHandle.standardError.write((msg + "\n").data(using: .utf8)!)
+                exit(Exit.usage)
+            }
+            FileHandle.standardError.write("error: \(error)\n".data(using: .utf8)!)
+            exit(Exit.usage)
+        }
+    }
+
+    static func isParserError(_ error: Error) -> Bool {
+        // ArgumentParser's own errors map to EX_USAGE (64); ours are reported above.
+        LabeilleCommand.exitCode(for: error).rawValue == 64 || String(describing: type(of: error)).contains("ParserError")
+            || error is ValidationError
+    }
+}
+
+struct LabeilleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "labeille",
+        abstract: "Measure whole Python test-suite runs under different conditions and keep every run in SQLite.",
+        version: "0.1.0",
+        subcommands: [BenchCommand.self])
+}
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark package test suites under different conditions.",
+        discussion: """
+            Every run lives in one SQLite database (--db, or LABEILLE_BENCH_DB, default results/labeille.db).
+            RUN arguments are a results directory (ingested on first use) or a stored bench id.
+            Exit codes: 0 success, 1 a gate fired (compare --fail-on, track alert), 2 usage error or unusable input.
+            """,
+        subcommands: benchSubcommands)
+}
+
+/// `--db PATH` shared by every bench command.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("SQLite database file (default: $LABEILLE_BENCH_DB or results/labeille.db).", valueName: "path"))
+    var db: String?
+
+    func open() throws -> Store {
+        let path = Store.resolvePath(db)
+        do { return try Store(path: path) } catch {
+            throw CLIError(message: "\(error)")
+        }
+    }
+}
+
+func printErr(_ s: String) {
+    FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
+}
+
+/// Runs library code, turning its errors into one-line CLI errors.
+func cli<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as CLIError { throw e } catch let e as ExitCode { throw e } catch {
+        throw CLIError(message: "\(error)")
+    }
+}

@@ -1,0 +1,190 @@
+import ArgumentParser
+import Foundation
+import LabeilleBench
+
+let benchSubcommands: [ParsableCommand.Type] = [
+    IngestCommand.self, ShowCommand.self, CompareCommand.self, ExportCommand.self,
+] + runnerSubcommands
+
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Store results directories written by the Python labeille (or by bench run).",
+        discussion: """
+            Each directory holds bench_meta.json and bench_results.jsonl. A directory is stored in one
+            transaction: a malformed file is reported with file, line and reason, and nothing of it is kept.
+            A bench id that is already stored is left unchanged unless --replace is given.
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @Flag(help: "Overwrite runs whose bench id is already stored.") var replace = false
+    @Argument(help: ArgumentHelp("Results directories.", valueName: "dir")) var directories: [String]
+
+    func run() throws {
+        let store = try database.open()
+        var failed = 0
+        for dir in directories {
+            do {
+                let start = Date()
+                let o = try Ingest.ingest(directory: dir, into: store, replace: replace)
+                switch o.kind {
+                case .alreadyStored:
+                    print("\(o.benchID): already stored; nothing changed (use --replace to overwrite)")
+                case .stored, .replaced:
+                    print(String(format: "%@: %@ %d packages, %d iterations, %d per-test rows in %.2fs",
+                                 o.benchID, o.kind == .replaced ? "replaced," : "stored", o.packages, o.iterations,
+                                 o.testRows, Date().timeIntervalSince(start)))
+                }
+            } catch {
+                printErr("error: \(error)")
+                failed += 1
+            }
+        }
+        if failed > 0 { throw ExitCode(Exit.usage) }
+    }
+}
+
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show a run: system profile, conditions, per-package medians, IQR, CV, status and verdicts.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: ArgumentHelp("Results directory or bench id (omit with --list).", valueName: "run")) var runReference: String?
+    @Flag(help: "Flag measurement anomalies (high CV, bimodal, outlier-heavy, mixed status, trend).") var anomalies = false
+    @Option(name: .customLong("per-test"), help: ArgumentHelp("Show per-test timings of one package.", valueName: "pkg")) var perTest: String?
+    @Flag(help: "List the stored runs.") var list = false
+
+    func run() throws {
+        let store = try database.open()
+        if list || runReference == nil {
+            guard list else { throw CLIError(message: "missing RUN (a results directory or bench id); --list shows the stored runs") }
+            let runs = try cli { try RunQueries.listRuns(db: store.db) }
+            var t = TextTable([("Bench id", .left), ("Name", .left), ("Start", .left), ("Packages", .right), ("Origin", .left)])
+            for r in runs { t.add([r.benchID, r.name, r.startTime, String(r.packages), r.origin]) }
+            print(runs.isEmpty ? "No runs stored in \(store.db.path)." : t.render())
+            return
+        }
+        let stored = try cli { try RunQueries.resolve(runReference!, store: store, log: printErr) }
+        print(try cli { try ShowReport.render(store: store, run: stored) })
+        if let pkg = perTest {
+            print(try cli { try ShowReport.renderPerTest(store: store, run: stored, package: pkg) })
+        }
+        if anomalies {
+            print("")
+            print(ShowReport.renderAnomalies(try cli { try AnomalyDetector.detect(db: store.db, benchID: stored.benchID) }))
+        }
+    }
+}
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export a run as CSV (one row per iteration), a CSV summary, or markdown.",
+        discussion: "Columns and order follow the Python labeille, so existing pandas and R scripts keep working.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: ArgumentHelp("Results directory or bench id.", valueName: "run")) var runReference: String
+    @Option(help: "csv | csv-summary | markdown") var format: String = "csv"
+    @Option(name: [.short, .long], help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file")) var output: String?
+
+    func run() throws {
+        guard let fmt = ExportFormat(rawValue: format) else {
+            throw CLIError(message: "unknown export format '\(format)' (expected csv, csv-summary or markdown)")
+        }
+        let store = try database.open()
+        let stored = try cli { try RunQueries.resolve(runReference, store: store, log: printErr) }
+        if let output {
+            let tmp = output + ".tmp-\(getpid())"
+            guard FileManager.default.createFile(atPath: tmp, contents: nil), let fh = FileHandle(forWritingAtPath: tmp) else {
+                throw CLIError(message: "cannot write \(output): \(String(cString: strerror(errno)))")
+            }
+            do {
+                try fmt.exporter.export(store: store, run: stored) { fh.write($0.data(using: .utf8)!) }
+                try fh.close()
+                if rename(tmp, output) != 0 { throw CLIError(message: "cannot write \(output): \(String(cString: strerror(errno)))") }
+            } catch {
+                unlink(tmp)
+                throw CLIError(message: "\(error)")
+            }
+            print("Exported to \(output)")
+        } else {
+            try cli { try fmt.exporter.export(store: store, run: stored) { FileHandle.standardOutput.write($0.data(using: .utf8)!) } }
+        }
+    }
+}
+
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare the conditions of one run, or several runs, with honest statistics.",
+        discussion: """
+            With one RUN every condition is compared with the baseline (the first condition, or --baseline).
+            With several RUNs they are compared with the first (or --baseline, a bench id), matching packages and
+            conditions by name. Only iterations whose status is ok count; the others are reported.
+            Verdicts: slower/faster when the 95% interval of the ratio excludes 1, the Benjamini–Hochberg q ≤ 0.05
+            and the estimate is beyond ±threshold; equivalent when the interval lies inside ±threshold;
+            inconclusive otherwise. Exit 1 with --fail-on slower when any package is slower; 2 on bad input.
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: ArgumentHelp("Results directories or bench ids.", valueName: "run")) var runs: [String]
+    @Option(help: "Baseline condition (one run) or bench id (several runs).") var baseline: String?
+    @Option(help: "wall | cpu (user + sys) | rss") var metric: String = "wall"
+    @Option(help: ArgumentHelp("Practical threshold δ as a fraction (default 0.01 = 1%).", valueName: "fraction")) var threshold: Double = 0.01
+    @Option(name: .customLong("per-test"), help: ArgumentHelp("Per-test comparison of one package (one run).", valueName: "pkg")) var perTest: String?
+    @Option(help: "table | markdown | json") var format: String = "table"
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when any package gets this verdict (slower).", valueName: "verdict")) var failOn: String?
+
+    func validate() throws {
+        guard !runs.isEmpty else { throw ValidationError("give at least one RUN") }
+        guard ["wall", "cpu", "rss"].contains(metric) else { throw ValidationError("--metric must be wall, cpu or rss, not '\(metric)'") }
+        guard ComparisonFormat(rawValue: format) != nil else { throw ValidationError("--format must be table, markdown or json, not '\(format)'") }
+        guard threshold > 0 && threshold < 1 else { throw ValidationError("--threshold must be a fraction between 0 and 1, e.g. 0.01") }
+        if let failOn, Verdict(rawValue: failOn) == nil { throw ValidationError("--fail-on must be one of slower, faster, equivalent, inconclusive") }
+    }
+
+    func run() throws {
+        let store = try database.open()
+        let stored = try cli { try runs.map { try RunQueries.resolve($0, store: store, log: printErr) } }
+        let renderer = ComparisonFormat(rawValue: format)!.renderer
+        let sets: [ComparisonSet]
+        if let pkg = perTest {
+            guard stored.count == 1 else { throw CLIError(message: "--per-test compares the conditions of one run") }
+            let run = stored[0]
+            let base = baseline ?? run.conditions.first?.name ?? ""
+            var result: [ComparisonSet] = []
+            for t in run.conditions.map(\.name) where t != base {
+                let comps = try cli { try RunComparison.perTest(store: store, run: run, package: pkg, baseline: base, treatment: t, threshold: threshold) }
+                result.append(ComparisonSet(baseline: base, treatment: t, comparisons: comps, summary: Comparator.summarize(comps)))
+            }
+            if result.allSatisfy({ $0.comparisons.isEmpty }) {
+                throw CLIError(message: "no per-test timings for '\(pkg)' in \(run.benchID) (run with --per-test-timing)")
+            }
+            sets = result
+        } else if stored.count == 1 {
+            sets = try cli { try RunComparison.withinRun(store: store, run: stored[0], baseline: baseline, metric: metric, threshold: threshold) }
+        } else {
+            sets = try cli { try RunComparison.acrossRuns(store: store, runs: stored, baseline: baseline, metric: metric, threshold: threshold) }
+        }
+        if format == "table" && perTest == nil {
+            if stored.count > 1 {
+                print("Cross-run comparison (\(metric)):")
+                for (i, r) in stored.enumerated() {
+                    print("  Run \(i + 1): \(r.benchID)\(r.name.isEmpty ? "" : " (\(r.name))") — conditions: \(r.conditions.map(\.name).joined(separator: ", "))")
+                }
+                print("")
+            }
+        }
+        print(renderer.render(sets, threshold: threshold), terminator: format == "json" ? "" : "\n")
+        if format == "table" && perTest == nil {
+            let anomalies = try cli { try stored.flatMap { try AnomalyDetector.detect(db: store.db, benchID: $0.benchID) } }
+            if !anomalies.isEmpty {
+                print("\n⚠ \(Set(anomalies.map(\.package)).count) package(s) have measurement anomalies (use 'bench show --anomalies' for details).")
+            }
+        }
+        if let failOn, let v = Verdict(rawValue: failOn) {
+            let hits = sets.flatMap(\.comparisons).filter { $0.verdict == v }
+            if !hits.isEmpty {
+                printErr("--fail-on \(failOn): \(hits.count) package(s): \(hits.prefix(10).map(\.package).joined(separator: ", "))")
+                throw ExitCode(Exit.gate)
+            }
+        }
+    }
+}
