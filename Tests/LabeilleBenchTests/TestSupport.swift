@@ -1,0 +1,89 @@
+import Foundation
+import XCTest
+@testable import LabeilleBench
+
+/// Paths and helpers shared by the tests: real temporary folders, real SQLite files, the real binary.
+enum TestSupport {
+    static let repoRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtureRun = repoRoot.appendingPathComponent("examples/bench_20261127_221025").path
+
+    static func tempDir(_ name: String = #function) -> URL {
+        let safe = name.filter { $0.isLetter || $0.isNumber }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("labeille-tests-\(safe)-\(UUID().uuidString.prefix(8))")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// The built `labeille` executable next to the test bundle.
+    static var binary: String {
+        var dir = Bundle.main.bundleURL
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("labeille").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return repoRoot.appendingPathComponent(".build/debug/labeille").path
+    }
+
+    struct Result { var code: Int32; var stdout: String; var stderr: String }
+
+    /// Runs a program to completion, capturing its output through files.
+    @discardableResult
+    static func run(_ path: String, _ args: [String], environment: [String: String]? = nil, cwd: String? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        if let environment { p.environment = environment }
+        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        let dir = tempDir("proc")
+        let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        p.standardOutput = try FileHandle(forWritingTo: out)
+        p.standardError = try FileHandle(forWritingTo: err)
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        let r = Result(code: p.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                       stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        try? FileManager.default.removeItem(at: dir)
+        return r
+    }
+
+    static func labeille(_ args: [String], environment: [String: String]? = nil, cwd: String? = nil) throws -> Result {
+        try run(binary, args, environment: environment, cwd: cwd)
+    }
+
+    static func which(_ name: String) -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let p = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+
+    /// Row counts of every table, to prove a failed operation changed nothing.
+    static func rowCounts(_ db: Database) throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for row in try db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") {
+            let t = row[0].stringValue!
+            out[t] = try db.scalar("SELECT COUNT(*) FROM \"\(t)\"").intValue
+        }
+        return out
+    }
+
+    /// Copies the fixture run into a temporary directory so tests can damage it.
+    static func copyFixture(to dir: URL) throws -> URL {
+        let dst = dir.appendingPathComponent("bench_20261127_221025")
+        try FileManager.default.copyItem(atPath: fixtureRun, toPath: dst.path)
+        return dst
+    }
+}
+
+func XCTAssertClose(_ a: Double?, _ b: Double, rel: Double = 1e-9, abs absTol: Double = 1e-12, _ message: String = "",
+                    file: StaticString = #filePath, line: UInt = #line) {
+    guard let a else { XCTFail("nil instead of \(b) \(message)", file: file, line: line); return }
+    if a.isNaN && b.isNaN { return }
+    if a == b { return }
+    XCTAssertLessThanOrEqual(Swift.abs(a - b), Swift.max(absTol, rel * Swift.abs(b)), "\(a) vs \(b) \(message)", file: file, line: line)
+}
