@@ -77,7 +77,9 @@ final class StoreTests: XCTestCase {
         try Ingest.ingest(directory: TestSupport.fixtureRun, into: store)
         var checked = 0
         for metric in ["wall", "user", "sys", "cpu", "rss"] {
-            let rows = try RunQueries.conditionStats(db: store.db, benchID: "bench_20261127_221025", metric: metric)
+          // The view (for sqlite3 users) and the CLI's filtered query must both match numpy.
+          for source in [RunQueries.conditionStatsFromView, RunQueries.conditionStats] {
+            let rows = try source(store.db, "bench_20261127_221025", metric)
             XCTAssertEqual(rows.count, 12)
             for r in rows {
                 let ref = try XCTUnwrap(FixtureReference.conditionStats.first {
@@ -94,11 +96,11 @@ final class StoreTests: XCTestCase {
                 XCTAssertClose(r.q3, ref.q3, rel: 1e-12, tag)
                 XCTAssertClose(r.iqr, ref.iqr, rel: 1e-9, abs: 1e-12, tag)
                 XCTAssertClose(r.cv, ref.cv, rel: 1e-9, tag)
-                // The Swift descriptive statistics agree with the view.
                 checked += 1
             }
+          }
         }
-        XCTAssertEqual(checked, FixtureReference.conditionStats.count)
+        XCTAssertEqual(checked, 2 * FixtureReference.conditionStats.count)
     }
 
     func testTestStatsViewMatchesNumpy() throws {
@@ -111,6 +113,11 @@ final class StoreTests: XCTestCase {
             XCTAssertEqual(row[0].intValue, ref.n)
             XCTAssertClose(row[1].doubleValue, ref.mean, rel: 1e-12)
             XCTAssertClose(row[2].doubleValue, ref.median, rel: 1e-12)
+            let cli = try XCTUnwrap(RunQueries.testStats(db: store.db, benchID: "bench_20261127_221025", package: ref.package,
+                                                         condition: ref.condition).first { $0.testID == ref.testID && $0.phase == ref.phase })
+            XCTAssertEqual(cli.n, ref.n)
+            XCTAssertClose(cli.mean, ref.mean, rel: 1e-12)
+            XCTAssertClose(cli.median, ref.median, rel: 1e-12)
         }
     }
 
@@ -140,7 +147,9 @@ final class StoreTests: XCTestCase {
             try writer.insertPackage(p)
             expected["p\(n)"] = values
         }
-        for r in try RunQueries.conditionStats(db: store.db, benchID: "bench_q", metric: "wall") {
+        let cli = try RunQueries.conditionStats(db: store.db, benchID: "bench_q", metric: "wall")
+        XCTAssertEqual(cli.count, 9)
+        for r in try RunQueries.conditionStatsFromView(db: store.db, benchID: "bench_q", metric: "wall") + cli {
             let d = DescriptiveStats(expected[r.package]!)
             XCTAssertEqual(r.n, d.n)
             XCTAssertEqual(r.nExcluded, 1)

@@ -187,15 +187,13 @@ public enum ShowReport {
         var out: [String] = []
         var found = false
         for c in run.conditions {
-            let rows = try store.db.query("""
-                SELECT test_id, phase, n, mean, median FROM v_test_stats
-                WHERE bench_id = ? AND package = ? AND condition = ? ORDER BY median DESC, test_id
-                """, [run.benchID, package, c.name])
+            let rows = try RunQueries.testStats(db: store.db, benchID: run.benchID, package: package, condition: c.name)
+                .sorted { ($0.median, $1.testID) > ($1.median, $0.testID) }
             guard !rows.isEmpty else { continue }
             found = true
-            let calls = rows.filter { $0[1].stringValue == "call" }
-            let tests = Set(rows.map { $0[0].stringValue ?? "" }).count
-            let total = calls.reduce(0.0) { $0 + ($1[4].doubleValue ?? 0) }
+            let calls = rows.filter { $0.phase == "call" }
+            let tests = Set(rows.map(\.testID)).count
+            let total = calls.reduce(0.0) { $0 + $1.median }
             out.append("")
             out.append("\(c.name):")
             out.append("Per-Test Timing Summary")
@@ -204,7 +202,7 @@ public enum ShowReport {
             out.append(String(format: "  Total test time (sum of median call durations): %.2fs", total))
             var t = TextTable([("Slowest tests", .left), ("Median", .right), ("Mean", .right), ("n", .right)])
             for r in calls.prefix(10) {
-                t.add([(r[0].stringValue ?? "").truncatedHead(60), Fmt.f(r[4].doubleValue, 4) + "s", Fmt.f(r[3].doubleValue, 4) + "s", String(r[2].intValue ?? 0)])
+                t.add([r.testID.truncatedHead(60), Fmt.f(r.median, 4) + "s", Fmt.f(r.mean, 4) + "s", String(r.n)])
             }
             out.append(t.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
             if calls.count > 10 { out.append("  ... and \(calls.count - 10) more tests") }
