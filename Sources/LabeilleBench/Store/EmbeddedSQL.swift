@@ -18,7 +18,7 @@ CREATE TABLE run (
     packages_total          INTEGER NOT NULL DEFAULT 0,
     packages_completed      INTEGER NOT NULL DEFAULT 0,
     packages_skipped        INTEGER NOT NULL DEFAULT 0,
-    origin                  TEXT NOT NULL CHECK (origin IN ('ingested', 'measured')),
+    origin                  TEXT NOT NULL CHECK (origin = 'ingested' OR origin = 'measured'),
     source_dir              TEXT,
     -- The runner's config block, as columns (NULL when the source did not say).
     iterations              INTEGER,
@@ -197,7 +197,7 @@ CREATE TABLE test_case (
 CREATE TABLE test_duration (
     iteration_id INTEGER NOT NULL REFERENCES iteration(iteration_id) ON DELETE CASCADE,
     test_case_id INTEGER NOT NULL REFERENCES test_case(test_case_id),
-    phase        TEXT NOT NULL CHECK (phase IN ('setup', 'call', 'teardown')),
+    phase        TEXT NOT NULL CHECK (phase = 'call' OR phase = 'setup' OR phase = 'teardown'),
     duration_s   REAL NOT NULL
 );
 CREATE INDEX test_duration_by_iteration ON test_duration(iteration_id);

@@ -45,10 +45,15 @@ public enum Ingest {
         let meta = try readMeta(directory: directory)
         let db = store.db
         let resultsPath = (directory as NSString).appendingPathComponent("bench_results.jsonl")
+        // Every id is assigned here, so the foreign-key lookups per row only cost time: they are off for
+        // the bulk insert (PRAGMA foreign_keys cannot change inside a transaction) and back on after.
+        try db.execute("PRAGMA foreign_keys = OFF")
+        defer { try? db.execute("PRAGMA foreign_keys = ON") }
         return try db.transaction {
-            let exists = try db.scalar("SELECT run_id FROM run WHERE bench_id = ?", [meta.benchID]).intValue != nil
-            if exists && !replace { return IngestOutcome(kind: .alreadyStored, benchID: meta.benchID) }
-            if exists { try db.run("DELETE FROM run WHERE bench_id = ?", [meta.benchID]) }
+            let existing = try db.scalar("SELECT run_id FROM run WHERE bench_id = ?", [meta.benchID]).intValue
+            if existing != nil && !replace { return IngestOutcome(kind: .alreadyStored, benchID: meta.benchID) }
+            if let existing { try RunWriter.deleteRun(db: db, runID: Int64(existing)) }
+            let exists = existing != nil
             let writer = try RunWriter(db: db, meta: meta, origin: "ingested",
                                        sourceDir: URL(fileURLWithPath: directory).standardizedFileURL.path)
             var outcome = IngestOutcome(kind: exists ? .replaced : .stored, benchID: meta.benchID)

@@ -53,6 +53,28 @@ public final class RunWriter {
         }
     }
 
+    /// Deletes a run and everything under it, children first, so it works with foreign keys off too.
+    public static func deleteRun(db: Database, runID: Int64) throws {
+        let pcs = "SELECT pc.package_condition_id FROM package_condition pc JOIN package_result pr ON pr.package_result_id = pc.package_result_id WHERE pr.run_id = ?1"
+        let conds = "SELECT condition_id FROM condition WHERE run_id = ?1"
+        for sql in [
+            "DELETE FROM test_duration WHERE iteration_id IN (SELECT iteration_id FROM iteration WHERE package_condition_id IN (\(pcs)))",
+            "DELETE FROM iteration WHERE package_condition_id IN (\(pcs))",
+            "DELETE FROM package_condition WHERE package_result_id IN (SELECT package_result_id FROM package_result WHERE run_id = ?1)",
+            "DELETE FROM package_result WHERE run_id = ?1",
+            "DELETE FROM python_build_flag WHERE condition_id IN (\(conds))",
+            "DELETE FROM python_profile WHERE condition_id IN (\(conds))",
+            "DELETE FROM condition_env WHERE condition_id IN (\(conds))",
+            "DELETE FROM condition_extra_dep WHERE condition_id IN (\(conds))",
+            "DELETE FROM condition_cpu_affinity WHERE condition_id IN (\(conds))",
+            "DELETE FROM condition WHERE run_id = ?1",
+            "DELETE FROM system_profile WHERE run_id = ?1",
+            "DELETE FROM run_cli_arg WHERE run_id = ?1",
+            "DELETE FROM run_package_filter WHERE run_id = ?1",
+            "DELETE FROM run WHERE run_id = ?1",
+        ] { try db.run(sql, [runID]) }
+    }
+
     /// Reopens an existing run (for `bench run --resume`).
     public init(db: Database, existingRunID: Int64) throws {
         self.db = db
@@ -106,16 +128,9 @@ public final class RunWriter {
     /// Python reader does on load; stored flags are not trusted.
     @discardableResult
     public func insertPackage(_ p: PackageResultRecord) throws -> Bool {
-        var replaced = false
-        if try db.scalar("SELECT COUNT(*) FROM package_result WHERE run_id = ? AND package = ?", [runID, p.package]).intValue != 0 {
-            try db.run("DELETE FROM package_result WHERE run_id = ? AND package = ?", [runID, p.package])
-            replaced = true
-        }
-        try db.run("""
-            INSERT INTO package_result (run_id, position, package, clone_duration_s, skipped, skip_reason)
-            VALUES (?,?,?,?,?,?)
-            """, [runID, try nextPackagePosition, p.package, p.cloneDurationS, p.skipped, p.skipReason])
-        let packageResultID = db.lastInsertRowID
+        let replaced = try db.scalar("SELECT COUNT(*) FROM package_result WHERE run_id = ? AND package = ?", [runID, p.package]).intValue != 0
+        let packageResultID = try insertPackageResult(package: p.package, cloneDurationS: p.cloneDurationS,
+                                                      skipped: p.skipped, skipReason: p.skipReason)
         for cond in p.conditions {
             let pcID = try beginPackageCondition(packageResultID: packageResultID, cond)
             var iterations = cond.iterations
@@ -125,8 +140,15 @@ public final class RunWriter {
         return replaced
     }
 
+    /// Inserts a package line; one already stored for this run under that name is deleted first.
     public func insertPackageResult(package: String, cloneDurationS: Double, skipped: Bool, skipReason: String) throws -> Int64 {
-        try db.run("DELETE FROM package_result WHERE run_id = ? AND package = ?", [runID, package])
+        if let old = try db.scalar("SELECT package_result_id FROM package_result WHERE run_id = ? AND package = ?", [runID, package]).intValue {
+            let pcs = "SELECT package_condition_id FROM package_condition WHERE package_result_id = ?1"
+            try db.run("DELETE FROM test_duration WHERE iteration_id IN (SELECT iteration_id FROM iteration WHERE package_condition_id IN (\(pcs)))", [old])
+            try db.run("DELETE FROM iteration WHERE package_condition_id IN (\(pcs))", [old])
+            try db.run("DELETE FROM package_condition WHERE package_result_id = ?1", [old])
+            try db.run("DELETE FROM package_result WHERE package_result_id = ?1", [old])
+        }
         try db.run("""
             INSERT INTO package_result (run_id, position, package, clone_duration_s, skipped, skip_reason)
             VALUES (?,?,?,?,?,?)

@@ -254,47 +254,67 @@ public struct JSONParser {
     }
 }
 
-/// Reads a file line by line in fixed-size chunks, so memory does not grow with the file.
+/// Reads a file line by line through one reusable buffer, so memory does not grow with the file
+/// (only with the longest line).
 public final class LineReader {
     private let fd: Int32
-    private var buffer: [UInt8] = []
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity = 1 << 20
     private var start = 0
+    private var end = 0
     private var eof = false
     public private(set) var lineNumber = 0
 
     public init(path: String) throws {
         fd = open(path, O_RDONLY)
         if fd < 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        buffer.reserveCapacity(1 << 20)
+        buffer = .allocate(capacity: capacity)
     }
-    deinit { close(fd) }
+    deinit {
+        close(fd)
+        buffer.deallocate()
+    }
 
-    /// Calls `body` with the bytes of the next line (without its newline); returns false at end of file.
+    /// Calls `body` with the bytes of the next line (without its newline); nil at end of file.
     public func nextLine<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) throws -> T? {
+        var scanFrom = start
         while true {
-            if let nl = buffer[start...].firstIndex(of: 0x0A) {
+            if let nl = memchr(buffer + scanFrom, 0x0A, end - scanFrom) {
+                let nlIndex = buffer.distance(to: nl.assumingMemoryBound(to: UInt8.self))
                 lineNumber += 1
-                let r = try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[start..<nl])) }
-                start = nl + 1
-                return r
+                let line = UnsafeBufferPointer(start: buffer + start, count: nlIndex - start)
+                start = nlIndex + 1
+                return try body(line)
             }
+            scanFrom = end
             if eof {
-                if start < buffer.count {
-                    lineNumber += 1
-                    let r = try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[start...])) }
-                    start = buffer.count
-                    return r
-                }
-                return nil
+                guard start < end else { return nil }
+                lineNumber += 1
+                let line = UnsafeBufferPointer(start: buffer + start, count: end - start)
+                start = end
+                return try body(line)
             }
-            if start > 0 { buffer.removeFirst(start); start = 0 }
-            let chunk = 1 << 20
-            let old = buffer.count
-            buffer.append(contentsOf: repeatElement(0, count: chunk))
-            let n = buffer.withUnsafeMutableBufferPointer { read(fd, $0.baseAddress! + old, chunk) }
-            if n < 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-            buffer.removeLast(chunk - n)
-            if n == 0 { eof = true }
+            // Make room: move the partial line to the front, grow when one line fills the buffer.
+            if start > 0 {
+                let len = end - start
+                (buffer).update(from: buffer + start, count: len)
+                scanFrom -= start
+                start = 0
+                end = len
+            }
+            if end == capacity {
+                let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+                bigger.update(from: buffer, count: end)
+                buffer.deallocate()
+                buffer = bigger
+                capacity *= 2
+            }
+            let n = read(fd, buffer + end, capacity - end)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+            }
+            if n == 0 { eof = true } else { end += n }
         }
     }
 }
