@@ -162,3 +162,23 @@ int lb_usable_cpu_count(void) {
 
 #include <stdio.h>
 void lb_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
+
+/* Ctrl-C / SIGTERM handling for bench run: the children run in their own process groups and so do not
+   get the terminal's signal; the handler records the interruption and kills the group in flight. */
+#include <signal.h>
+static volatile sig_atomic_t lb_interrupt_flag = 0;
+static volatile sig_atomic_t lb_current_pgid = 0;
+static void lb_on_interrupt(int sig) {
+    lb_interrupt_flag = sig;
+    if (lb_current_pgid > 0) kill(-lb_current_pgid, SIGKILL);
+}
+void lb_install_interrupt_handlers(void) {
+    struct sigaction sa;
+    sa.sa_handler = lb_on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+int lb_interrupted(void) { return lb_interrupt_flag; }
+void lb_set_current_pgid(int pgid) { lb_current_pgid = pgid; }

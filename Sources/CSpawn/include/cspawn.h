@@ -37,4 +37,7 @@ static inline int lb_wifsignaled(int status) { return WIFSIGNALED(status); }
 static inline int lb_wtermsig(int status) { return WTERMSIG(status); }
 
 void lb_line_buffer_stdout(void);
+void lb_install_interrupt_handlers(void);
+int lb_interrupted(void);
+void lb_set_current_pgid(int pgid);
 #endif /* LABEILLE_CSPAWN_H */

@@ -77,7 +77,7 @@ public enum ShowReport {
         return out.joined(separator: "\n")
     }
 
-    static func systemBlock(_ s: SystemProfile) -> [String] {
+    public static func systemBlock(_ s: SystemProfile) -> [String] {
         var cpu = "CPU:      \(s.cpuModel) (\(s.cpuCoresPhysical) cores"
         if s.cpuCoresLogical != s.cpuCoresPhysical { cpu += " / \(s.cpuCoresLogical) threads" }
         if let f = s.cpuFreqMHz, f > 0 {
@@ -98,7 +98,7 @@ public enum ShowReport {
         return lines
     }
 
-    static func profileLines(_ p: PythonProfile) -> [String] {
+    public static func profileLines(_ p: PythonProfile) -> [String] {
         var lines = ["Python:   \(p.version) (\(p.implementation))", "Compiler: \(p.compiler)"]
         if !p.path.isEmpty { lines.append("Path:     \(p.path)") }
         var flags: [String] = []

@@ -129,6 +129,9 @@ public enum ChildProcess {
         if rc != 0 {
             throw ChildProcessError.spawnFailed(command: command, errno: spawnErrno)
         }
+        // An interrupt (Ctrl-C) kills this group: the child is not in the terminal's foreground group.
+        lb_set_current_pgid(pid)
+        defer { lb_set_current_pgid(0) }
 
         // Wait until the direct child has exited (zombie, not yet reaped) or the deadline passes.
         // Not reaping yet keeps pid == pgid reserved, so the group kill below cannot hit a reused pid.

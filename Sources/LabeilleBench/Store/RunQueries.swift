@@ -262,3 +262,60 @@ public enum RunQueries {
         return out
     }
 }
+
+extension RunQueries {
+    /// One package line rebuilt from the store (to write bench_results.jsonl in the Python format).
+    public static func packageRecord(db: Database, packageResultID: Int64) throws -> PackageResultRecord {
+        guard let row = try db.query("SELECT package, clone_duration_s, skipped, skip_reason FROM package_result WHERE package_result_id = ?",
+                                     [packageResultID]).first else { throw DatabaseError("no package result \(packageResultID)") }
+        var p = PackageResultRecord(package: row[0].stringValue ?? "")
+        p.cloneDurationS = row[1].doubleValue ?? 0
+        p.skipped = row[2].intValue == 1
+        p.skipReason = row[3].stringValue ?? ""
+        for pc in try db.query("""
+            SELECT pc.package_condition_id, c.name, pc.install_duration_s, pc.venv_setup_duration_s, pc.converged_early
+            FROM package_condition pc JOIN condition c ON c.condition_id = pc.condition_id
+            WHERE pc.package_result_id = ? ORDER BY c.position
+            """, [packageResultID]) {
+            var c = ConditionResultRecord(conditionName: pc[1].stringValue ?? "")
+            c.installDurationS = pc[2].doubleValue ?? 0
+            c.venvSetupDurationS = pc[3].doubleValue ?? 0
+            c.convergedEarly = pc[4].intValue == 1
+            var byIteration: [Int64: Int] = [:]
+            try db.forEachRow("""
+                SELECT iteration_id, idx, warmup, wall_time_s, user_time_s, sys_time_s, peak_rss_mb, exit_code, status, outlier,
+                       load_avg_start, load_avg_end, ram_available_start_gb, caches_dropped, constraints_applied, oom_detected,
+                       per_test_parsed, round, round_position
+                FROM iteration WHERE package_condition_id = ? ORDER BY idx
+                """, [pc[0]]) { st in
+                var it = IterationRecord(index: st.int(1) ?? 0, warmup: st.int(2) == 1, wallTimeS: st.double(3) ?? 0,
+                                         userTimeS: st.double(4) ?? 0, sysTimeS: st.double(5) ?? 0, peakRSSMB: st.double(6) ?? 0,
+                                         exitCode: st.int(7) ?? 0, status: st.string(8) ?? "")
+                it.outlier = st.int(9) == 1
+                it.loadAvgStart = st.double(10) ?? 0
+                it.loadAvgEnd = st.double(11) ?? 0
+                it.ramAvailableStartGB = st.double(12) ?? 0
+                it.cachesDropped = st.int(13) == 1
+                it.constraintsApplied = st.int(14) == 1
+                it.oomDetected = st.int(15) == 1
+                it.perTestParseSuccess = st.int(16).map { $0 == 1 }
+                it.round = st.int(17)
+                it.roundPosition = st.int(18)
+                byIteration[Int64(st.int(0)!)] = c.iterations.count
+                c.iterations.append(it)
+            }
+            try db.forEachRow("""
+                SELECT td.iteration_id, tc.test_id, td.phase, td.duration_s FROM test_duration td
+                JOIN test_case tc ON tc.test_case_id = td.test_case_id
+                WHERE td.iteration_id IN (SELECT iteration_id FROM iteration WHERE package_condition_id = ?)
+                ORDER BY td.rowid
+                """, [pc[0]]) { st in
+                if let i = byIteration[Int64(st.int(0)!)] {
+                    c.iterations[i].perTestTimings.append(TestTiming(testID: st.string(1) ?? "", phase: st.string(2) ?? "", durationS: st.double(3) ?? 0))
+                }
+            }
+            p.conditions.append(c)
+        }
+        return p
+    }
+}

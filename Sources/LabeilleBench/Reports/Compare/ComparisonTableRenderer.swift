@@ -30,7 +30,7 @@ public struct ComparisonTableRenderer: ComparisonRenderer {
             }
             let low = set.comparisons.filter { $0.method == .welchLog || $0.method == .pairedT }.count
             if low > 0 {
-                out.append("  Low n:                \(low) package(s) analysed parametrically (fewer than 5 iterations or pairs); screening only")
+                out.append("  Low n:                \(low) package(s) analysed parametrically (3–5 pairs, or under 5 iterations per side)")
             }
             let inconclusive = set.comparisons.filter { $0.verdict == .inconclusive && $0.minimumDetectableEffect.isFinite }
             if !inconclusive.isEmpty {

@@ -1,0 +1,223 @@
+import Foundation
+import XCTest
+@testable import LabeilleBench
+
+/// End-to-end runs of `labeille bench run` on tiny git repositories with real unittest suites, real
+/// venvs and real processes.
+final class RunnerTests: XCTestCase {
+    var dir: URL!
+    var db: String { dir.appendingPathComponent("run.db").path }
+
+    override func setUp() { dir = TestSupport.tempDir() }
+
+    func registry(_ packages: [ExampleRegistry.Package]) throws -> String {
+        try ExampleRegistry.create(at: dir.path, packages: packages).registryDir
+    }
+
+    func runArgs(_ registry: String, _ extra: [String]) -> [String] {
+        ["bench", "run", "--db", db, "--registry-dir", registry, "--work-dir", dir.appendingPathComponent("work").path,
+         "--results-dir", dir.appendingPathComponent("results").path] + extra
+    }
+
+    func benchID() throws -> String {
+        try XCTUnwrap(try Store(path: db).db.scalar("SELECT bench_id FROM run ORDER BY run_id DESC LIMIT 1").stringValue)
+    }
+
+    func testStatusesAndMeasurementsOfRealSuites() throws {
+        let reg = try registry([
+            .init(name: "cpu", downloads: 5, files: ["tests/test_cpu.py": ExampleRegistry.cpuSuite(tests: 3, milliseconds: 100, imports: [])]),
+            .init(name: "failing", downloads: 4, files: ["tests/test_fail.py": "import unittest\nclass T(unittest.TestCase):\n    def test_x(self):\n        self.assertEqual(1, 2)\n"]),
+            .init(name: "crash", downloads: 3, files: ["tests/test_crash.py": "import os, signal, unittest\nclass T(unittest.TestCase):\n    def test_x(self):\n        os.kill(os.getpid(), signal.SIGSEGV)\n"]),
+            .init(name: "hog", downloads: 2, files: ["tests/test_hog.py": "import unittest\nclass T(unittest.TestCase):\n    def test_x(self):\n        b = bytearray(1500 * 1024 * 1024)\n        self.assertTrue(b is not None)\n"]),
+        ])
+        let r = try TestSupport.labeille(runArgs(reg, ["--condition", "a:target_python=python3", "--condition", "b:target_python=python3",
+                                                       "--iterations", "3", "--warmup", "1", "--memory-limit", "600"]))
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("Results saved to:"), r.stdout)
+        let store = try Store(path: db)
+        let id = try benchID()
+        func statuses(_ pkg: String) throws -> Set<String> {
+            Set(try store.db.query("SELECT DISTINCT status FROM v_iterations WHERE bench_id = ? AND package = ?", [id, pkg]).map { $0[0].stringValue! })
+        }
+        XCTAssertEqual(try statuses("cpu"), ["ok"])
+        XCTAssertEqual(try statuses("failing"), ["fail"])
+        XCTAssertEqual(try statuses("crash"), ["error"])
+        XCTAssertEqual(try statuses("hog"), ["oom"])
+        // 3 tests × 100 ms of busy loop per iteration: user time at least 0.2 s, wall at least 0.3 s.
+        let cpu = try store.db.query("SELECT MIN(user_s), MIN(wall_s), MAX(peak_rss_mb) FROM v_iterations WHERE bench_id = ? AND package = 'cpu'", [id])[0]
+        XCTAssertGreaterThan(cpu[0].doubleValue!, 0.2)
+        XCTAssertGreaterThan(cpu[1].doubleValue!, 0.3)
+        XCTAssertLessThan(cpu[2].doubleValue!, 200)
+        // Every iteration kept: 4 packages × 2 conditions × 4, with rounds counterbalanced (ABBA).
+        XCTAssertEqual(try store.db.scalar("SELECT COUNT(*) FROM v_iterations WHERE bench_id = ?", [id]).intValue, 32)
+        let firsts = try store.db.query("""
+            SELECT round, condition FROM v_iterations WHERE bench_id = ? AND package = 'cpu' AND round_position = 0 ORDER BY round
+            """, [id]).map { $0[1].stringValue! }
+        XCTAssertEqual(firsts, ["a", "b", "b", "a"])  // rounds AB, BA, BA, AB
+        // Failed iterations are excluded from the statistics and counted.
+        let stats = try RunQueries.conditionStats(db: store.db, benchID: id, metric: "wall").first { $0.package == "failing" }!
+        XCTAssertEqual(stats.n, 0)
+        XCTAssertEqual(stats.nExcluded, 3)
+        // The results folder is in the Python tool's format and round-trips through ingest.
+        let resultsDir = try XCTUnwrap(store.db.scalar("SELECT source_dir FROM run WHERE bench_id = ?", [id]).stringValue)
+        let other = try Store(path: dir.appendingPathComponent("copy.db").path)
+        let o = try Ingest.ingest(directory: resultsDir, into: other)
+        XCTAssertEqual(o.packages, 4)
+        XCTAssertEqual(o.iterations, 32)
+        let q = "SELECT package, condition, iteration, warmup, status, exit_code, round(wall_s, 6), round(user_s, 6), round(peak_rss_mb, 1) FROM v_iterations ORDER BY 1, 2, 3"
+        XCTAssertEqual(try other.db.query(q), try store.db.query(q))
+        let meta = try Ingest.readMeta(directory: resultsDir)
+        XCTAssertEqual(meta.conditions.map(\.name), ["a", "b"])
+        XCTAssertEqual(meta.pythonProfiles.count, 2)
+        XCTAssertEqual(meta.packagesCompleted, 4)
+    }
+
+    func testTimeoutKillsTheWholeProcessGroup() throws {
+        let marker = "61.\(Int.random(in: 100...999))"
+        let reg = try registry([
+            .init(name: "hang", downloads: 1, files: ["tests/test_hang.py": """
+                import subprocess, time, unittest
+                class T(unittest.TestCase):
+                    def test_x(self):
+                        subprocess.Popen(["sleep", "\(marker)"])
+                        time.sleep(60)
+                """]),
+        ])
+        let start = Date()
+        let r = try TestSupport.labeille(runArgs(reg, ["--condition", "solo:target_python=python3", "--iterations", "3", "--warmup", "0", "--timeout", "2"]))
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 30)
+        let store = try Store(path: db)
+        let rows = try store.db.query("SELECT status, exit_code, wall_s FROM v_iterations WHERE bench_id = ?", [try benchID()])
+        XCTAssertEqual(rows.count, 3)
+        for row in rows {
+            XCTAssertEqual(row[0].stringValue, "timeout")
+            XCTAssertEqual(row[1].intValue, -1)
+            XCTAssertLessThan(row[2].doubleValue!, 3.5)
+        }
+        // No process of the killed groups survives (zombies awaiting init do not count).
+        var alive: [String] = []
+        for _ in 0..<20 {
+            alive = []
+            for pid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int(pid) != nil {
+                guard let cmd = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8), cmd.contains(marker),
+                      let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                      !stat.contains(") Z ") else { continue }
+                alive.append(pid)
+            }
+            if alive.isEmpty { break }
+            usleep(100_000)
+        }
+        XCTAssertEqual(alive, [], "grandchildren survived the timeout")
+    }
+
+    /// kill -9 in the middle of a run loses at most the iteration in flight; --resume finishes the run.
+    func testKillAndResume() throws {
+        let reg = try registry([
+            .init(name: "slowa", downloads: 2, files: ["tests/test_a.py": ExampleRegistry.cpuSuite(tests: 2, milliseconds: 150, imports: [])]),
+            .init(name: "slowb", downloads: 1, files: ["tests/test_b.py": ExampleRegistry.cpuSuite(tests: 2, milliseconds: 150, imports: [])]),
+        ])
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: TestSupport.binary)
+        p.arguments = runArgs(reg, ["--condition", "a:target_python=python3", "--condition", "b:target_python=python3",
+                                    "--iterations", "3", "--warmup", "1"])
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Wait until a few iterations are committed, then kill -9.
+        var stored = 0
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: db), let s = try? Store(path: db),
+               let n = try? s.db.scalar("SELECT COUNT(*) FROM iteration").intValue, n >= 5 { stored = n; break }
+            usleep(50_000)
+        }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        XCTAssertGreaterThanOrEqual(stored, 5)
+        let store = try Store(path: db)
+        let id = try benchID()
+        let before = try store.db.query("SELECT package, condition, iteration, wall_s FROM v_iterations WHERE bench_id = ? ORDER BY 1, 2, 3", [id])
+        XCTAssertGreaterThanOrEqual(before.count, stored)
+        XCTAssertLessThan(before.count, 16)
+        let r = try TestSupport.labeille(["bench", "run", "--db", db, "--resume", id])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        let after = try store.db.query("SELECT package, condition, iteration, wall_s FROM v_iterations WHERE bench_id = ? ORDER BY 1, 2, 3", [id])
+        XCTAssertEqual(after.count, 16)  // 2 packages × 2 conditions × (1 + 3), no duplicates
+        for row in before { XCTAssertTrue(after.contains(row), "\(row) changed on resume") }
+        let results = try XCTUnwrap(store.db.scalar("SELECT source_dir FROM run WHERE bench_id = ?", [id]).stringValue)
+        let lines = try String(contentsOfFile: results + "/bench_results.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 2)
+    }
+
+    func testCtrlCStopsCleanlyWithExit130() throws {
+        let reg = try registry([
+            .init(name: "slow", downloads: 1, files: ["tests/test_s.py": "import time, unittest\nclass T(unittest.TestCase):\n    def test_x(self):\n        time.sleep(2)\n"]),
+        ])
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: TestSupport.binary)
+        p.arguments = runArgs(reg, ["--condition", "a:target_python=python3", "--iterations", "3", "--warmup", "0"])
+        let errFile = dir.appendingPathComponent("err.txt")
+        FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        p.standardError = try FileHandle(forWritingTo: errFile)
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let s = try? Store(path: db), let n = try? s.db.scalar("SELECT COUNT(*) FROM iteration").intValue, n >= 1 { break }
+            usleep(50_000)
+        }
+        usleep(300_000)
+        let t0 = Date()
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 5, "the iteration in flight is killed, not waited for")
+        XCTAssertEqual(p.terminationStatus, 130)
+        let err = try String(contentsOf: errFile, encoding: .utf8)
+        XCTAssertTrue(err.contains("Resume with: labeille bench run --resume bench_"), err)
+        XCTAssertEqual(try Store(path: db).db.scalar("SELECT COUNT(*) FROM iteration WHERE status <> 'ok'").intValue, 0,
+                       "the killed iteration is not recorded as a failure")
+    }
+
+    func testBadConditionAndMissingCacheRightsAreRefusedBeforeWork() throws {
+        let reg = try registry([.init(name: "x", downloads: 1, files: ["tests/test_x.py": ExampleRegistry.cpuSuite(tests: 1, milliseconds: 1, imports: [])])])
+        var r = try TestSupport.labeille(runArgs(reg, ["--condition", "a:target_pyton=python3"]))
+        XCTAssertEqual(r.code, 2)
+        XCTAssertTrue(r.stderr.contains("target_pyton"), r.stderr)
+        r = try TestSupport.labeille(runArgs(reg, ["--condition", "a:target_python=python3", "--iterations", "2"]))
+        XCTAssertEqual(r.code, 2)
+        XCTAssertTrue(r.stderr.contains("iterations"), r.stderr)
+        if access("/proc/sys/vm/drop_caches", W_OK) != 0 {
+            r = try TestSupport.labeille(runArgs(reg, ["--condition", "a:target_python=python3", "--drop-caches"]))
+            XCTAssertEqual(r.code, 2)
+            XCTAssertTrue(r.stderr.contains("nothing was run"), r.stderr)
+            XCTAssertEqual(try Store(path: db).db.scalar("SELECT COUNT(*) FROM run").intValue, 0)
+        }
+    }
+
+    func testPerTestDurationsAreParsedFromPytest() throws {
+        let out = """
+            ============================= slowest durations ==============================
+            1.23s call     tests/test_foo.py::test_heavy_computation
+            0.45s call     tests/test_bar.py::test_network
+            0.12s setup    tests/test_foo.py::test_heavy_computation
+            0.01s teardown tests/test_foo.py::test_heavy_computation
+            (3 durations < 0.005s hidden.  Use -vv to show these durations.)
+            0.08s call     tests/test_foo.py::test_light
+            ============================== 42 passed in 3.50s ==============================
+            """
+        let parsed = TestCommand.parseDurations(out)
+        XCTAssertTrue(parsed.parsed)
+        XCTAssertEqual(parsed.timings.count, 5)
+        XCTAssertEqual(parsed.timings.filter { $0.phase == "call" }.count, 3)
+        XCTAssertFalse(TestCommand.parseDurations("no header").parsed)
+        XCTAssertEqual(TestCommand.argv("python -m pytest -k 'not slow' tests").argv, ["python", "-m", "pytest", "-k", "not slow", "tests"])
+        XCTAssertTrue(TestCommand.argv("cd src && python -m pytest").viaShell)
+        var c = ConditionDefinition(name: "cov")
+        c.testCommandPrefix = "coverage run -m"
+        XCTAssertEqual(TestCommand.resolve(registryCommand: "python -m pytest tests/", condition: c, defaultSuffix: nil), "coverage run -m pytest tests/")
+        XCTAssertEqual(counterbalancedOrder(conditions: 2, round: 0), [0, 1])
+        XCTAssertEqual(counterbalancedOrder(conditions: 2, round: 1), [1, 0])
+        XCTAssertEqual(counterbalancedOrder(conditions: 3, round: 2), [1, 2, 0])
+    }
+}
