@@ -221,3 +221,34 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(counterbalancedOrder(conditions: 3, round: 2), [1, 2, 0])
     }
 }
+
+final class ScheduleTests: XCTestCase {
+    func schedule(alternate: Bool?, interleave: Bool) throws -> [Task] {
+        var cli = CLIOverrides()
+        cli.iterations = 3
+        cli.warmup = 1
+        cli.alternate = alternate
+        cli.interleave = interleave ? true : nil
+        cli.registryDir = "/tmp"
+        let s = try BenchSettings.resolve(profile: nil, cli: cli, inlineConditions: ["a:target_python=/usr/bin/python3", "b:target_python=/usr/bin/python3"])
+        return BenchRunner(settings: s, store: try Store(path: ":memory:"), progress: ProgressReporter(quiet: true), log: { _ in })
+            .schedule(packages: 2)
+    }
+
+    func testAlternatingBlockAndInterleavedOrders() throws {
+        let alt = try schedule(alternate: nil, interleave: false)
+        XCTAssertEqual(alt.count, 16)
+        XCTAssertEqual(alt.prefix(8).map { "\($0.package)\($0.condition)\($0.index)" }, ["001", "011", "012", "002", "013", "003", "004", "014"])  // AB BA BA AB
+        XCTAssertTrue(alt.allSatisfy { $0.round == $0.index })
+        XCTAssertEqual(alt.filter(\.warmup).count, 4)
+
+        let block = try schedule(alternate: false, interleave: false)
+        XCTAssertEqual(block.prefix(4).map(\.condition), [0, 0, 0, 0])
+        XCTAssertEqual(block.prefix(8).map(\.package), [0, 0, 0, 0, 0, 0, 0, 0])
+        XCTAssertTrue(block.allSatisfy { $0.round == nil })
+
+        let inter = try schedule(alternate: nil, interleave: true)
+        XCTAssertEqual(inter.prefix(4).map(\.package), [0, 0, 1, 1])
+        XCTAssertEqual(inter.prefix(4).map(\.index), [1, 1, 1, 1])
+    }
+}
