@@ -43,6 +43,8 @@ public final class BenchRunner {
     let log: (String) -> Void
     /// Environment of the harness, the base of every child's environment.
     let environment: [String: String]
+    /// The probed version of each condition's interpreter (part of the venv key).
+    var interpreterVersions: [String] = []
 
     public init(settings: BenchSettings, store: Store, progress: ProgressReporter, environment: [String: String] = ProcessInfo.processInfo.environment,
                 log: @escaping (String) -> Void) {
@@ -125,7 +127,6 @@ public final class BenchRunner {
         // Packages.
         let registry: [RegistryPackage]
         do { registry = try Registry.load(directory: s.registryDir) } catch { throw RunError("\(error)") }
-        let firstPython = s.conditions[0].targetPython.isEmpty ? s.defaultTargetPython : s.conditions[0].targetPython
         var profiles: [(name: String, profile: PythonProfile)] = []
         for c in s.conditions {
             let py = c.targetPython.isEmpty ? s.defaultTargetPython : c.targetPython
@@ -139,7 +140,7 @@ public final class BenchRunner {
         let selection = Registry.select(registry, packages: s.packages, top: s.topN, pythonVersion: majorMinor, forceRun: s.forceRun)
         for skip in selection.skipped { log("Skipping \(skip.name): \(skip.reason)") }
         guard !selection.selected.isEmpty else { throw RunError("no package to run (registry \(s.registryDir))") }
-        _ = firstPython
+        interpreterVersions = profiles.map(\.profile.version)
 
         if s.checkStability || s.waitForStability { try waitForStability() }
 
@@ -289,10 +290,10 @@ public final class BenchRunner {
             let repo = try workspace.prepareRepository(name: name, url: url, depth: st.registry.cloneDepth)
             st.cloneSeconds = Date().timeIntervalSince(t0)
             var conditionRecords: [ConditionResultRecord] = []
-            for c in s.conditions {
+            for (i, c) in s.conditions.enumerated() {
                 let wt = try workspace.prepareWorktree(repository: repo.path, package: name, condition: c.name)
                 let py = c.targetPython.isEmpty ? s.defaultTargetPython : c.targetPython
-                let version = (try? PythonProber.probe(python: py, environment: environment).version) ?? ""
+                let version = i < interpreterVersions.count ? interpreterVersions[i] : ""
                 let install = c.installCommand ?? (st.registry.installCommand.isEmpty ? nil : st.registry.installCommand)
                 let venv = try workspace.prepareVenv(package: name, condition: c, interpreter: py, interpreterVersion: version,
                                                      installCommand: install, worktree: wt, timeout: s.timeout)
