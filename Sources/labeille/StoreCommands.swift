@@ -3,7 +3,7 @@ import Foundation
 import LabeilleBench
 
 let benchSubcommands: [ParsableCommand.Type] = [
-    IngestCommand.self, ShowCommand.self, CompareCommand.self, ExportCommand.self,
+    IngestCommand.self, ShowCommand.self, CompareCommand.self, ExportCommand.self, TrackCommand.self,
 ] + runnerSubcommands
 
 struct IngestCommand: ParsableCommand {
@@ -17,11 +17,28 @@ struct IngestCommand: ParsableCommand {
             """)
     @OptionGroup var database: DatabaseOptions
     @Flag(help: "Overwrite runs whose bench id is already stored.") var replace = false
-    @Argument(help: ArgumentHelp("Results directories.", valueName: "dir")) var directories: [String]
+    @Argument(help: ArgumentHelp("Results directories.", valueName: "dir")) var directories: [String] = []
+    @Option(name: .customLong("tracking"), help: ArgumentHelp("A tracking series folder of the Python labeille (tracking.json and its run links); repeatable.", valueName: "dir"))
+    var tracking: [String] = []
+
+    func validate() throws {
+        if directories.isEmpty && tracking.isEmpty { throw ValidationError("give results directories or --tracking DIR") }
+    }
 
     func run() throws {
         let store = try database.open()
         var failed = 0
+        for dir in tracking {
+            do {
+                let o = try TrackingIngest.ingest(seriesDirectory: dir, store: store, log: { print($0) })
+                for w in o.warnings { printErr("warning: \(w)") }
+                print("tracking series '\(o.seriesName)': \(o.created ? "created" : "updated"), \(o.runsAdded) run(s) added, "
+                      + "\(o.runsAlreadyPresent) already present\(o.pinnedBenchID.map { ", pinned \($0)" } ?? "")")
+            } catch {
+                printErr("error: \(error)")
+                failed += 1
+            }
+        }
         for dir in directories {
             do {
                 let start = Date()

@@ -202,6 +202,95 @@ CREATE TABLE test_duration (
 );
 CREATE INDEX test_duration_by_iteration ON test_duration(iteration_id);
 """#),
+        (2, "tracking_series", #"""
+-- 0002: tracking series — named, ordered lists of stored runs (e.g. one run per CPython commit), with notes,
+-- commit key=values and an optional pinned baseline run. `bench track` reads and writes them; the views of
+-- sql/views_tracking.sql expose them to sqlite3 users.
+
+CREATE TABLE tracking_series (
+    series_id     INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE,
+    description   TEXT NOT NULL DEFAULT '',
+    created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    -- The baseline of trend and alert when set; otherwise each package's first run in the series.
+    pinned_run_id INTEGER REFERENCES run(run_id) ON DELETE SET NULL
+);
+
+-- The runs of a series in order: position 1, 2, … (the order they were added; an imported Python series keeps
+-- its file order). A run appears at most once per series.
+CREATE TABLE tracking_run (
+    series_id INTEGER NOT NULL REFERENCES tracking_series(series_id) ON DELETE CASCADE,
+    run_id    INTEGER NOT NULL REFERENCES run(run_id) ON DELETE CASCADE,
+    position  INTEGER NOT NULL,
+    added_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    notes     TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (series_id, run_id),
+    UNIQUE (series_id, position)
+) WITHOUT ROWID;
+CREATE INDEX tracking_run_by_run ON tracking_run(run_id);
+
+-- Commit key=values of a run in a series (`--commit sha=…,branch=…`), in the order given.
+CREATE TABLE tracking_commit (
+    series_id INTEGER NOT NULL,
+    run_id    INTEGER NOT NULL,
+    position  INTEGER NOT NULL,
+    key       TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    PRIMARY KEY (series_id, run_id, key),
+    FOREIGN KEY (series_id, run_id) REFERENCES tracking_run(series_id, run_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+
+-- `bench ingest --replace` deletes a run (with foreign keys off, inside its transaction) and inserts it again
+-- under a new run_id. These triggers keep the run's place in its series across that: its tracking rows are
+-- parked under its bench id when the run row goes, and put back when a run with that bench id arrives.
+CREATE TABLE tracking_detached (
+    series_id INTEGER NOT NULL REFERENCES tracking_series(series_id) ON DELETE CASCADE,
+    bench_id  TEXT NOT NULL,
+    position  INTEGER NOT NULL,
+    added_at  TEXT NOT NULL,
+    notes     TEXT NOT NULL,
+    pinned    INTEGER NOT NULL,
+    PRIMARY KEY (series_id, bench_id)
+) WITHOUT ROWID;
+
+CREATE TABLE tracking_detached_commit (
+    series_id INTEGER NOT NULL,
+    bench_id  TEXT NOT NULL,
+    position  INTEGER NOT NULL,
+    key       TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    PRIMARY KEY (series_id, bench_id, key),
+    FOREIGN KEY (series_id, bench_id) REFERENCES tracking_detached(series_id, bench_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+
+CREATE TRIGGER tracking_run_detach BEFORE DELETE ON run
+WHEN EXISTS (SELECT 1 FROM tracking_run WHERE run_id = OLD.run_id)
+BEGIN
+    INSERT OR REPLACE INTO tracking_detached (series_id, bench_id, position, added_at, notes, pinned)
+        SELECT tr.series_id, OLD.bench_id, tr.position, tr.added_at, tr.notes,
+               COALESCE(ts.pinned_run_id = OLD.run_id, 0)
+        FROM tracking_run tr JOIN tracking_series ts ON ts.series_id = tr.series_id
+        WHERE tr.run_id = OLD.run_id;
+    INSERT OR REPLACE INTO tracking_detached_commit (series_id, bench_id, position, key, value)
+        SELECT series_id, OLD.bench_id, position, key, value FROM tracking_commit WHERE run_id = OLD.run_id;
+    DELETE FROM tracking_commit WHERE run_id = OLD.run_id;
+    DELETE FROM tracking_run WHERE run_id = OLD.run_id;
+    UPDATE tracking_series SET pinned_run_id = NULL WHERE pinned_run_id = OLD.run_id;
+END;
+
+CREATE TRIGGER tracking_run_reattach AFTER INSERT ON run
+WHEN EXISTS (SELECT 1 FROM tracking_detached WHERE bench_id = NEW.bench_id)
+BEGIN
+    INSERT OR IGNORE INTO tracking_run (series_id, run_id, position, added_at, notes)
+        SELECT series_id, NEW.run_id, position, added_at, notes FROM tracking_detached WHERE bench_id = NEW.bench_id;
+    INSERT OR IGNORE INTO tracking_commit (series_id, run_id, position, key, value)
+        SELECT series_id, NEW.run_id, position, key, value FROM tracking_detached_commit WHERE bench_id = NEW.bench_id;
+    UPDATE tracking_series SET pinned_run_id = NEW.run_id
+        WHERE series_id IN (SELECT series_id FROM tracking_detached WHERE bench_id = NEW.bench_id AND pinned = 1);
+    DELETE FROM tracking_detached_commit WHERE bench_id = NEW.bench_id;
+    DELETE FROM tracking_detached WHERE bench_id = NEW.bench_id;
+END;
+"""#),
     ]
     /// Analysis views (files of sql/, in name order), recreated whenever their text changes.
     static let views: [(file: String, sql: String)] = [
@@ -372,6 +461,111 @@ SELECT pcv.bench_id,
 FROM agg a
 JOIN v_package_conditions pcv ON pcv.package_condition_id = a.package_condition_id
 JOIN test_case tc             ON tc.test_case_id = a.test_case_id;
+"""#),
+        ("views_tracking.sql", #"""
+-- Views of the tracking series (migration 0002), a public contract documented in docs/tracking.md.
+-- Stock SQLite only (window functions, no registered functions), so `sqlite3 results/labeille.db` gives the
+-- numbers `bench track trend` starts from. Medians are over measured (non-warm-up) iterations whose status
+-- is 'ok', interpolated as numpy's default (the mean of the two middle values for an even count);
+-- skipped packages and package × conditions without an ok measured iteration have no point.
+
+DROP VIEW IF EXISTS v_trend_slopes;
+DROP VIEW IF EXISTS v_series_points;
+
+-- One row per series × run × package × condition.
+--   series, position (1-based order in the series), bench_id, timestamp (the run's start_time), commit_sha
+--   (the run's `sha` commit value in this series, or NULL), pinned (1 for the series' pinned run), package,
+--   condition, n (ok measured iterations), wall_median_s, cpu_median_s (user + sys), rss_median_mb.
+CREATE VIEW v_series_points AS
+WITH it AS (
+    SELECT tr.series_id, tr.position, tr.run_id, pc.package_condition_id,
+           i.wall_time_s AS wall, i.user_time_s + i.sys_time_s AS cpu, i.peak_rss_mb AS rss
+    FROM tracking_run tr
+    JOIN package_result pr    ON pr.run_id = tr.run_id AND pr.skipped = 0
+    JOIN package_condition pc ON pc.package_result_id = pr.package_result_id
+    JOIN iteration i          ON i.package_condition_id = pc.package_condition_id
+    WHERE i.warmup = 0 AND i.status = 'ok'
+),
+ranked AS (
+    SELECT series_id, position, run_id, package_condition_id, wall, cpu, rss,
+           ROW_NUMBER() OVER (PARTITION BY series_id, package_condition_id ORDER BY wall) - 1 AS rw,
+           ROW_NUMBER() OVER (PARTITION BY series_id, package_condition_id ORDER BY cpu) - 1  AS rc,
+           ROW_NUMBER() OVER (PARTITION BY series_id, package_condition_id ORDER BY rss) - 1  AS rr,
+           COUNT(*)     OVER (PARTITION BY series_id, package_condition_id)                   AS n
+    FROM it
+),
+med AS (
+    SELECT series_id, position, run_id, package_condition_id, n,
+           (MAX(CASE WHEN rw = (n - 1) / 2 THEN wall END) + MAX(CASE WHEN rw = n / 2 THEN wall END)) / 2.0 AS wall_median_s,
+           (MAX(CASE WHEN rc = (n - 1) / 2 THEN cpu END)  + MAX(CASE WHEN rc = n / 2 THEN cpu END)) / 2.0  AS cpu_median_s,
+           (MAX(CASE WHEN rr = (n - 1) / 2 THEN rss END)  + MAX(CASE WHEN rr = n / 2 THEN rss END)) / 2.0  AS rss_median_mb
+    FROM ranked
+    GROUP BY series_id, package_condition_id
+)
+SELECT ts.name                                     AS series,
+       m.position,
+       r.bench_id,
+       r.start_time                                AS timestamp,
+       (SELECT tc.value FROM tracking_commit tc
+        WHERE tc.series_id = m.series_id AND tc.run_id = m.run_id AND tc.key = 'sha') AS commit_sha,
+       CASE WHEN ts.pinned_run_id = m.run_id THEN 1 ELSE 0 END AS pinned,
+       pr.package,
+       c.name                                      AS condition,
+       m.n,
+       m.wall_median_s,
+       m.cpu_median_s,
+       m.rss_median_mb,
+       c.position                                  AS condition_position,
+       pc.package_condition_id
+FROM med m
+JOIN tracking_series ts   ON ts.series_id = m.series_id
+JOIN run r                ON r.run_id = m.run_id
+JOIN package_condition pc ON pc.package_condition_id = m.package_condition_id
+JOIN package_result pr    ON pr.package_result_id = pc.package_result_id
+JOIN condition c          ON c.condition_id = pc.condition_id;
+
+-- One row per series × package × condition with at least one point.
+--   n_runs (points), first_median_s and last_median_s (at the package's first and last position),
+--   pinned_median_s (at the series' pinned run; NULL when not pinned or the package has no point there).
+--   The slope is over the trend window, as `bench track trend` computes it: from the pinned run (when the package
+--   has a point there, else from its first run) to its last run. window_start_position, n_trend_runs,
+--   slope_s_per_run (least-squares slope of wall_median_s against position; NULL below 2 runs),
+--   mean_median_s (mean of the window's medians), slope_fraction_per_run (slope / mean_median_s).
+CREATE VIEW v_trend_slopes AS
+WITH p AS (
+    SELECT series, package, condition, condition_position, position, wall_median_s, pinned,
+           MIN(position) OVER w                               AS first_position,
+           MAX(position) OVER w                               AS last_position,
+           MAX(CASE WHEN pinned = 1 THEN position END) OVER w AS pinned_position
+    FROM v_series_points
+    WINDOW w AS (PARTITION BY series, package, condition)
+),
+s AS (
+    SELECT series, package, condition, MIN(condition_position) AS condition_position,
+           COUNT(*)                                                        AS n_runs,
+           MIN(COALESCE(pinned_position, first_position))                  AS window_start_position,
+           SUM(position >= COALESCE(pinned_position, first_position))      AS nw,
+           AVG(CASE WHEN position >= COALESCE(pinned_position, first_position) THEN position END)      AS mx,
+           AVG(CASE WHEN position >= COALESCE(pinned_position, first_position) THEN wall_median_s END) AS my,
+           SUM(CASE WHEN position >= COALESCE(pinned_position, first_position) THEN (position * 1.0) * position END) AS sxx,
+           SUM(CASE WHEN position >= COALESCE(pinned_position, first_position) THEN position * wall_median_s END)   AS sxy,
+           MAX(CASE WHEN position = first_position THEN wall_median_s END) AS first_median_s,
+           MAX(CASE WHEN position = last_position THEN wall_median_s END)  AS last_median_s,
+           MAX(CASE WHEN pinned = 1 THEN wall_median_s END)                AS pinned_median_s
+    FROM p
+    GROUP BY series, package, condition
+)
+SELECT series, package, condition, n_runs,
+       window_start_position,
+       nw AS n_trend_runs,
+       CASE WHEN nw >= 2 AND sxx - nw * mx * mx > 0
+            THEN (sxy - nw * mx * my) / (sxx - nw * mx * mx) END AS slope_s_per_run,
+       my AS mean_median_s,
+       CASE WHEN nw >= 2 AND sxx - nw * mx * mx > 0 AND my <> 0
+            THEN (sxy - nw * mx * my) / (sxx - nw * mx * mx) / my END AS slope_fraction_per_run,
+       first_median_s, last_median_s, pinned_median_s,
+       condition_position
+FROM s;
 """#),
     ]
 }

@@ -1,0 +1,150 @@
+import Foundation
+
+/// One run's summary of one package × condition: the median of its measured ok iterations and its noise.
+public struct SeriesPoint: Sendable, Equatable {
+    /// Index into `SeriesData.runs`.
+    public var runIndex: Int
+    /// The run's position in the series (1-based, as stored).
+    public var position: Int
+    /// Measured ok iterations.
+    public var n: Int
+    public var median: Double
+    /// Standard error of ln(median) from the run's own iterations: 1.2533 · sd(ln x) / √n (the asymptotic
+    /// standard error of a median, on the log scale); NaN below 2 iterations.
+    public var logSE: Double
+    /// Coefficient of variation of the iterations (sd / mean; 0 for one iteration).
+    public var cv: Double
+}
+
+/// The points of one package × condition, in position order.
+public struct PointSeries: Sendable {
+    public var package: String
+    public var condition: String
+    public var points: [SeriesPoint]
+}
+
+/// Everything trend and alert need about a series: its runs and, per package × condition, one point per run.
+public struct SeriesData: Sendable {
+    public var series: TrackingSeriesInfo
+    public var runs: [TrackedRun]
+    /// Conditions present in the series, in the order of their first appearance.
+    public var conditions: [String]
+    /// Sorted by package, then condition order.
+    public var items: [PointSeries]
+    public var pinnedRunIndex: Int? { runs.firstIndex { $0.pinned } }
+}
+
+public enum SeriesPoints {
+    /// Per-run points of every package × condition of a series (or of one condition). Two filtered queries:
+    /// the package × condition rows of the series' runs, then their measured ok values of the metric
+    /// (wall, cpu = user + sys, or rss); medians and noise are computed here.
+    public static func load(db: Database, seriesName: String, condition: String? = nil, metric: String = "wall") throws -> SeriesData {
+        let series = try Tracking.series(named: seriesName, db: db)
+        let runs = try Tracking.runs(seriesID: series.id, db: db)
+        var runIndexByID: [Int64: Int] = [:]
+        for (i, r) in runs.enumerated() { runIndexByID[r.runID] = i }
+
+        var conditions: [String] = []
+        var conditionOrder: [String: Int] = [:]
+        try db.forEachRow("""
+            SELECT c.name, MIN(tr.position * 1000 + c.position) FROM tracking_run tr JOIN condition c ON c.run_id = tr.run_id
+            WHERE tr.series_id = ? GROUP BY c.name ORDER BY 2
+            """, [series.id]) { st in
+            conditionOrder[st.string(0)!] = conditions.count
+            conditions.append(st.string(0)!)
+        }
+        if let condition, conditionOrder[condition] == nil {
+            throw TrackingError("condition '\(condition)' is not in series '\(seriesName)' (conditions: "
+                                + (conditions.isEmpty ? "none" : conditions.joined(separator: ", ")) + ")")
+        }
+        let valueExpr: String
+        switch metric {
+        case "wall": valueExpr = "i.wall_time_s"
+        case "cpu": valueExpr = "i.user_time_s + i.sys_time_s"
+        case "rss": valueExpr = "i.peak_rss_mb"
+        default: throw TrackingError("unknown metric '\(metric)' (expected wall, cpu or rss)")
+        }
+        let conditionFilter = condition == nil ? "" : " AND c.name = ?2"
+        var params: [SQLBindable] = [series.id]
+        if let condition { params.append(condition) }
+
+        // 1. package × condition rows of the series' runs (non-skipped packages).
+        var slotOfPC: [Int64: Int] = [:]
+        var slotItem: [Int] = []
+        var slotRun: [Int] = []
+        var itemIndex: [String: Int] = [:]
+        var items: [PointSeries] = []
+        try db.forEachRow("""
+            SELECT pc.package_condition_id, tr.run_id, pr.package, c.name
+            FROM tracking_run tr
+            JOIN package_result pr    ON pr.run_id = tr.run_id AND pr.skipped = 0
+            JOIN package_condition pc ON pc.package_result_id = pr.package_result_id
+            JOIN condition c          ON c.condition_id = pc.condition_id
+            WHERE tr.series_id = ?1\(conditionFilter)
+            """, params) { st in
+            let pkg = st.string(2)!, cond = st.string(3)!
+            let key = pkg + "\u{0}" + cond
+            let item: Int
+            if let i = itemIndex[key] { item = i } else {
+                item = items.count
+                itemIndex[key] = item
+                items.append(PointSeries(package: pkg, condition: cond, points: []))
+            }
+            guard let runIndex = runIndexByID[Int64(st.int(1)!)] else { return }
+            slotOfPC[Int64(st.int(0)!)] = slotItem.count
+            slotItem.append(item)
+            slotRun.append(runIndex)
+        }
+
+        // 2. measured ok values, gathered per package × condition.
+        var values = Array(repeating: [Double](), count: slotItem.count)
+        try db.forEachRow("""
+            SELECT pc.package_condition_id, \(valueExpr)
+            FROM tracking_run tr
+            JOIN package_result pr    ON pr.run_id = tr.run_id AND pr.skipped = 0
+            JOIN package_condition pc ON pc.package_result_id = pr.package_result_id
+            JOIN condition c          ON c.condition_id = pc.condition_id
+            JOIN iteration i          ON i.package_condition_id = pc.package_condition_id
+            WHERE tr.series_id = ?1\(conditionFilter) AND i.warmup = 0 AND i.status = 'ok'
+            """, params) { st in
+            if let slot = slotOfPC[Int64(st.int(0)!)], let v = st.double(1) { values[slot].append(v) }
+        }
+
+        for slot in values.indices where !values[slot].isEmpty {
+            let run = slotRun[slot]
+            items[slotItem[slot]].points.append(point(values[slot], runIndex: run, position: runs[run].position))
+        }
+        items.removeAll { $0.points.isEmpty }
+        for i in items.indices { items[i].points.sort { $0.position < $1.position } }
+        items.sort {
+            $0.package != $1.package ? $0.package < $1.package
+                : (conditionOrder[$0.condition] ?? 0) < (conditionOrder[$1.condition] ?? 0)
+        }
+        return SeriesData(series: series, runs: runs, conditions: conditions, items: items)
+    }
+
+    /// The point of one run from its measured ok values.
+    public static func point(_ values: [Double], runIndex: Int, position: Int) -> SeriesPoint {
+        var v = values
+        v.sort()
+        let n = v.count
+        let median = Statistics.quantile(sorted: v, 0.5)
+        var logSE = Double.nan, cv = 0.0
+        if n >= 2 {
+            var sum = 0.0, sumLog = 0.0
+            var allPositive = true
+            for x in v { sum += x; if x > 0 { sumLog += log(x) } else { allPositive = false } }
+            let mean = sum / Double(n)
+            var ss = 0.0
+            for x in v { ss += (x - mean) * (x - mean) }
+            cv = mean != 0 ? (ss / Double(n - 1)).squareRoot() / mean : .nan
+            if allPositive {
+                let ml = sumLog / Double(n)
+                var ssl = 0.0
+                for x in v { let d = log(x) - ml; ssl += d * d }
+                logSE = 1.2533 * (ssl / Double(n - 1)).squareRoot() / Double(n).squareRoot()
+            }
+        }
+        return SeriesPoint(runIndex: runIndex, position: position, n: n, median: median, logSE: logSE, cv: cv)
+    }
+}

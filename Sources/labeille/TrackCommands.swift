@@ -1,0 +1,171 @@
+import ArgumentParser
+import Foundation
+import LabeilleBench
+
+/// `bench track`: tracking series in the database (docs/tracking.md).
+struct TrackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "track",
+        abstract: "Track performance across runs (e.g. CPython commits): series, trends, change points, alerts.",
+        discussion: """
+            A series is an ordered list of stored runs with notes, commit key=values and an optional pinned baseline.
+            trend classifies each package × condition (regressing, improving, volatile, stable) against the pinned run
+            (else its first run), only when a change exceeds the threshold AND the runs' own noise, and finds change
+            points with the commit range to bisect. alert exits 1 when the latest run has a confirmed regression.
+            Import a series written by the Python labeille with `bench ingest --tracking DIR`.
+            """,
+        subcommands: [TrackInit.self, TrackAdd.self, TrackShow.self, TrackPin.self, TrackUnpin.self, TrackList.self,
+                      TrackTrend.self, TrackAlertCommand.self])
+}
+
+struct TrackInit: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "init", abstract: "Create a tracking series.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "Series name.") var name: String
+    @Option(name: [.short, .long], help: "Description.") var description: String = ""
+
+    func run() throws {
+        let store = try database.open()
+        _ = try cli { try Tracking.create(name: name, description: description, db: store.db) }
+        print("Created tracking series '\(name)'.")
+    }
+}
+
+struct TrackAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Append runs to a series (a results directory is ingested first; a run already in it is not added twice).")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "Series name.") var name: String
+    @Argument(help: ArgumentHelp("Results directories or bench ids, added in the order given.", valueName: "run")) var runs: [String]
+    @Option(name: [.short, .long], help: "Notes for the run.") var notes: String = ""
+    @Option(help: ArgumentHelp("Commit key=values, comma-joined or repeated: sha=abc1234,branch=main.", valueName: "k=v"))
+    var commit: [String] = []
+
+    func validate() throws {
+        guard !runs.isEmpty else { throw ValidationError("give at least one RUN (a results directory or bench id)") }
+    }
+
+    func run() throws {
+        // Check everything that can fail before a results directory is ingested.
+        let kv = try cli { try Tracking.parseCommit(commit) }
+        let store = try database.open()
+        _ = try cli { try Tracking.series(named: name, db: store.db) }
+        for ref in runs { try cli { try Tracking.checkRunReference(ref, db: store.db) } }
+        let stored = try cli { try runs.map { try RunQueries.resolve($0, store: store, log: printErr) } }
+        for run in stored {
+            let o = try cli { try Tracking.add(seriesName: name, benchID: run.benchID, notes: notes, commit: kv, db: store.db) }
+            for w in o.warnings { printErr("warning: \(w)") }
+            switch o.kind {
+            case .added: print("Added run '\(o.benchID)' to series '\(name)' at position \(o.position).")
+            case .alreadyPresent: print("Run '\(o.benchID)' is already in series '\(name)' (position \(o.position)); not added again.")
+            }
+        }
+    }
+}
+
+struct TrackShow: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a series and its runs.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "Series name.") var name: String
+    @Option(help: ArgumentHelp("Only the last N runs (positions are kept).", valueName: "n")) var last: Int?
+
+    func validate() throws {
+        if let last, last < 0 { throw ValidationError("--last must be ≥ 0") }
+    }
+
+    func run() throws {
+        let store = try database.open()
+        let (s, runs) = try cli { try Tracking.show(name: name, last: last, db: store.db) }
+        print(TrackText.show(series: s, runs: runs))
+    }
+}
+
+struct TrackPin: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "pin", abstract: "Make a run of the series the baseline of trend and alert.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "Series name.") var name: String
+    @Argument(help: ArgumentHelp("Bench id of a run in the series.", valueName: "bench-id")) var benchID: String
+
+    func run() throws {
+        let store = try database.open()
+        try cli { try Tracking.pin(seriesName: name, benchID: benchID, db: store.db) }
+        print("Pinned '\(benchID)' as baseline for series '\(name)'.")
+    }
+}
+
+struct TrackUnpin: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "unpin", abstract: "Remove the pinned baseline (each package's first run is used).")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "Series name.") var name: String
+
+    func run() throws {
+        let store = try database.open()
+        try cli { try Tracking.unpin(seriesName: name, db: store.db) }
+        print("Unpinned baseline for series '\(name)'.")
+    }
+}
+
+struct TrackList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the tracking series.")
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        let store = try database.open()
+        print(TrackText.list(try cli { try Tracking.list(db: store.db) }))
+    }
+}
+
+struct TrackTrend: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trend",
+        abstract: "Classify each package × condition and find change points across the series.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "Series name.") var name: String
+    @Option(help: "Only this condition (default: every condition).") var condition: String?
+    @Option(help: "table | markdown | csv | json") var format: String = "table"
+    @Option(name: .customLong("regression-threshold"), help: ArgumentHelp("Per-run change threshold (fraction); also the minimum change-point size.", valueName: "fraction"))
+    var regressionThreshold: Double = 0.02
+    @Option(name: .customLong("trend-threshold"), help: ArgumentHelp("Trend threshold over the whole series (fraction).", valueName: "fraction"))
+    var trendThreshold: Double = 0.05
+
+    func validate() throws {
+        guard TrendFormat(rawValue: format) != nil else { throw ValidationError("--format must be table, markdown, csv or json, not '\(format)'") }
+        guard regressionThreshold > 0 && regressionThreshold < 1 else { throw ValidationError("--regression-threshold must be a fraction between 0 and 1, e.g. 0.02") }
+        guard trendThreshold > 0 && trendThreshold < 10 else { throw ValidationError("--trend-threshold must be a positive fraction, e.g. 0.05") }
+    }
+
+    func run() throws {
+        let store = try database.open()
+        let data = try cli { try SeriesPoints.load(db: store.db, seriesName: name, condition: condition) }
+        let report = TrendAnalyzer.analyze(data, condition: condition,
+                                           options: TrendOptions(regressionThreshold: regressionThreshold, trendThreshold: trendThreshold))
+        print(TrendRenderer.render(report, format: TrendFormat(rawValue: format)!), terminator: "")
+    }
+}
+
+struct TrackAlertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alert",
+        abstract: "Regressions of the latest run vs the pinned baseline and the previous run; exit 1 when one is confirmed.",
+        discussion: "Confirmed = beyond --regression-threshold AND outside the runs' noise. --format markdown gives a PR comment.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "Series name.") var name: String
+    @Option(help: "Only this condition (default: every condition).") var condition: String?
+    @Option(help: "table | markdown | json") var format: String = "table"
+    @Option(name: .customLong("regression-threshold"), help: ArgumentHelp("Change threshold (fraction).", valueName: "fraction"))
+    var regressionThreshold: Double = 0.02
+
+    func validate() throws {
+        guard AlertFormat(rawValue: format) != nil else { throw ValidationError("--format must be table, markdown or json, not '\(format)'") }
+        guard regressionThreshold > 0 && regressionThreshold < 1 else { throw ValidationError("--regression-threshold must be a fraction between 0 and 1, e.g. 0.02") }
+    }
+
+    func run() throws {
+        let store = try database.open()
+        let data = try cli { try SeriesPoints.load(db: store.db, seriesName: name, condition: condition) }
+        let report = TrendAnalyzer.analyze(data, condition: condition, options: TrendOptions(regressionThreshold: regressionThreshold))
+        print(TrendRenderer.renderAlerts(report, format: AlertFormat(rawValue: format)!), terminator: "")
+        if report.gateFails { throw ExitCode(Exit.gate) }
+    }
+}
