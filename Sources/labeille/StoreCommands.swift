@@ -3,7 +3,7 @@ import Foundation
 import LabeilleBench
 
 let benchSubcommands: [ParsableCommand.Type] = [
-    IngestCommand.self, ShowCommand.self, CompareCommand.self, ExportCommand.self, TrackCommand.self,
+    IngestCommand.self, ShowCommand.self, CompareCommand.self, ExportCommand.self, TrackCommand.self, ReportCommand.self,
 ] + runnerSubcommands
 
 struct IngestCommand: ParsableCommand {
