@@ -252,3 +252,47 @@ final class ScheduleTests: XCTestCase {
         XCTAssertEqual(inter.prefix(4).map(\.index), [1, 1, 1, 1])
     }
 }
+
+final class PerTestRunTests: XCTestCase {
+    /// `--per-test-timing` with a real pytest: the per-test rows are stored and `compare --per-test` works.
+    /// pytest comes from the host interpreter's site-packages through the condition's PYTHONPATH.
+    func testPerTestTimingWithRealPytest() throws {
+        let py = TestSupport.which("python3")!
+        let probe = try TestSupport.run(py, ["-c", "import os, pytest; print(os.path.dirname(os.path.dirname(pytest.__file__)))"])
+        guard probe.code == 0 else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("pytest missing in CI (.ci/run installs it)") }
+            throw XCTSkip("pytest not installed for python3")
+        }
+        let site = probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let dir = TestSupport.tempDir()
+        let db = dir.appendingPathComponent("p.db").path
+        let suite = """
+            import time
+            def test_fast():
+                time.sleep(0.01)
+            def test_slow():
+                time.sleep(0.12)
+            """
+        let reg = try ExampleRegistry.create(at: dir.path, packages: [
+            .init(name: "pt", downloads: 1, testCommand: "python -m pytest -q -p no:cacheprovider tests", files: ["tests/test_pt.py": suite]),
+        ]).registryDir
+        let r = try TestSupport.labeille(["bench", "run", "--db", db, "--registry-dir", reg, "--work-dir", dir.appendingPathComponent("w").path,
+                                          "--results-dir", dir.appendingPathComponent("r").path, "--per-test-timing",
+                                          "--iterations", "3", "--warmup", "0",
+                                          "--condition", "a:target_python=python3,env.PYTHONPATH=\(site)",
+                                          "--condition", "b:target_python=python3,env.PYTHONPATH=\(site)"])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        let store = try Store(path: db)
+        let id = try XCTUnwrap(store.db.scalar("SELECT bench_id FROM run").stringValue)
+        XCTAssertEqual(try store.db.scalar("SELECT COUNT(*) FROM v_iterations WHERE status = 'ok'").intValue, 6, r.stdout)
+        let rows = try RunQueries.testStats(db: store.db, benchID: id, package: "pt", condition: "a")
+        let slow = try XCTUnwrap(rows.first { $0.testID == "tests/test_pt.py::test_slow" && $0.phase == "call" })
+        XCTAssertEqual(slow.n, 3)
+        XCTAssertGreaterThan(slow.median, 0.1)
+        // The fast test is below pytest's 5 ms display floor only without --durations-min=0; it is stored.
+        XCTAssertNotNil(rows.first { $0.testID == "tests/test_pt.py::test_fast" && $0.phase == "call" })
+        let c = try TestSupport.labeille(["bench", "compare", "--db", db, id, "--per-test", "pt", "--format", "json"])
+        XCTAssertEqual(c.code, 0, c.stderr)
+        XCTAssertTrue(c.stdout.contains("tests/test_pt.py::test_slow"))
+    }
+}
