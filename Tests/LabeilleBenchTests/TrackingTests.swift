@@ -16,19 +16,8 @@ final class TrackingTests: XCTestCase {
 
     // MARK: synthetic series
 
-    /// Deterministic normal variates (SplitMix64 + Box–Muller).
-    struct RNG {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / Double(1 << 53) }
-        mutating func normal() -> Double { (-2 * log(uniform())).squareRoot() * cos(2 * .pi * uniform()) }
-    }
+    /// Deterministic normal variates (TestSupport.swift).
+    typealias RNG = SplitMix64
 
     struct PackageShape {
         var name: String
