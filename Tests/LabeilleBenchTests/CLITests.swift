@@ -8,6 +8,7 @@ final class CLITests: XCTestCase {
     var db: String { dir.appendingPathComponent("l.db").path }
 
     override func setUp() { dir = TestSupport.tempDir() }
+    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
 
     func testIngestShowCompareExportOnTheFixture() throws {
         var r = try TestSupport.labeille(["bench", "ingest", "--db", db, TestSupport.fixtureRun])

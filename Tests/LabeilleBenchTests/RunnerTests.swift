@@ -9,6 +9,7 @@ final class RunnerTests: XCTestCase {
     var db: String { dir.appendingPathComponent("run.db").path }
 
     override func setUp() { dir = TestSupport.tempDir() }
+    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
 
     func registry(_ packages: [ExampleRegistry.Package]) throws -> String {
         try ExampleRegistry.create(at: dir.path, packages: packages).registryDir
