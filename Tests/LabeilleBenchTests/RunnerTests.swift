@@ -26,7 +26,16 @@ final class RunnerTests: XCTestCase {
 
     func testStatusesAndMeasurementsOfRealSuites() throws {
         let reg = try registry([
-            .init(name: "cpu", downloads: 5, files: ["tests/test_cpu.py": ExampleRegistry.cpuSuite(tests: 3, milliseconds: 100, imports: [])]),
+            // A fixed amount of work (not a wall-clock loop), so its CPU time does not depend on the load.
+            .init(name: "cpu", downloads: 5, files: ["tests/test_cpu.py": """
+                import unittest
+                class T(unittest.TestCase):
+                    def test_work(self):
+                        x = 0
+                        for i in range(6_000_000):
+                            x += i
+                        self.assertGreater(x, 0)
+                """]),
             .init(name: "failing", downloads: 4, files: ["tests/test_fail.py": "import unittest\nclass T(unittest.TestCase):\n    def test_x(self):\n        self.assertEqual(1, 2)\n"]),
             .init(name: "crash", downloads: 3, files: ["tests/test_crash.py": "import os, signal, unittest\nclass T(unittest.TestCase):\n    def test_x(self):\n        os.kill(os.getpid(), signal.SIGSEGV)\n"]),
             .init(name: "hog", downloads: 2, files: ["tests/test_hog.py": "import unittest\nclass T(unittest.TestCase):\n    def test_x(self):\n        b = bytearray(1500 * 1024 * 1024)\n        self.assertTrue(b is not None)\n"]),
@@ -44,10 +53,11 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(try statuses("failing"), ["fail"])
         XCTAssertEqual(try statuses("crash"), ["error"])
         XCTAssertEqual(try statuses("hog"), ["oom"])
-        // 3 tests × 100 ms of busy loop per iteration: user time at least 0.2 s, wall at least 0.3 s.
-        let cpu = try store.db.query("SELECT MIN(user_s), MIN(wall_s), MAX(peak_rss_mb) FROM v_iterations WHERE bench_id = ? AND package = 'cpu'", [id])[0]
-        XCTAssertGreaterThan(cpu[0].doubleValue!, 0.2)
-        XCTAssertGreaterThan(cpu[1].doubleValue!, 0.3)
+        // 6 M additions take about 0.3 s of CPU here: user time is most of it, and wall time at least the CPU time.
+        let cpu = try store.db.query("SELECT MIN(user_s), MIN(wall_s), MAX(peak_rss_mb), MIN(wall_s - user_s - sys_s) FROM v_iterations WHERE bench_id = ? AND package = 'cpu'", [id])[0]
+        XCTAssertGreaterThan(cpu[0].doubleValue!, 0.15)
+        XCTAssertGreaterThan(cpu[1].doubleValue!, 0.15)
+        XCTAssertGreaterThan(cpu[3].doubleValue!, -0.01, "wall time below CPU time for a single-threaded child")
         XCTAssertLessThan(cpu[2].doubleValue!, 200)
         // Every iteration kept: 4 packages × 2 conditions × 4, with rounds counterbalanced (ABBA).
         XCTAssertEqual(try store.db.scalar("SELECT COUNT(*) FROM v_iterations WHERE bench_id = ?", [id]).intValue, 32)

@@ -134,8 +134,9 @@ public struct Workspace {
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: (dir as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let needsPip = !(installCommand ?? "").isEmpty || !condition.extraDeps.isEmpty
+        // Venv creation is not the benchmark: a short per-iteration timeout must not break it.
         try Aux.check([interpreter, "-m", "venv"] + (needsPip ? [] : ["--without-pip"]) + [dir],
-                      environment: baseEnvironment, timeout: timeout, what: "venv creation for \(package)/\(condition.name)")
+                      environment: baseEnvironment, timeout: max(timeout, 300), what: "venv creation for \(package)/\(condition.name)")
         let setup = Date().timeIntervalSince(t0)
         let t1 = Date()
         if let cmd = installCommand, !cmd.isEmpty {
