@@ -190,12 +190,15 @@ public final class BenchRunner {
         var done = Set<String>()
         try db.forEachRow("""
             SELECT package, condition, iteration FROM v_iterations WHERE bench_id = ?
-            """, [benchID]) { st in done.insert("\(st.string(0)!)\u{0}\(st.string(1)!)\u{0}\(st.int(2)!)") }
+            """, [benchID]) { st in done.insert(Self.iterationKey(st.string(0)!, st.string(1)!, st.int(2)!)) }
 
         var states = selection.selected.map { PackageState(registry: $0) }
+        func isDone(_ t: Task) -> Bool {
+            done.contains(Self.iterationKey(states[t.package].registry.name, s.conditions[t.condition].name, t.index))
+        }
         let tasks = schedule(packages: states.count)
         for t in tasks { states[t.package].remaining += 1 }
-        let todo = tasks.filter { !done.contains("\(states[$0.package].registry.name)\u{0}\(s.conditions[$0.condition].name)\u{0}\($0.index)") }
+        let todo = tasks.filter { !isDone($0) }
         progress.start(total: todo.count, alreadyDone: tasks.count - todo.count)
         var iterationsRun = 0
         var interrupted = false
@@ -209,12 +212,12 @@ public final class BenchRunner {
         for task in tasks {
             if lb_interrupted() != 0 { interrupted = true; break }
             var st = states[task.package]
-            let key = "\(st.registry.name)\u{0}\(s.conditions[task.condition].name)\u{0}\(task.index)"
+            let alreadyStored = isDone(task)
             defer { states[task.package] = st }
             if st.packageResultID == nil && st.setupFailed == nil {
                 setUp(&st, workspace: workspace, writer: writer, benchID: benchID)
                 if st.setupFailed != nil {
-                    let remaining = tasks.filter { $0.package == task.package && !done.contains("\(st.registry.name)\u{0}\(s.conditions[$0.condition].name)\u{0}\($0.index)") }.count
+                    let remaining = tasks.filter { $0.package == task.package && !isDone($0) }.count
                     progress.skip(remaining)
                     st.remaining = 0
                     states[task.package] = st
@@ -224,7 +227,7 @@ public final class BenchRunner {
             }
             if st.setupFailed != nil { continue }
             st.remaining -= 1
-            if done.contains(key) {
+            if alreadyStored {
                 if st.remaining == 0 { states[task.package] = st; try finishPackage(task.package) }
                 continue
             }
@@ -409,6 +412,11 @@ public final class BenchRunner {
         // Logs are kept for iterations that did not pass.
         if status == "ok" { unlink(out); unlink(err) }
         return record
+    }
+
+    /// Identifies an iteration across sessions of one run (for --resume).
+    static func iterationKey(_ package: String, _ condition: String, _ index: Int) -> String {
+        "\(package)\u{0}\(condition)\u{0}\(index)"
     }
 
     static func oomKillCount() -> Int {
