@@ -79,7 +79,6 @@ public final class Database {
         sqlite3_busy_timeout(handle, 10_000)
         do {
             try execute("PRAGMA foreign_keys = ON")
-            try registerFunctions()
             if !readOnly && path != ":memory:" {
                 try execute("PRAGMA journal_mode = WAL")
                 try execute("PRAGMA synchronous = NORMAL")
