@@ -150,20 +150,32 @@ final class ShardRunTests: XCTestCase {
             XCTAssertTrue(r.stderr.hasPrefix("error: ") && r.stderr.contains(expected), r.stderr)
             XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
         }
-        // The same shard twice: its database and its results folder.
+        // A shard's database and its own results folder are one run, not a duplicate.
         let shard1Folder = try XCTUnwrap(Store(path: path("shard-1.db")).db.scalar("SELECT source_dir FROM run").stringValue)
-        try refused([path("shard-1.db"), path("shard-2.db"), shard1Folder, path("shard-3.db")], "duplicate shard 1/3")
+        let both = try TestSupport.labeille(["bench", "merge", "--db", target, "--results-dir", path("merged"),
+                                             path("shard-1.db"), shard1Folder, path("shard-2.db"), path("shard-3.db")])
+        XCTAssertEqual(both.code, 0, both.stderr)
+        XCTAssertTrue(both.stdout.contains("unchanged"), both.stdout)
+        // Another run of shard 1 (as a rerun under a new bench id would write it) is a duplicate.
+        try refused([path("shard-1.db"), path("shard-2.db"), copyOfShard(shard1Folder, "rerun", replacing: "\"bench_id\": \"", with: "\"bench_id\": \"rerun_"),
+                     path("shard-3.db")], "duplicate shard 1/3")
         // A shard of another sweep: shard 2's folder, as another group would have written it.
         let shard2Folder = try XCTUnwrap(Store(path: path("shard-2.db")).db.scalar("SELECT source_dir FROM run").stringValue)
-        let foreign = path("foreign/shard")
-        try FileManager.default.createDirectory(atPath: path("foreign"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: shard2Folder, toPath: foreign)
-        let metaPath = foreign + "/bench_meta.json"
-        let text = try String(contentsOfFile: metaPath, encoding: .utf8)
-        XCTAssertTrue(text.contains("\"toy-sweep\""))
-        try text.replacingOccurrences(of: "\"toy-sweep\"", with: "\"other-sweep\"").write(toFile: metaPath, atomically: true, encoding: .utf8)
-        try refused([path("shard-1.db"), foreign, path("shard-3.db")], "foreign shard")
+        try refused([path("shard-1.db"), copyOfShard(shard2Folder, "foreign", replacing: "\"toy-sweep\"", with: "\"other-sweep\""),
+                     path("shard-3.db")], "foreign shard")
         XCTAssertEqual(try TestSupport.rowCounts(Store(path: target).db), before)
+    }
+
+    /// A copy of a shard's results folder whose bench_meta.json has one string replaced.
+    func copyOfShard(_ folder: String, _ name: String, replacing old: String, with new: String) throws -> String {
+        let copy = path("copies/\(name)")
+        try FileManager.default.createDirectory(atPath: path("copies"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: folder, toPath: copy)
+        let metaPath = copy + "/bench_meta.json"
+        let text = try String(contentsOfFile: metaPath, encoding: .utf8)
+        XCTAssertTrue(text.contains(old), text)
+        try text.replacingOccurrences(of: old, with: new).write(toFile: metaPath, atomically: true, encoding: .utf8)
+        return copy
     }
 
     func checkMissingShardMarksTheRunIncomplete() throws {

@@ -180,9 +180,10 @@ q() { sqlite3 -batch -noheader "$DB" "$1"; }
 [ -s "$OUT/merged/bench_slurm-$A/bench_meta.json" ] && [ -s "$OUT/merged/bench_slurm-$A/bench_results.jsonl" ] \
   || die "no merged results folder"
 grep -q 'debugmalloc' "$OUT/merged/bench_slurm-$A.md" || die "no markdown comparison from the merge job"
-"$LABEILLE" bench show --db "$DB" "bench_slurm-$A" | grep -q "Machines: 3 of 3 shards of group slurm-$A (complete)" \
-  || die "bench show does not list the machines"
+# Outputs are captured before grep -q: with pipefail, grep stopping early would fail the pipeline.
+shown=$("$LABEILLE" bench show --db "$DB" "bench_slurm-$A")
+grep -q "Machines: 3 of 3 shards of group slurm-$A (complete)" <<<"$shown" || die "bench show does not list the machines"
 # Merging again changes nothing.
-"$LABEILLE" bench merge --db "$DB" --results-dir "$OUT/merged" --bench-id "bench_slurm-$A" "$OUT/shards" | grep -q "unchanged" \
-  || die "a second merge changed the run"
+again=$("$LABEILLE" bench merge --db "$DB" --results-dir "$OUT/merged" --bench-id "bench_slurm-$A" "$OUT/shards")
+grep -q "unchanged" <<<"$again" || die "a second merge changed the run: $again"
 log "OK: 3 shards on Slurm merged into bench_slurm-$A (18 iterations, 3 packages, complete)"

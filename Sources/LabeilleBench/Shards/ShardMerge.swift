@@ -12,7 +12,18 @@ public struct ShardSource {
     public var label: String
     public var meta: RunMeta
     public var packages: [PackageResultRecord]
+    /// Read from a database (full precision) rather than a results folder (rounded as the Python tool writes).
+    public var fromDatabase = false
     public var shard: ShardInfo { meta.shard! }
+
+    /// The same run (bench id, shard, group) with the same iterations: a database and its own results folder.
+    func isCopy(of other: ShardSource) -> Bool {
+        func shape(_ s: ShardSource) -> [String] {
+            s.packages.map { p in "\(p.package):" + p.conditions.map { "\($0.conditionName)=\($0.iterations.count)" }.joined(separator: ",") }
+        }
+        return meta.benchID == other.meta.benchID && shard.spec == other.shard.spec && shard.group == other.shard.group
+            && shape(self) == shape(other)
+    }
 }
 
 /// The run `bench merge` builds from shard runs.
@@ -47,7 +58,21 @@ public enum ShardMerge {
             }
             out += found
         }
-        return out
+        return withoutCopies(out)
+    }
+
+    /// A shard database and its results folder (both found in one shard's output folder) are one run:
+    /// the database is kept. Two different runs of one shard stay, and `merge` refuses them.
+    static func withoutCopies(_ sources: [ShardSource]) -> [ShardSource] {
+        var kept: [ShardSource] = []
+        for s in sources {
+            if let i = kept.firstIndex(where: { $0.isCopy(of: s) }) {
+                if s.fromDatabase && !kept[i].fromDatabase { kept[i] = s }
+            } else {
+                kept.append(s)
+            }
+        }
+        return kept
     }
 
     static func fromFolder(_ path: String, group: String?, depth: Int = 0) throws -> [ShardSource] {
@@ -100,7 +125,8 @@ public enum ShardMerge {
             return try db.query(sql + " ORDER BY shard_index, run_id", params).map { row in
                 let runID = Int64(row[0].intValue!)
                 let meta = try StoredRunMeta.load(runID: runID, db: db)
-                return ShardSource(label: "\(path) (\(meta.benchID))", meta: meta, packages: try StoredRunMeta.packages(runID: runID, db: db))
+                return ShardSource(label: "\(path) (\(meta.benchID))", meta: meta, packages: try StoredRunMeta.packages(runID: runID, db: db),
+                                   fromDatabase: true)
             }
         } catch let e as MergeError { throw e } catch {
             throw MergeError("\(path): \(error)")
