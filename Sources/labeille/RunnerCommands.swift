@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LabeilleBench
 
-let runnerSubcommands: [ParsableCommand.Type] = [RunCommand.self, SystemCommand.self, SetupCacheDropCommand.self, DemoCommand.self]
+let runnerSubcommands: [ParsableCommand.Type] = [RunCommand.self, SystemCommand.self, SetupCacheDropCommand.self, DemoCommand.self, MergeCommand.self]
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -61,6 +61,7 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("run-dangerously-as-root"), help: "Accepted for compatibility; running as root only warns.") var runDangerouslyAsRoot = false
     @Option(help: "Installer: auto, uv or pip.") var installer: String?
     @Option(help: ArgumentHelp("Continue an interrupted run.", valueName: "bench-id")) var resume: String?
+    @OptionGroup(title: "Sharding over several machines") var sharding: ShardOptions
     @Flag(name: .shortAndLong, help: "More output.") var verbose = false
 
     func overrides(cliArgs: [String]) -> CLIOverrides {
@@ -90,6 +91,7 @@ struct RunCommand: ParsableCommand {
     static func execute(_ parsed: RunCommand, storable: [String]) throws {
         let database = parsed.database
         let store = try database.open()
+        guard let parsed = try ShardCLI.continuing(parsed, store: store) else { return }
         var command = parsed
         var resumeID: String?
         if let resume = parsed.resume {
@@ -122,6 +124,7 @@ struct RunCommand: ParsableCommand {
         }
         if settings.quick { printErr("note: --quick is screening only: 3 iterations cannot establish significance robustly") }
         let runner = BenchRunner(settings: finalSettings, store: store, progress: ProgressReporter(), log: printErr)
+        runner.shardSelection = try ShardCLI.selection(command, resumeID: resumeID, store: store)
         let outcome = try cli { try runner.run(resumeBenchID: resumeID) }
         if outcome.interrupted {
             printErr("\nBenchmark interrupted: \(outcome.iterationsRun) iterations of this session are stored.")
