@@ -88,6 +88,11 @@ struct RunCommand: ParsableCommand {
         var command = parsed
         var resumeID: String?
         if let resume = parsed.resume {
+            // Nothing of an ingested file is executed: its command line names interpreters of another machine.
+            let origin = try cli { try store.db.scalar("SELECT origin FROM run WHERE bench_id = ?", [resume]).stringValue }
+            if let origin, origin != "measured" {
+                throw CLIError(message: "\(resume) was ingested, not measured here; it cannot be resumed (nothing was run)")
+            }
             // The stored command line defines the run: parse it again, so the schedule is the same.
             let args = try cli { try store.db.query("""
                 SELECT a.arg FROM run_cli_arg a JOIN run r ON r.run_id = a.run_id WHERE r.bench_id = ? ORDER BY a.position
@@ -106,7 +111,7 @@ struct RunCommand: ParsableCommand {
         do {
             let prof = try command.profile.map { try BenchProfile.load(path: $0) }
             settings = try BenchSettings.resolve(profile: prof, cli: command.overrides(cliArgs: storable),
-                                                 inlineConditions: command.conditions)
+                                                 inlineConditions: command.conditions).withAbsolutePaths()
         } catch {
             throw CLIError(message: "\(error)")
         }
@@ -133,6 +138,14 @@ struct RunCommand: ParsableCommand {
         }
         print("")
         print("Results saved to: \(outcome.resultsDirectory) (bench id \(outcome.benchID), database \(store.db.path))")
+        let measured = try cli { try store.db.scalar("""
+            SELECT COUNT(*) FROM iteration i JOIN package_condition pc ON pc.package_condition_id = i.package_condition_id
+            JOIN package_result pr ON pr.package_result_id = pc.package_result_id WHERE pr.run_id = ? AND i.warmup = 0
+            """, [run.runID]).intValue ?? 0 }
+        if outcome.packagesCompleted == 0 || measured == 0 {
+            throw CLIError(message: "the run measured nothing: \(outcome.packagesSkipped) package(s) failed their setup (see above); "
+                           + "fix the cause and run again", code: Exit.nothingMeasured)
+        }
     }
 
     /// The command line to store for --resume: everything after `bench run`, without --db and --resume.

@@ -75,7 +75,7 @@ struct TrackShow: ParsableCommand {
     }
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openForReading()
         let (s, runs) = try cli { try Tracking.show(name: name, last: last, db: store.db) }
         print(TrackText.show(series: s, runs: runs))
     }
@@ -111,7 +111,7 @@ struct TrackList: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openForReading()
         print(TrackText.list(try cli { try Tracking.list(db: store.db) }))
     }
 }
@@ -131,12 +131,12 @@ struct TrackTrend: ParsableCommand {
 
     func validate() throws {
         guard TrendFormat(rawValue: format) != nil else { throw ValidationError("--format must be table, markdown, csv or json, not '\(format)'") }
-        guard regressionThreshold > 0 && regressionThreshold < 1 else { throw ValidationError("--regression-threshold must be a fraction between 0 and 1, e.g. 0.02") }
-        guard trendThreshold > 0 && trendThreshold < 10 else { throw ValidationError("--trend-threshold must be a positive fraction, e.g. 0.05") }
+        try checkThreshold("--regression-threshold", regressionThreshold)
+        try checkThreshold("--trend-threshold", trendThreshold, high: Limits.trendThresholdHigh)
     }
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openForReading()
         let data = try cli { try SeriesPoints.load(db: store.db, seriesName: name, condition: condition) }
         let report = TrendAnalyzer.analyze(data, condition: condition,
                                            options: TrendOptions(regressionThreshold: regressionThreshold, trendThreshold: trendThreshold))
@@ -158,11 +158,11 @@ struct TrackAlertCommand: ParsableCommand {
 
     func validate() throws {
         guard AlertFormat(rawValue: format) != nil else { throw ValidationError("--format must be table, markdown or json, not '\(format)'") }
-        guard regressionThreshold > 0 && regressionThreshold < 1 else { throw ValidationError("--regression-threshold must be a fraction between 0 and 1, e.g. 0.02") }
+        try checkThreshold("--regression-threshold", regressionThreshold)
     }
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openForReading()
         let data = try cli { try SeriesPoints.load(db: store.db, seriesName: name, condition: condition) }
         let report = TrendAnalyzer.analyze(data, condition: condition, options: TrendOptions(regressionThreshold: regressionThreshold))
         print(TrendRenderer.renderAlerts(report, format: AlertFormat(rawValue: format)!), terminator: "")
