@@ -37,8 +37,9 @@ struct Labeille {
                 LabeilleCommand.exit(withError: error)
             }
             if isParserError(error) {
-                let msg = LabeilleCommand.fullMessage(for: error)
-                FileHandle.standardError.write((msg + "\n").data(using: .utf8)!)
+                // One line, like every other error; `--help` shows the usage.
+                let msg = LabeilleCommand.message(for: error).replacingOccurrences(of: "\n", with: " ")
+                FileHandle.standardError.write(("error: \(msg) (see --help)\n").data(using: .utf8)!)
                 exit(Exit.usage)
             }
             FileHandle.standardError.write("error: \(error)\n".data(using: .utf8)!)

@@ -84,10 +84,11 @@ struct RunCommand: ParsableCommand {
     /// Runs (or resumes) a benchmark; `storable` is the command line kept for --resume.
     static func execute(_ parsed: RunCommand, storable: [String]) throws {
         let database = parsed.database
-        let store = try database.open()
+        // A new run opens (and creates) the database only once its options are known to be valid.
+        let resumeStore = parsed.resume != nil ? try database.open() : nil
         var command = parsed
         var resumeID: String?
-        if let resume = parsed.resume {
+        if let resume = parsed.resume, let store = resumeStore {
             // Nothing of an ingested file is executed: its command line names interpreters of another machine.
             let origin = try cli { try store.db.scalar("SELECT origin FROM run WHERE bench_id = ?", [resume]).stringValue }
             if let origin, origin != "measured" {
@@ -115,6 +116,7 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw CLIError(message: "\(error)")
         }
+        let store = try resumeStore ?? database.open()
         let finalSettings = settings
         for w in settings.warnings { printErr("warning: \(w)") }
         if geteuid() == 0 && !command.runDangerouslyAsRoot && ProcessInfo.processInfo.environment["CI"] == nil {

@@ -70,18 +70,22 @@ public final class Database {
 
     /// Opens (creating when needed) a database file, with WAL, foreign keys and a busy timeout so
     /// several labeille processes can share one file.
-    public init(path: String, readOnly: Bool = false) throws {
+    /// `wal: false` leaves the journal mode alone (the caller first checks whose database the file is).
+    /// `immutable` reads a file that cannot be written and has no shared-memory file (SQLite's
+    /// `immutable=1`): nothing is locked or created.
+    public init(path: String, readOnly: Bool = false, wal: Bool = true, immutable: Bool = false) throws {
         self.path = path
         self.readOnly = readOnly
         var h: OpaquePointer?
         let flags = readOnly
-            ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
+            ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | (immutable ? SQLITE_OPEN_URI : 0)
             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &h, flags, nil)
+        let name = immutable ? Self.immutableURI(path) : path
+        let rc = sqlite3_open_v2(name, &h, flags, nil)
         guard rc == SQLITE_OK, let opened = h else {
             let msg = h.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let h { sqlite3_close_v2(h) }
-            throw DatabaseError("cannot open database \(path): \(msg)")
+            throw DatabaseError("cannot open database \(path): \(msg)", code: rc)
         }
         handle = opened
         lockWaiter = LockWaiter(path: path)
@@ -89,19 +93,34 @@ public final class Database {
         do {
             try execute("PRAGMA foreign_keys = ON")
             try registerFunctions()
-            if !readOnly && path != ":memory:" {
-                try execute("PRAGMA journal_mode = WAL")
-                try execute("PRAGMA synchronous = NORMAL")
-            }
+            if wal && !readOnly && path != ":memory:" { try enableWAL() }
         } catch {
             sqlite3_close_v2(handle)
-            throw DatabaseError("cannot use database \(path): \(error)")
+            throw DatabaseError("cannot use database \(path): \(error)", code: (error as? DatabaseError)?.code ?? 0)
         }
     }
 
     deinit {
         statementCache.removeAll()
         sqlite3_close_v2(handle)
+    }
+
+    /// WAL with a busy handler, so several labeille processes can share one file.
+    public func enableWAL() throws {
+        try execute("PRAGMA journal_mode = WAL")
+        try execute("PRAGMA synchronous = NORMAL")
+    }
+
+    /// `file:PATH?immutable=1`, with the characters that URIs reserve escaped.
+    static func immutableURI(_ path: String) -> String {
+        var escaped = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "%"), UInt8(ascii: "?"), UInt8(ascii: "#"): escaped += String(format: "%%%02X", byte)
+            default: escaped += String(UnicodeScalar(byte))
+            }
+        }
+        return "file:\(escaped)?immutable=1"
     }
 
     var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }

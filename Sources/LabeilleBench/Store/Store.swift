@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 
 /// The labeille-bench database: one SQLite file with the schema of `migrations/` and the views of `sql/`.
@@ -41,7 +42,14 @@ public final class Store {
         guard st.st_mode & S_IFMT == S_IFREG else { throw DatabaseError("\(path) is not a database file (not a regular file)") }
         var reader = try Database(path: path, readOnly: true)
         let stale: Bool
-        do { stale = try Migrator.needsMigration(reader) } catch let e as DatabaseError {
+        do {
+            do { stale = try Migrator.needsMigration(reader) } catch let e as DatabaseError
+                where [SQLITE_READONLY, SQLITE_CANTOPEN].contains(e.code & 0xFF) {
+                // A WAL database in a folder this user cannot write: no shared-memory file can be made.
+                reader = try Database(path: path, readOnly: true, immutable: true)
+                stale = try Migrator.needsMigration(reader)
+            }
+        } catch let e as DatabaseError {
             throw e.message.contains(path) ? e : DatabaseError("\(path): \(e.message)", code: e.code)
         }
         if stale {
@@ -58,7 +66,9 @@ public final class Store {
         var attempt = 0
         while true {
             do {
-                let db = try Database(path: path)
+                let db = try Database(path: path, wal: false)
+                try Migrator.refuseForeign(db)  // before anything (even the journal mode) changes the file
+                if path != ":memory:" { try db.enableWAL() }
                 try Migrator.migrate(db)
                 return db
             } catch let e as DatabaseError where e.isBusy && attempt < 3_000 {
@@ -96,13 +106,16 @@ public enum Migrator {
     /// A database with tables but no `schema_migrations` belongs to another program: adding our tables to
     /// it would mix two schemas in one file. An empty file is fine (and so is `:memory:`).
     static func refuseForeign(_ db: Database) throws {
-        let ours = try db.scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").intValue ?? 0
-        if ours > 0 { return }
+        // One query, one snapshot: another process may be creating our tables right now.
         let names = try db.query("""
-            SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 5
+            SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name
             """).compactMap { $0[0].stringValue }
+        if names.contains("schema_migrations") { return }
+        // Our first statement creates schema_migrations and schema_views together; seeing only the second
+        // means that creation is in flight.
+        if names == ["schema_views"] { return }
         if !names.isEmpty {
-            throw DatabaseError("\(db.path) is an SQLite database of another program (tables \(names.joined(separator: ", "))), "
+            throw DatabaseError("\(db.path) is an SQLite database of another program (tables \(names.prefix(5).joined(separator: ", "))), "
                                 + "not a labeille database; nothing was changed (give another --db)")
         }
         if db.readOnly {
@@ -116,11 +129,13 @@ public enum Migrator {
 
     public static func migrate(_ db: Database) throws {
         try refuseForeign(db)
-        try db.execute("""
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS schema_views (file TEXT PRIMARY KEY, sql_hash TEXT NOT NULL);
-            """)
+        try db.transaction {
+            try db.execute("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS schema_views (file TEXT PRIMARY KEY, sql_hash TEXT NOT NULL);
+                """)
+        }
         let current = try db.scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").intValue ?? 0
         if current > latestVersion { throw newerSchema(db, current) }
         // Every migration not yet recorded, in order: numbers may have gaps and be merged out of order.
