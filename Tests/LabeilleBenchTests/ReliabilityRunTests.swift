@@ -96,10 +96,18 @@ final class ReliabilityRunTests: XCTestCase {
         let reg = try registry([.init(name: "slowsetup", downloads: 1, files: Self.tinySuite)])
         let started = dir.appendingPathComponent("setup-started").path
         let quick = dir.appendingPathComponent("setup-quick").path
-        let install = "test -e \(quick) || { touch \(started); sleep 60; }"
+        // An interpreter whose venv creation hangs until `quick` exists (then it is plain python3).
+        let python = try XCTUnwrap(TestSupport.which("python3"))
+        let slowVenv = dir.appendingPathComponent("python-slow-venv").path
+        try """
+            #!/bin/sh
+            if [ "$1" = "-m" ] && [ "$2" = "venv" ] && [ ! -e \(quick) ]; then touch \(started); sleep 60; fi
+            exec \(python) "$@"
+            """.write(toFile: slowVenv, atomically: true, encoding: .utf8)
+        chmod(slowVenv, 0o755)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: TestSupport.binary)
-        p.arguments = runArgs(reg, ["--condition", "a:target_python=python3,install_command=\(install)", "--iterations", "3", "--warmup", "0"])
+        p.arguments = runArgs(reg, ["--condition", "a:target_python=\(slowVenv)", "--iterations", "3", "--warmup", "0"])
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -132,15 +140,19 @@ final class ReliabilityRunTests: XCTestCase {
     /// warning.
     func testRelativeWorkDirFailedSetupsAndEscapingTests() throws {
         let marker = "99.\(Int.random(in: 100...999))"
-        let reg = try registry([.init(name: "escaper", downloads: 1, files: ["tests/test_e.py": """
-            import subprocess, unittest
-            class T(unittest.TestCase):
-                def test_x(self):
-                    subprocess.Popen(["sleep", "\(marker)"], start_new_session=True)
-            """])])
+        let reg = try registry([
+            .init(name: "escaper", downloads: 2, files: ["tests/test_e.py": """
+                import subprocess, unittest
+                class T(unittest.TestCase):
+                    def test_x(self):
+                        subprocess.Popen(["sleep", "\(marker)"], start_new_session=True)
+                """]),
+            .init(name: "gone", downloads: 1, files: Self.tinySuite),
+        ])
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("upstream/gone"))  // its clone fails
         let relative = ["bench", "run", "--db", db, "--registry-dir", reg, "--work-dir", "work", "--results-dir", "results",
-                        "--iterations", "3", "--warmup", "0"]
-        var r = try TestSupport.labeille(relative + ["--condition", "a:target_python=python3"], cwd: dir.path)
+                        "--iterations", "3", "--warmup", "0", "--condition", "a:target_python=python3"]
+        var r = try TestSupport.labeille(relative + ["--packages", "escaper"], cwd: dir.path)
         XCTAssertEqual(r.code, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("left the test's process group"), r.stderr)
         XCTAssertEqual(Self.waitUntilGone(marker), [])
@@ -148,7 +160,7 @@ final class ReliabilityRunTests: XCTestCase {
         XCTAssertEqual(try store.db.scalar("SELECT COUNT(*) FROM v_iterations WHERE status = 'ok'").intValue, 3)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("work/venvs").path))
 
-        r = try TestSupport.labeille(relative + ["--condition", "a:target_python=python3,install_command=false"], cwd: dir.path)
+        r = try TestSupport.labeille(relative + ["--packages", "gone"], cwd: dir.path)
         XCTAssertEqual(r.code, 3, r.stderr)
         XCTAssertTrue(r.stderr.contains("measured nothing"), r.stderr)
     }

@@ -290,18 +290,17 @@ public enum PythonFormat {
     }
 
     static func decodeIteration(_ o: JSONObjectReader) throws -> IterationRecord {
-        let status = try o.requiredString("status")
-        guard IterationStatus(rawValue: status) != nil else {
-            throw o.outOfRange("status", "unknown status '\(SafeName.printable(status))' (expected "
-                               + IterationStatus.allCases.map(\.rawValue).joined(separator: ", ") + ")")
-        }
         var it = IterationRecord(
             index: try o.requiredInt("index", in: Limits.iterationIndex), warmup: try o.requiredBool("warmup"),
             wallTimeS: try o.requiredDouble("wall_time_s", in: Limits.seconds),
             userTimeS: try o.requiredDouble("user_time_s", in: Limits.seconds),
             sysTimeS: try o.requiredDouble("sys_time_s", in: Limits.seconds),
             peakRSSMB: try o.requiredDouble("peak_rss_mb", in: Limits.rssMB),
-            exitCode: try o.requiredInt("exit_code", in: Limits.exitCode), status: status)
+            exitCode: try o.requiredInt("exit_code", in: Limits.exitCode), status: try o.requiredString("status"))
+        guard IterationStatus(rawValue: it.status) != nil else {
+            throw o.outOfRange("status", "unknown status '\(SafeName.printable(it.status))' (expected "
+                               + IterationStatus.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+        }
         it.outlier = try o.bool("outlier") ?? false
         it.loadAvgStart = try o.double("load_avg_start", in: Limits.gauge) ?? 0
         it.loadAvgEnd = try o.double("load_avg_end", in: Limits.gauge) ?? 0

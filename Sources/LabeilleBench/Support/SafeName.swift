@@ -82,6 +82,14 @@ public enum SafeFile {
         }
     }
 
+    /// The content of a regular file as UTF-8 text.
+    public static func readText(_ path: String, maxBytes: Int = Limits.maxFileBytes) throws -> String {
+        guard let text = String(data: try read(path, maxBytes: maxBytes), encoding: .utf8) else {
+            throw Failure(path: path, reason: "not UTF-8 text")
+        }
+        return text
+    }
+
     /// The file type in words, for the refusal message.
     static func describe(_ kind: mode_t) -> String {
         switch kind {
