@@ -228,7 +228,14 @@ struct YAMLSource {
             return "duplicated key(s) " + duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
                 + " in the mapping starting at line \(context.mark.line), column \(context.mark.column)"
         default:
-            return error.description.split(separator: "\n").first.map(String.init) ?? "\(error)"
+            let first = error.description.split(separator: "\n").first.map(String.init) ?? "\(error)"
+            // Reader errors (control characters, bad encoding) start with "LINE:COLUMN: error: ".
+            let parts = first.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            if parts.count == 3, let line = Int(parts[0]), let column = Int(parts[1]) {
+                let rest = parts[2].trimmingCharacters(in: .whitespaces)
+                return "line \(line), column \(column): " + (rest.hasPrefix("error: ") ? String(rest.dropFirst(7)) : rest)
+            }
+            return first
         }
     }
 
