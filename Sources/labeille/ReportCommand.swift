@@ -62,6 +62,7 @@ struct ReportCommand: ParsableCommand {
             let options = RunReportOptions(baseline: baseline, metric: metric, threshold: threshold,
                                            generatedAt: ISO8601DateFormatter().string(from: Date()))
             html = try cli { try RunReport.render(store: store, runs: stored, options: options) }
+            try ShardCLI.printWarnings(stored, store: store)
             what = stored.map(\.benchID).joined(separator: ", ")
         }
         try writeAtomically(html, to: output)

@@ -84,6 +84,7 @@ struct ShowCommand: ParsableCommand {
         }
         let stored = try cli { try RunQueries.resolve(runReference!, store: store, log: printErr) }
         print(try cli { try ShowReport.render(store: store, run: stored) })
+        try ShardCLI.printMachines([stored], store: store)
         if let pkg = perTest {
             print(try cli { try ShowReport.renderPerTest(store: store, run: stored, package: pkg) })
         }
@@ -195,6 +196,7 @@ struct CompareCommand: ParsableCommand {
             }
         }
         print(renderer.render(sets, threshold: threshold), terminator: format == "json" ? "" : "\n")
+        try ShardCLI.printMachines(stored, store: store, markdown: format == "markdown", toStandardError: format == "json")
         if format == "table" && perTest == nil {
             let anomalies = try cli { try stored.flatMap { try AnomalyDetector.detect(db: store.db, benchID: $0.benchID) } }
             if !anomalies.isEmpty {
