@@ -334,6 +334,15 @@ adaptive_min_iterations: 4
     # ---- the cases -----------------------------------------------------------------------------
 
     def one(self, n, kind):
+        failures = len(self.failures)
+        try:
+            self.one_case(n, kind)
+        finally:
+            # Passing cases are removed as they go; failing ones stay for a look.
+            if not self.args.keep and len(self.failures) == failures:
+                shutil.rmtree(os.path.join(self.work, f"case{n:05d}"), ignore_errors=True)
+
+    def one_case(self, n, kind):
         case_dir = os.path.join(self.work, f"case{n:05d}")
         os.makedirs(case_dir)
         db = os.path.join(case_dir, "l.db")
@@ -378,8 +387,6 @@ adaptive_min_iterations: 4
                 self.fail(kind, "no file name", case_dir, err)
                 return
             self.tally(kind, "accepted, stopped later (one line, db unchanged)" if code == 2 else "ran")
-        if not self.args.keep:
-            shutil.rmtree(case_dir, ignore_errors=True)
 
     def main(self):
         kinds = ["results", "condition", "profile"]
