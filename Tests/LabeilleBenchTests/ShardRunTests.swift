@@ -43,9 +43,9 @@ final class ShardRunTests: XCTestCase {
     }
 
     func testThreeShardsMergeIntoTheUnshardedRun() throws {
-        let packages = ["alpha", "bravo", "charlie", "delta", "echo"].enumerated().map { i, name in
+        let packages = ["alpha", "bravo", "charlie", "delta"].enumerated().map { i, name in
             ExampleRegistry.Package(name: name, downloads: 100 - i, files: [
-                "tests/test_\(name).py": ExampleRegistry.cpuSuite(tests: 1 + i % 2, milliseconds: 20 + 15 * i, imports: []),
+                "tests/test_\(name).py": ExampleRegistry.cpuSuite(tests: 1, milliseconds: 10 + 20 * i, imports: []),
             ])
         }
         let registry = try ExampleRegistry.create(at: path("toy"), packages: packages).registryDir
@@ -81,14 +81,14 @@ final class ShardRunTests: XCTestCase {
             let db = try Store(path: path("shard-\(k + 1).db")).db
             let info = try XCTUnwrap(ShardStore.shardInfo(runID: Int64(db.scalar("SELECT run_id FROM run").intValue!), db: db))
             XCTAssertEqual(info.assignment, .balanced)
-            XCTAssertEqual(info.selectedTotal, 5)
+            XCTAssertEqual(info.selectedTotal, 4)
             shardPackages.append(info.packages)
             // The results folder carries the shard as extra keys; the standard keys are unchanged.
             let meta = try Ingest.readMeta(directory: try XCTUnwrap(db.scalar("SELECT source_dir FROM run").stringValue))
             XCTAssertEqual(meta.shard, info)
         }
         XCTAssertEqual(Set(shardPackages.flatMap { $0 }), Set(packages.map(\.name)))
-        XCTAssertEqual(shardPackages.flatMap { $0 }.count, 5, "a package in two shards")
+        XCTAssertEqual(shardPackages.flatMap { $0 }.count, 4, "a package in two shards")
 
         // Merge the databases.
         let merge = try TestSupport.labeille(["bench", "merge", "--db", path("merged.db"), "--results-dir", path("merged"),
@@ -98,7 +98,7 @@ final class ShardRunTests: XCTestCase {
         let merged = try Store(path: path("merged.db"))
         let mergedID = try onlyBenchID(merged.db)
         XCTAssertEqual(try iterationKeys(merged.db, mergedID), try iterationKeys(fullStore.db, fullID))
-        XCTAssertEqual(try iterationKeys(merged.db, mergedID).count, 5 * 2 * 4)
+        XCTAssertEqual(try iterationKeys(merged.db, mergedID).count, 4 * 2 * 4)
 
         // Per-package statistics are those each shard computed on its own machine.
         var shardStats: [String: [Double?]] = [:]
@@ -108,7 +108,7 @@ final class ShardRunTests: XCTestCase {
         }
         XCTAssertEqual(try stats(merged.db, mergedID), shardStats)
         let machines = try merged.db.query("SELECT package, shard_index, hostname FROM v_package_machine WHERE bench_id = ? ORDER BY package", [mergedID])
-        XCTAssertEqual(machines.count, 5)
+        XCTAssertEqual(machines.count, 4)
         for row in machines {
             XCTAssertTrue(shardPackages[row[1].intValue! - 1].contains(row[0].stringValue!))
             XCTAssertFalse((row[2].stringValue ?? "").isEmpty)
@@ -235,8 +235,8 @@ final class ShardRunTests: XCTestCase {
     /// database: what was stored is kept, nothing is measured twice.
     func testInterruptedShardContinuesWhenRunAgain() throws {
         let registry = try ExampleRegistry.create(at: path("toy"), packages: [
-            .init(name: "slowa", downloads: 2, files: ["tests/test_a.py": ExampleRegistry.cpuSuite(tests: 2, milliseconds: 150, imports: [])]),
-            .init(name: "slowb", downloads: 1, files: ["tests/test_b.py": ExampleRegistry.cpuSuite(tests: 2, milliseconds: 150, imports: [])]),
+            .init(name: "slowa", downloads: 2, files: ["tests/test_a.py": ExampleRegistry.cpuSuite(tests: 1, milliseconds: 150, imports: [])]),
+            .init(name: "slowb", downloads: 1, files: ["tests/test_b.py": ExampleRegistry.cpuSuite(tests: 1, milliseconds: 150, imports: [])]),
         ]).registryDir
         let args = runArgs(registry: registry, python: try realPython(), db: path("shard.db"), results: path("shard"),
                            ["--shard", "1/1", "--shard-group", "preempted"])
