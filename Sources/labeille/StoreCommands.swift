@@ -139,6 +139,8 @@ struct CompareCommand: ParsableCommand {
             Verdicts: slower/faster when the 95% interval of the ratio excludes 1, the Benjamini–Hochberg q ≤ 0.05
             and the estimate is beyond ±threshold; equivalent when the interval lies inside ±threshold;
             inconclusive otherwise. Exit 1 with --fail-on slower when any package is slower; 2 on bad input.
+            Across runs, every interval includes run-to-run noise: relative to a control condition with the same
+            interpreter in both runs when there is one, else from the runs' tracking series, else --run-noise.
             """)
     @OptionGroup var database: DatabaseOptions
     @Argument(help: ArgumentHelp("Results directories or bench ids.", valueName: "run")) var runs: [String]
@@ -147,6 +149,9 @@ struct CompareCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Practical threshold δ as a fraction (default 0.01 = 1%).", valueName: "fraction")) var threshold: Double = 0.01
     @Option(name: .customLong("per-test"), help: ArgumentHelp("Per-test comparison of one package (one run).", valueName: "pkg")) var perTest: String?
     @Option(help: "table | markdown | json") var format: String = "table"
+    @Option(name: .customLong("run-noise"), help: ArgumentHelp(
+        "Run-to-run noise of one run's level, as a fraction, assumed across runs without a control condition or series history (default 0.01 = 1%).",
+        valueName: "fraction")) var runNoise: Double = RunNoise.defaultFloor
     @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when any package gets this verdict (slower).", valueName: "verdict")) var failOn: String?
 
     func validate() throws {
@@ -154,6 +159,7 @@ struct CompareCommand: ParsableCommand {
         guard ["wall", "cpu", "rss"].contains(metric) else { throw ValidationError("--metric must be wall, cpu or rss, not '\(metric)'") }
         guard ComparisonFormat(rawValue: format) != nil else { throw ValidationError("--format must be table, markdown or json, not '\(format)'") }
         guard threshold > 0 && threshold < 1 else { throw ValidationError("--threshold must be a fraction between 0 and 1, e.g. 0.01") }
+        guard runNoise >= 0 && runNoise < 1 else { throw ValidationError("--run-noise must be a fraction between 0 and 1, e.g. 0.01") }
         if let failOn, Verdict(rawValue: failOn) == nil { throw ValidationError("--fail-on must be one of slower, faster, equivalent, inconclusive") }
     }
 
@@ -178,7 +184,8 @@ struct CompareCommand: ParsableCommand {
         } else if stored.count == 1 {
             sets = try cli { try RunComparison.withinRun(store: store, run: stored[0], baseline: baseline, metric: metric, threshold: threshold) }
         } else {
-            sets = try cli { try RunComparison.acrossRuns(store: store, runs: stored, baseline: baseline, metric: metric, threshold: threshold) }
+            sets = try cli { try RunComparison.acrossRuns(store: store, runs: stored, baseline: baseline, metric: metric, threshold: threshold,
+                                                          runNoiseFloor: runNoise) }
         }
         if format == "table" && perTest == nil {
             if stored.count > 1 {

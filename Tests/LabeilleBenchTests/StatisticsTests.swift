@@ -143,7 +143,8 @@ final class StatisticsTests: XCTestCase {
                 total += 1
                 if c.ratioLow <= 1 && 1 <= c.ratioHigh { covered += 1 }
                 if c.verdict == .slower { slowerCalls += 1 }
-                XCTAssertEqual(c.method, .hodgesLehmann)
+                // 5 vs 5 cannot reach p ≤ 0.05/100 with the exact Mann–Whitney test: the moderated t decides.
+                XCTAssertEqual(c.method, .moderatedT)
             }
         }
         let coverage = Double(covered) / Double(total)

@@ -223,10 +223,11 @@ final class TrackingTests: XCTestCase {
         let ids = try makeSeries(store, name: "pinned", packages: [step], seed: 15)
         let points = try SeriesPoints.load(db: store.db, seriesName: "pinned").items[0].points
 
-        // Not pinned: the first run is the baseline.
+        // Not pinned: the baseline is the median of the first five runs.
         var p = try trend(try analyze(store, "pinned"), "stepper")
         XCTAssertFalse(p.baselineIsPinned)
-        XCTAssertEqual(p.baselineMedian, points[0].median)
+        XCTAssertEqual(p.baselineRuns, 5)
+        XCTAssertEqual(log(p.baselineMedian), Statistics.median(points[0..<5].map { log($0.median) }), accuracy: 1e-12)
         XCTAssertEqual(p.vsBaseline!.ratio, 1.05, accuracy: 0.02)
 
         // Pinned after the step: the latest run is no regression any more.

@@ -24,6 +24,10 @@ public enum ShowReport {
         out.append("Iterations: \(run.iterations.map(String.init) ?? "?") measured + \(run.warmup.map(String.init) ?? "?") warmup")
         let strategy = run.interleave == true ? "interleaved" : run.alternate == true ? "alternating" : run.alternate == false ? "block" : "unknown"
         out.append("Strategy: \(strategy)")
+        if strategy != "alternating" && strategy != "interleaved" && run.conditions.count >= 2 {
+            out.append("  Block order: each condition's iterations ran together, so drift over the run is confounded with the"
+                       + " difference; compare estimates the drift from the time order and calls inconclusive what it cannot separate.")
+        }
         if run.adaptive == true {
             out.append(String(format: "Adaptive: on (threshold %.1f%% RSE, min %d iterations)",
                               (run.adaptiveThreshold ?? 0.005) * 100, run.adaptiveMinIterations ?? 5))

@@ -43,9 +43,11 @@ public enum RunComparison {
             var comps: [PackageComparison] = []
             for pkg in order {
                 guard let a = byPackage[pkg]?[base], let b = byPackage[pkg]?[treatment] else { continue }
+                let times = blockTimes(run: run, a, b, names: names)
                 comps.append(Comparator.compare(
                     package: pkg, baseline: base, treatment: treatment, metric: metric, a: a.values, b: b.values,
-                    roundsA: a.rounds, roundsB: b.rounds, excludedA: a.excluded, excludedB: b.excluded, threshold: threshold))
+                    roundsA: a.rounds, roundsB: b.rounds, timesA: times.a, timesB: times.b,
+                    excludedA: a.excluded, excludedB: b.excluded, threshold: threshold))
             }
             Comparator.finalize(&comps, threshold: threshold)
             return ComparisonSet(baseline: base, treatment: treatment, comparisons: comps, summary: Comparator.summarize(comps))
@@ -55,8 +57,11 @@ public enum RunComparison {
     /// Runs against the first (or `baseline`, a bench id) run, matching packages and conditions by name.
     /// Runs are labelled by bench id, so two runs that share a name stay apart. Iterations of different
     /// runs never pair.
+    ///
+    /// Run-to-run noise joins every interval (see `CrossRunNoise`): relative to a control condition with the
+    /// same interpreter in both runs, else from the runs' tracking series, else the floor `runNoiseFloor`.
     public static func acrossRuns(store: Store, runs: [StoredRun], baseline: String?, metric: String,
-                                  threshold: Double) throws -> [ComparisonSet] {
+                                  threshold: Double, runNoiseFloor: Double = RunNoise.defaultFloor) throws -> [ComparisonSet] {
         let ids = runs.map(\.benchID)
         if Set(ids).count != ids.count { throw CompareError("the same run is given twice: \(ids.joined(separator: ", "))") }
         let baseRun: StoredRun
@@ -84,12 +89,16 @@ public enum RunComparison {
                 ? [(baseRun.conditions.first?.name ?? "", other.conditions.first?.name ?? "")]
                 : shared.map { ($0, $0) }
             for (ca, cb) in pairs {
+                let source = try CrossRunNoise.source(store: store, baseRun: baseRun, other: other, conditions: (ca, cb),
+                                                      metric: metric, floor: runNoiseFloor)
                 var comps: [PackageComparison] = []
                 for pkg in base.keys.sorted() {
                     guard let a = base[pkg]?[ca], let b = data[pkg]?[cb] else { continue }
+                    let control = source.control.flatMap { c in base[pkg]?[c].flatMap { x in data[pkg]?[c].map { (x.values, $0.values) } } }
                     comps.append(Comparator.compare(
                         package: pkg, baseline: "\(baseRun.benchID)/\(ca)", treatment: "\(other.benchID)/\(cb)",
-                        metric: metric, a: a.values, b: b.values, excludedA: a.excluded, excludedB: b.excluded,
+                        metric: metric, a: a.values, b: b.values, runNoise: source.noise(package: pkg),
+                        controlA: control?.0 ?? [], controlB: control?.1 ?? [], excludedA: a.excluded, excludedB: b.excluded,
                         threshold: threshold))
                 }
                 Comparator.finalize(&comps, threshold: threshold)
@@ -98,6 +107,18 @@ public enum RunComparison {
             }
         }
         return sets
+    }
+
+    /// Without schedule rounds the conditions ran in blocks, one after the other in condition order (or the
+    /// order is unknown, as for ingested files, which is treated alike): a value's time is its condition's
+    /// position × the block length + its iteration index, so drift can be estimated from it.
+    static func blockTimes(run: StoredRun, _ a: RunQueries.MeasuredSeries, _ b: RunQueries.MeasuredSeries,
+                           names: [String]) -> (a: [Double], b: [Double]) {
+        guard run.interleave != true, a.rounds.allSatisfy({ $0 == nil }), b.rounds.allSatisfy({ $0 == nil }),
+              a.indices.count == a.values.count, b.indices.count == b.values.count,
+              let pa = names.firstIndex(of: a.condition), let pb = names.firstIndex(of: b.condition) else { return ([], []) }
+        let block = Double((a.indices + b.indices).max() ?? 0)
+        return (a.indices.map { Double(pa) * block + Double($0) }, b.indices.map { Double(pb) * block + Double($0) })
     }
 
     static func skippedPackages(_ db: Database, _ runID: Int64) throws -> Set<String> {

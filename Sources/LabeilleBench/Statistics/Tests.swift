@@ -129,6 +129,19 @@ public enum Inference {
         return q
     }
 
+    /// Holm's step-down adjusted p-values (family-wise error control), NaNs passed through and not counted.
+    public static func holm(_ p: [Double]) -> [Double] {
+        let idx = p.indices.filter { !p[$0].isNaN }.sorted { p[$0] < p[$1] }
+        let m = idx.count
+        var q = p
+        var running = 0.0
+        for (rank, i) in idx.enumerated() {
+            running = max(running, min(1, p[i] * Double(m - rank)))
+            q[i] = running
+        }
+        return q
+    }
+
     /// Two-sample Hodges–Lehmann shift (median of b_j − a_i) with the exact distribution-free (Moses)
     /// interval at `confidence`, from the Mann–Whitney null distribution. The interval is nil when the
     /// sample sizes cannot reach the confidence (e.g. 3 vs 3 at 95%).

@@ -231,6 +231,8 @@ public enum RunQueries {
         public var rounds: [Int?]
         public var excluded: Int
         public var statuses: [String]
+        /// The 1-based iteration index (warm-up included) of each value: its time order within the condition.
+        public var indices: [Int] = []
     }
 
     public static func measuredSeries(db: Database, benchID: String, metric: String) throws -> [MeasuredSeries] {
@@ -239,7 +241,7 @@ public enum RunQueries {
         var index: [String: Int] = [:]
         // The column name comes from the fixed list above, never from user text.
         try db.forEachRow("""
-            SELECT package, condition, \(column), round, status FROM v_iterations
+            SELECT package, condition, \(column), round, status, iteration FROM v_iterations
             WHERE bench_id = ? AND warmup = 0
             ORDER BY package_position, condition_position, iteration
             """, [benchID]) { st in
@@ -255,6 +257,7 @@ public enum RunQueries {
             if status == "ok" {
                 out[i].values.append(st.double(2) ?? .nan)
                 out[i].rounds.append(st.int(3))
+                out[i].indices.append(st.int(5) ?? 0)
             } else {
                 out[i].excluded += 1
             }

@@ -5,6 +5,14 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
         JSONWriter.pretty(Self.document(sets, threshold: threshold)) + "\n"
     }
 
+    /// Source and size (standard deviation of one run's level, log scale) of the run-to-run noise in the
+    /// interval; null within one run.
+    static func runNoise(_ r: RunNoise?) -> JSONValue {
+        guard let r else { return .null }
+        return .obj([("source", .string(r.source.rawValue)), ("size", r.size.isFinite ? .number(r.size) : .null),
+                     ("detail", .string(r.detail))])
+    }
+
     public static func document(_ sets: [ComparisonSet], threshold: Double) -> JSONValue {
         func n(_ d: Double) -> JSONValue { d.isFinite ? .number(d) : .null }
         var comparisons: [JSONValue] = []
@@ -21,6 +29,9 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
                     ("verdict", .string(c.verdict.rawValue)), ("confirmed", .bool(c.confirmed)),
                     ("method", .string(c.method.rawValue)), ("min_detectable_effect", n(c.minimumDetectableEffect)),
                     ("iterations_needed", .int(c.iterationsNeeded)), ("probability_slower", n(c.probabilitySlower)),
+                    ("order", .string(c.order.rawValue)), ("inconclusive_reason", c.inconclusiveReason.map { .string($0) } ?? .null),
+                    ("drift_per_iteration", n(c.driftPerIteration)), ("df", n(c.df)),
+                    ("run_noise", runNoise(c.runNoise)),
                 ]))
             }
         }
@@ -32,6 +43,8 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
                 ("slower", .int(s.counts[.slower] ?? 0)), ("faster", .int(s.counts[.faster] ?? 0)),
                 ("equivalent", .int(s.counts[.equivalent] ?? 0)), ("inconclusive", .int(s.counts[.inconclusive] ?? 0)),
                 ("excluded_iterations", .int(s.excludedIterations)),
+                ("block_ordered", .int(set.comparisons.filter { $0.order == .block }.count)),
+                ("run_noise", runNoise(set.comparisons.first?.runNoise)),
             ])
         }
         // `summary` is the first comparison's (the common two-condition case); `summaries` has one per pair.

@@ -34,3 +34,34 @@ extension ComparisonSummary {
             + (geomeanLow.isFinite ? ", 95% CI [\(Fmt.ratio(geomeanLow)), \(Fmt.ratio(geomeanHigh))]" : "")
     }
 }
+
+extension ComparisonSet {
+    /// Notes on the time structure and noise behind the intervals (block order and drift, run-to-run noise)
+    /// and which methods decided, as (label, text) for every output format.
+    var analysisNotes: [(label: String, text: String)] {
+        var out: [(String, String)] = []
+        let block = comparisons.filter { $0.order == .block }
+        if !block.isEmpty {
+            let downgraded = block.filter { $0.inconclusiveReason != nil }.count
+            out.append(("Block order", "\(block.count) package(s) ran one condition after the other; drift estimated from the"
+                        + " time order and removed (\(downgraded) inconclusive: drift confounded with the order)"))
+        }
+        if let noise = comparisons.first(where: { $0.runNoise != nil })?.runNoise {
+            switch noise.source {
+            case .control:
+                out.append(("Run-to-run noise", "ratios relative to control condition '\(noise.detail)' (same interpreter in both runs)"))
+            case .history:
+                out.append(("Run-to-run noise", "from tracking series '\(noise.detail)' (typical \(Fmt.f(noise.size * 100, 2))% per run), in every interval"))
+            case .floor:
+                out.append(("Run-to-run noise", "assumed \(Fmt.f(noise.size * 100, 2))% per run (no control condition or series history;"
+                            + " --run-noise), in every interval"))
+            }
+        }
+        var methods: [String: Int] = [:]
+        for c in comparisons where c.method != .insufficient { methods[c.method.rawValue, default: 0] += 1 }
+        if !methods.isEmpty {
+            out.append(("Decided by", methods.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+        }
+        return out
+    }
+}

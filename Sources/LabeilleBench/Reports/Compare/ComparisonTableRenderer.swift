@@ -28,21 +28,23 @@ public struct ComparisonTableRenderer: ComparisonRenderer {
             if s.excludedIterations > 0 {
                 out.append("  Excluded iterations:  \(s.excludedIterations) (failed, timed out, errored or OOM; not in any statistic)")
             }
-            let low = set.comparisons.filter { $0.method == .welchLog || $0.method == .pairedT }.count
+            let low = set.comparisons.filter { $0.method.isLowNParametric }.count
             if low > 0 {
                 out.append("  Low n:                \(low) package(s) analysed parametrically (3–5 pairs, or under 5 iterations per side)")
             }
+            for note in set.analysisNotes { out.append("  " + (note.label + ":").padding(toLength: 22, withPad: " ", startingAt: 0) + note.text) }
             let inconclusive = set.comparisons.filter { $0.verdict == .inconclusive && $0.minimumDetectableEffect.isFinite }
             if !inconclusive.isEmpty {
                 let mde = Statistics.median(inconclusive.map(\.minimumDetectableEffect))
                 let need = inconclusive.compactMap(\.iterationsNeeded).sorted()
                 var line = "  Inconclusive:         median detectable effect at this n \(Fmt.pct(mde * 100))"
-                if !need.isEmpty { line += "; ~\(need[need.count / 2]) iterations per condition would resolve ±\(Fmt.f(threshold * 100, 1))%" }
+                if !need.isEmpty { line += "; ~\(need[need.count / 2]) iterations per condition would call a ±\(Fmt.f(threshold * 200, 1))% change at 80%" }
                 out.append(line)
             }
             out.append("")
         }
-        out.append("Ratio = treatment/baseline (Hodges–Lehmann on log-times, or paired by round); CI excludes 1 and")
+        out.append("Ratio = treatment/baseline (Hodges–Lehmann on log-times, or paired by round, or a moderated t when the")
+        out.append("exact tests cannot reach significance for this many packages); CI excludes 1 and")
         out.append("q ≤ 0.05 (Benjamini–Hochberg) and |ratio − 1| > δ ⇒ slower/faster (\"!\": whole CI beyond δ);")
         out.append("CI inside ±δ ⇒ equivalent. Sig. = Welch's t-test on raw values, as the original labeille.")
         return out.joined(separator: "\n")

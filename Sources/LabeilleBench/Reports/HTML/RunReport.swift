@@ -274,16 +274,17 @@ public struct RunReport {
                     if s.excludedIterations > 0 {
                         w.element("div", ["class": "note"], text: "\(s.excludedIterations) iterations excluded (failed, timed out, errored or OOM; in no statistic)")
                     }
-                    let low = set.comparisons.filter { $0.method == .welchLog || $0.method == .pairedT }.count
+                    let low = set.comparisons.filter { $0.method.isLowNParametric }.count
                     if low > 0 {
                         w.element("div", ["class": "note"], text: "Low n: \(low) package(s) analysed parametrically (3–5 pairs, or under 5 iterations per side)")
                     }
+                    for note in set.analysisNotes { w.element("div", ["class": "note"], text: "\(note.label): \(note.text)") }
                     let inconclusive = set.comparisons.filter { $0.verdict == .inconclusive && $0.minimumDetectableEffect.isFinite }
                     if !inconclusive.isEmpty {
                         let mde = Statistics.median(inconclusive.map(\.minimumDetectableEffect))
                         let need = inconclusive.compactMap(\.iterationsNeeded).sorted()
                         var line = "Inconclusive: median detectable effect at this n \(Fmt.pct(mde * 100))"
-                        if !need.isEmpty { line += "; ~\(need[need.count / 2]) iterations per condition would resolve ±\(Fmt.f(options.threshold * 100, 1))%" }
+                        if !need.isEmpty { line += "; ~\(need[need.count / 2]) iterations per condition would call a ±\(Fmt.f(options.threshold * 200, 1))% change at 80%" }
                         w.element("div", ["class": "note"], text: line)
                     }
                 }
