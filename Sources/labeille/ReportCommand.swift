@@ -24,10 +24,10 @@ struct ReportCommand: ParsableCommand {
     @Option(name: [.short, .long], help: ArgumentHelp("The HTML file to write (written atomically).", valueName: "file")) var output: String?
     @Option(help: "Baseline condition (one run) or bench id (several runs).") var baseline: String?
     @Option(help: "wall | cpu (user + sys) | rss") var metric: String = "wall"
-    @Option(help: ArgumentHelp("Practical threshold δ as a fraction (default 0.01 = 1%).", valueName: "fraction")) var threshold: Double = 0.01
-    @Option(name: .customLong("regression-threshold"), help: ArgumentHelp("With --series: a run-to-run change counts beyond this fraction.", valueName: "fraction"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Practical threshold δ as a fraction (default 0.01 = 1%).", valueName: "fraction")) var threshold: Double = 0.01
+    @Option(name: .customLong("regression-threshold"), parsing: .unconditional, help: ArgumentHelp("With --series: a run-to-run change counts beyond this fraction.", valueName: "fraction"))
     var regressionThreshold: Double = 0.02
-    @Option(name: .customLong("trend-threshold"), help: ArgumentHelp("With --series: a trend over the series counts beyond this fraction.", valueName: "fraction"))
+    @Option(name: .customLong("trend-threshold"), parsing: .unconditional, help: ArgumentHelp("With --series: a trend over the series counts beyond this fraction.", valueName: "fraction"))
     var trendThreshold: Double = 0.05
 
     func run() throws {
@@ -59,6 +59,7 @@ struct ReportCommand: ParsableCommand {
             let options = RunReportOptions(baseline: baseline, metric: metric, threshold: threshold,
                                            generatedAt: ISO8601DateFormatter().string(from: Date()))
             html = try cli { try RunReport.render(store: store, runs: stored, options: options) }
+            try ShardCLI.printWarnings(stored, store: store)
             what = stored.map(\.benchID).joined(separator: ", ")
         }
         try writeAtomically(html, to: output)

@@ -82,6 +82,7 @@ struct ShowCommand: ParsableCommand {
         }
         let stored = try cli { try RunQueries.resolve(runReference!, store: store, log: printErr) }
         print(try cli { try ShowReport.render(store: store, run: stored) })
+        try ShardCLI.printMachines([stored], store: store)
         if let pkg = perTest {
             print(try cli { try ShowReport.renderPerTest(store: store, run: stored, package: pkg) })
         }
@@ -146,13 +147,13 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Results directories or bench ids.", valueName: "run")) var runs: [String]
     @Option(help: "Baseline condition (one run) or bench id (several runs).") var baseline: String?
     @Option(help: "wall | cpu (user + sys) | rss") var metric: String = "wall"
-    @Option(help: ArgumentHelp("Practical threshold δ as a fraction (default 0.01 = 1%).", valueName: "fraction")) var threshold: Double = 0.01
+    @Option(parsing: .unconditional, help: ArgumentHelp("Practical threshold δ as a fraction (default 0.01 = 1%).", valueName: "fraction")) var threshold: Double = 0.01
     @Option(name: .customLong("per-test"), help: ArgumentHelp("Per-test comparison of one package (one run).", valueName: "pkg")) var perTest: String?
     @Option(help: "table | markdown | json") var format: String = "table"
-    @Option(name: .customLong("run-noise"), help: ArgumentHelp(
+    @Option(name: .customLong("run-noise"), parsing: .unconditional, help: ArgumentHelp(
         "Run-to-run noise of one run's level, as a fraction, assumed across runs without a control condition or series history (default 0.01 = 1%).",
         valueName: "fraction")) var runNoise: Double = RunNoise.defaultFloor
-    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when any package gets this verdict (slower).", valueName: "verdict")) var failOn: String?
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when any package gets this verdict: slower, faster, equivalent or inconclusive (e.g. --fail-on slower in CI).", valueName: "verdict")) var failOn: String?
 
     func validate() throws {
         guard !runs.isEmpty else { throw ValidationError("give at least one RUN") }
@@ -197,6 +198,7 @@ struct CompareCommand: ParsableCommand {
             }
         }
         print(renderer.render(sets, threshold: threshold), terminator: format == "json" ? "" : "\n")
+        try ShardCLI.printMachines(stored, store: store, markdown: format == "markdown", toStandardError: format == "json")
         if format == "table" && perTest == nil {
             let anomalies = try cli { try stored.flatMap { try AnomalyDetector.detect(db: store.db, benchID: $0.benchID) } }
             if !anomalies.isEmpty {

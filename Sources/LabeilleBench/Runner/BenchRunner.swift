@@ -45,6 +45,8 @@ public final class BenchRunner {
     let environment: [String: String]
     /// The probed version of each condition's interpreter (part of the venv key).
     var interpreterVersions: [String] = []
+    /// Set for `--shard K/N`: narrows the selected packages to this machine's share.
+    public var shardSelection: ShardSelection?
 
     public init(settings: BenchSettings, store: Store, progress: ProgressReporter, environment: [String: String] = ProcessInfo.processInfo.environment,
                 log: @escaping (String) -> Void) {
@@ -140,6 +142,8 @@ public final class BenchRunner {
         let selection = Registry.select(registry, packages: s.packages, top: s.topN, pythonVersion: majorMinor, forceRun: s.forceRun)
         for skip in selection.skipped { log("Skipping \(skip.name): \(skip.reason)") }
         guard !selection.selected.isEmpty else { throw RunError("no package to run (registry \(s.registryDir))") }
+        let selected = try shardSelection?.select(selection.selected, settings: s, resumeBenchID: resumeBenchID, db: store.db, log: log)
+            ?? selection.selected
         interpreterVersions = profiles.map(\.profile.version)
 
         if s.checkStability || s.waitForStability { try waitForStability() }
@@ -156,7 +160,8 @@ public final class BenchRunner {
             benchID = resume
             resultsDir = try db.scalar("SELECT source_dir FROM run WHERE bench_id = ?", [resume]).stringValue ?? "\(s.resultsDir)/\(resume)"
             writer = try RunWriter(db: db, existingRunID: stored.runID)
-            meta = try Self.meta(settings: s, benchID: benchID, profiles: profiles, packages: selection.selected.count)
+            meta = try Self.meta(settings: s, benchID: benchID, profiles: profiles, packages: selected.count)
+            meta.shard = shardSelection?.info
             meta.startTime = stored.startTime
             log("Resuming \(benchID)")
         } else {
@@ -165,7 +170,8 @@ public final class BenchRunner {
             do { try FileManager.default.createDirectory(atPath: resultsDir, withIntermediateDirectories: true) } catch {
                 throw RunError("cannot create the results folder \(resultsDir): \(error.localizedDescription)")
             }
-            meta = try Self.meta(settings: s, benchID: benchID, profiles: profiles, packages: selection.selected.count)
+            meta = try Self.meta(settings: s, benchID: benchID, profiles: profiles, packages: selected.count)
+            meta.shard = shardSelection?.info
             meta.system = SystemProfiler.capture(workDirectory: s.workDir ?? s.reposDir)
             let m = meta
             writer = try db.transaction {
@@ -192,7 +198,7 @@ public final class BenchRunner {
             SELECT package, condition, iteration FROM v_iterations WHERE bench_id = ?
             """, [benchID]) { st in done.insert(Self.iterationKey(st.string(0)!, st.string(1)!, st.int(2)!)) }
 
-        var states = selection.selected.map { PackageState(registry: $0) }
+        var states = selected.map { PackageState(registry: $0) }
         func isDone(_ t: Task) -> Bool {
             done.contains(Self.iterationKey(states[t.package].registry.name, s.conditions[t.condition].name, t.index))
         }
@@ -269,7 +275,7 @@ public final class BenchRunner {
             meta.endTime = Self.utcNow()
             meta.packagesCompleted = completed
             meta.packagesSkipped = skipped
-            try writer.updateRunEnd(endTime: meta.endTime, packagesTotal: selection.selected.count, completed: completed, skipped: skipped)
+            try writer.updateRunEnd(endTime: meta.endTime, packagesTotal: selected.count, completed: completed, skipped: skipped)
             try PythonFormat.writeAtomically(JSONWriter.pretty(PythonFormat.encodeMeta(meta)) + "\n", to: metaPath)
             var lines = ""
             for row in try db.query("SELECT package_result_id FROM package_result WHERE run_id = ? ORDER BY position", [writer.runID]) {

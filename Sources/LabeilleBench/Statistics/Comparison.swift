@@ -27,6 +27,20 @@ public enum ComparisonMethod: String, Sendable {
 
     /// Parametric methods at low n that rest on one package's own variance.
     public var isLowNParametric: Bool { self == .pairedT || self == .welchLog }
+
+    /// How the method is named in footnotes.
+    public var label: String {
+        switch self {
+        case .pairedSignedRank: return "Hodges–Lehmann paired by round with the signed-rank interval"
+        case .pairedT: return "paired t on log-ratios (3–5 pairs)"
+        case .hodgesLehmann: return "Hodges–Lehmann with the Moses interval"
+        case .welchLog: return "Welch t on log-times (under 5 per side)"
+        case .pairedModeratedT: return "paired t on log-ratios, variance moderated across packages"
+        case .moderatedT: return "t on log-times, variance moderated across packages"
+        case .driftAdjustedT: return "t on log-times adjusted for drift over the blocks, variance moderated across packages"
+        case .insufficient: return "none (too few iterations)"
+        }
+    }
 }
 
 /// How the two samples of one comparison relate in time.

@@ -107,9 +107,12 @@ public final class Database {
         }
     }
 
-    /// A prepared statement, cached by its SQL text for the life of the connection.
+    /// A prepared statement, cached by its SQL text for the life of the connection. A statement that an
+    /// enclosing loop is still stepping (the same SQL run from inside `forEachRow`) is never reset under
+    /// it: the inner use gets a fresh, uncached statement.
     public func prepare(_ sql: String) throws -> Statement {
         if let cached = statementCache[sql] {
+            if cached.inUse { return try Statement(db: self, sql: sql) }
             cached.reset()
             return cached
         }
@@ -118,30 +121,33 @@ public final class Database {
         return stmt
     }
 
+    /// Prepares, binds and steps `sql` with `body` while marking the statement busy, so that nested
+    /// queries cannot reset it; always leaves it reset.
+    private func withStatement<T>(_ sql: String, _ params: [SQLBindable], _ body: (Statement) throws -> T) throws -> T {
+        let stmt = try prepare(sql)
+        stmt.inUse = true
+        defer { stmt.inUse = false; stmt.reset() }
+        try stmt.bind(params)
+        return try body(stmt)
+    }
+
     /// Runs a statement with bound parameters, discarding rows.
     public func run(_ sql: String, _ params: [SQLBindable] = []) throws {
-        let stmt = try prepare(sql)
-        try stmt.bind(params)
-        while try stmt.step() {}
-        stmt.reset()
+        try withStatement(sql, params) { stmt in while try stmt.step() {} }
     }
 
     /// Runs a query and returns every row as an array of values.
     public func query(_ sql: String, _ params: [SQLBindable] = []) throws -> [[SQLValue]] {
-        let stmt = try prepare(sql)
-        try stmt.bind(params)
-        var rows: [[SQLValue]] = []
-        while try stmt.step() { rows.append(stmt.row()) }
-        stmt.reset()
-        return rows
+        try withStatement(sql, params) { stmt in
+            var rows: [[SQLValue]] = []
+            while try stmt.step() { rows.append(stmt.row()) }
+            return rows
+        }
     }
 
     /// Iterates rows without materialising them.
     public func forEachRow(_ sql: String, _ params: [SQLBindable] = [], _ body: (Statement) throws -> Void) throws {
-        let stmt = try prepare(sql)
-        try stmt.bind(params)
-        while try stmt.step() { try body(stmt) }
-        stmt.reset()
+        try withStatement(sql, params) { stmt in while try stmt.step() { try body(stmt) } }
     }
 
     public func scalar(_ sql: String, _ params: [SQLBindable] = []) throws -> SQLValue {
@@ -151,15 +157,22 @@ public final class Database {
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
-    /// Runs `body` inside one IMMEDIATE transaction: all or nothing.
+    /// How many `transaction` calls enclose the current point.
+    private var transactionDepth = 0
+
+    /// Runs `body` all or nothing: the outermost call is one IMMEDIATE transaction; a call inside it is a
+    /// savepoint, so that an inner failure undoes only the inner work and the caller decides what follows.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
+        let savepoint = "lb_sp\(transactionDepth)"
+        try execute(transactionDepth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT \(savepoint)")
+        transactionDepth += 1
+        defer { transactionDepth -= 1 }
         do {
             let result = try body()
-            try execute("COMMIT")
+            try execute(transactionDepth == 1 ? "COMMIT" : "RELEASE \(savepoint)")
             return result
         } catch {
-            try? execute("ROLLBACK")
+            try? execute(transactionDepth == 1 ? "ROLLBACK" : "ROLLBACK TO \(savepoint); RELEASE \(savepoint)")
             throw error
         }
     }
@@ -168,6 +181,10 @@ public final class Database {
 public final class Statement {
     let stmt: OpaquePointer
     unowned let db: Database
+    /// True while a query of the connection is stepping this statement.
+    var inUse = false
+    private lazy var columnIndex: [String: Int32] = Dictionary(
+        (0..<columnCount).map { (String(cString: sqlite3_column_name(stmt, $0)), $0) }, uniquingKeysWith: { first, _ in first })
 
     init(db: Database, sql: String) throws {
         var s: OpaquePointer?
@@ -181,7 +198,13 @@ public final class Statement {
 
     deinit { sqlite3_finalize(stmt) }
 
+    /// Binds positional parameters; a count that differs from the statement's placeholders is a
+    /// programming error reported as such, never a silently NULL or ignored value.
     public func bind(_ params: [SQLBindable]) throws {
+        let expected = Int(sqlite3_bind_parameter_count(stmt))
+        guard params.count == expected else {
+            throw DatabaseError("SQL expects \(expected) parameter(s), got \(params.count): \(String(cString: sqlite3_sql(stmt)).prefix(200))")
+        }
         for (i, p) in params.enumerated() { try bind(Int32(i + 1), p.sqlValue) }
     }
 
@@ -247,4 +270,13 @@ public final class Statement {
         return String(cString: p)
     }
     public func row() -> [SQLValue] { (0..<columnCount).map { value($0) } }
+
+    /// The index of a result column by its name (`AS` alias), so that readers need not count positions.
+    public func column(_ name: String) throws -> Int32 {
+        guard let i = columnIndex[name] else { throw DatabaseError("no result column '\(name)' in: \(String(cString: sqlite3_sql(stmt)).prefix(200))") }
+        return i
+    }
+    public func double(_ name: String) throws -> Double? { double(try column(name)) }
+    public func int(_ name: String) throws -> Int? { int(try column(name)) }
+    public func string(_ name: String) throws -> String? { string(try column(name)) }
 }

@@ -38,6 +38,17 @@ public enum Ingest {
         }
     }
 
+    /// In the original's alternating order, iteration i of every condition ran in round i (the files do not
+    /// say): record it so the analysis can pair them.
+    public static func fillRounds(_ p: inout PackageResultRecord, meta: RunMeta) {
+        guard meta.config.alternate == true && meta.config.interleave != true else { return }
+        for c in p.conditions.indices {
+            for i in p.conditions[c].iterations.indices where p.conditions[c].iterations[i].round == nil {
+                p.conditions[c].iterations[i].round = p.conditions[c].iterations[i].index
+            }
+        }
+    }
+
     /// Ingests one directory in one transaction: on any error nothing of it is stored.
     @discardableResult
     public static func ingest(directory: String, into store: Store, replace: Bool = false,
@@ -76,15 +87,7 @@ public enum Ingest {
                 }
                 guard let line = record else { break }
                 guard var p = line else { continue }
-                // In the original's alternating order, iteration i of every condition ran in round i: record
-                // it so the analysis can pair them.
-                if meta.config.alternate == true && meta.config.interleave != true {
-                    for c in p.conditions.indices {
-                        for i in p.conditions[c].iterations.indices where p.conditions[c].iterations[i].round == nil {
-                            p.conditions[c].iterations[i].round = p.conditions[c].iterations[i].index
-                        }
-                    }
-                }
+                fillRounds(&p, meta: meta)
                 do {
                     try writer.insertPackage(p)
                 } catch let e as FormatError {

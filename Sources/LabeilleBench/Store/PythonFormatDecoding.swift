@@ -122,6 +122,8 @@ public enum PythonFormat {
         meta.packagesTotal = try o.int("packages_total") ?? 0
         meta.packagesCompleted = try o.int("packages_completed") ?? 0
         meta.packagesSkipped = try o.int("packages_skipped") ?? 0
+        if let shard = try o.object("shard") { meta.shard = try ShardInfo.decode(shard) }
+        if let merge = try o.object("shard_merge") { meta.shardMerge = try ShardMergeInfo.decode(merge) }
         return meta
     }
 
@@ -225,6 +227,7 @@ public enum PythonFormat {
         p.cloneDurationS = try o.double("clone_duration_s") ?? 0
         p.skipped = try o.bool("skipped") ?? false
         p.skipReason = try o.string("skip_reason") ?? ""
+        p.shard = try o.int("shard")
         if let conds = try o.object("conditions") {
             for (name, cv) in conds.pairs {
                 let co = try JSONObjectReader(cv, path: "conditions.\(name)")

@@ -105,8 +105,8 @@ public enum TrackingIngest {
                 outcome.created = true
             }
             for e in entries {
-                let o = try Tracking.addInTransaction(seriesName: name, benchID: e.benchID, notes: e.notes, commit: e.commit,
-                                                      addedAt: nil, db: db)
+                let o = try Tracking.add(seriesName: name, benchID: e.benchID, notes: e.notes, commit: e.commit,
+                                   addedAt: nil, db: db)
                 if o.kind == .added { outcome.runsAdded += 1 } else { outcome.runsAlreadyPresent += 1 }
                 outcome.warnings += o.warnings
             }
