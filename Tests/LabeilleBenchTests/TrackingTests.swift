@@ -250,7 +250,8 @@ final class TrackingTests: XCTestCase {
 
         try Tracking.unpin(seriesName: "pinned", db: store.db)
         XCTAssertNil(try Tracking.series(named: "pinned", db: store.db).pinnedBenchID)
-        XCTAssertEqual(try trend(try analyze(store, "pinned"), "stepper").baselineMedian, points[0].median)
+        XCTAssertEqual(log(try trend(try analyze(store, "pinned"), "stepper").baselineMedian),
+                       Statistics.median(points[0..<5].map { log($0.median) }), accuracy: 1e-12)
     }
 
     // MARK: series operations
@@ -449,7 +450,9 @@ final class TrackingTests: XCTestCase {
         XCTAssertEqual(p.classification, .regressing)
         XCTAssertTrue(p.baselineIsPinned)
         XCTAssertEqual(p.vsBaseline!.changePct, 5.2, accuracy: 0.1)
-        XCTAssertGreaterThan(p.vsBaseline!.ciLow, 1.02)
+        // Four runs say little about run-to-run noise: the documented 1% floor widens the interval, which still
+        // excludes 1.
+        XCTAssertGreaterThan(p.vsBaseline!.ciLow, 1.01)
         XCTAssertTrue(p.changePoints.isEmpty)  // 4 runs: too few for two segments of 3
         for t in r.packages where !(t.package == "pkg00001" && t.condition == "base") {
             XCTAssertEqual(t.classification, .stable, "\(t.package)/\(t.condition)")

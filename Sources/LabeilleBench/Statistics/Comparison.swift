@@ -128,9 +128,10 @@ public struct LogRatioFit: Sendable {
     /// moderate against.
     public var welchVariance: Double = .nan
     public var welchDF: Double = .nan
-    /// Residuals in time order (block order, or each run of a cross-run pair): Σ r_t·r_t+1, Σ r_t² and the
+    /// Residuals in time order (block order, or each run of a cross-run pair): Σ r_t·r_t+1, Σ r_t·r_t+2, Σ r_t² and the
     /// length of a sequence, pooled across packages to estimate the autocorrelation of the machine state.
     public var lagProducts: Double = 0
+    public var lag2Products: Double = 0
     public var squares: Double = 0
     public var sequenceLength: Double = 0
 }
@@ -220,7 +221,7 @@ public enum Comparator {
             } else {
                 c.fit!.extraVariance += 2 * runNoise.size * runNoise.size
                 let ra = la.map { $0 - Statistics.mean(la) }, rb = lb.map { $0 - Statistics.mean(lb) }
-                (c.fit!.lagProducts, c.fit!.squares) = Autocorrelation.sums([ra, rb])
+                (c.fit!.lagProducts, c.fit!.lag2Products, c.fit!.squares) = Autocorrelation.sums([ra, rb])
                 c.fit!.sequenceLength = Double(la.count + lb.count) / 2
             }
         }

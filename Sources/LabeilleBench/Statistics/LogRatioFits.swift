@@ -56,7 +56,7 @@ enum LogFits {
                               scale: 1 / na + 1 / nb + gap * gap / sxx, perCondition: (na + nb) / 2, extraParameters: 1)
         let ra = zip(la, ta).sorted { $0.1 < $1.1 }.map { $0.0 - ya - slope * ($0.1 - xa) }
         let rb = zip(lb, tb).sorted { $0.1 < $1.1 }.map { $0.0 - yb - slope * ($0.1 - xb) }
-        (fit.lagProducts, fit.squares) = Autocorrelation.sums([ra, rb])
+        (fit.lagProducts, fit.lag2Products, fit.squares) = Autocorrelation.sums([ra, rb])
         fit.sequenceLength = (na + nb) / 2
         let slopeSE = (variance / sxx).squareRoot()
         let confounded = slopeSE > 0 && Distributions.studentTTwoSidedP(t: slope / slopeSE, df: df) < 0.05
@@ -104,43 +104,49 @@ struct TQuantileCache {
 
 /// Iterations measured one after another share the machine's state (load, frequency, cache): their noise is
 /// autocorrelated, so the mean of a run (or of a block) varies more than independent noise would say. The
-/// lag-1 autocorrelation is pooled over the packages of a comparison (a handful of values per package says
-/// little), corrected for its small-sample bias (Marriott–Pope), and the variances of the time-ordered fits
-/// are inflated for an AR(1) process: var(mean) = σ²·f/n with f = 1 + 2 Σ (1 − k/n) ρ^k, and the sample
-/// variance underestimates σ² by the factor 1 − (f − 1)/(n − 1).
+/// lag-1 and lag-2 autocorrelations are pooled over the packages of a comparison (a handful of values per
+/// package says little), each corrected for the bias of a demeaned short series (+1/n), and read as a slowly
+/// varying state under independent noise: ρ_k = c·φ^k with φ = ρ₂/ρ₁. The variances of the time-ordered fits
+/// are inflated accordingly: var(mean) = σ²·f/n with f = 1 + 2 Σ (1 − k/n) ρ_k, and the sample variance
+/// underestimates σ² by the factor 1 − (f − 1)/(n − 1).
 enum Autocorrelation {
-    static func sums(_ sequences: [[Double]]) -> (lag: Double, squares: Double) {
-        var lag = 0.0, sq = 0.0
+    static func sums(_ sequences: [[Double]]) -> (lag: Double, lag2: Double, squares: Double) {
+        var lag = 0.0, lag2 = 0.0, sq = 0.0
         for r in sequences {
-            for (i, v) in r.enumerated() { sq += v * v; if i > 0 { lag += v * r[i - 1] } }
+            for (i, v) in r.enumerated() {
+                sq += v * v
+                if i > 0 { lag += v * r[i - 1] }
+                if i > 1 { lag2 += v * r[i - 2] }
+            }
         }
-        return (lag, sq)
+        return (lag, lag2, sq)
     }
 
     static func inflate(_ comparisons: inout [PackageComparison]) {
-        var lag = 0.0, sq = 0.0, length = 0.0, count = 0.0
+        var lag = 0.0, lag2 = 0.0, sq = 0.0, length = 0.0, count = 0.0
         for c in comparisons {
             guard let f = c.fit, f.sequenceLength >= 3, f.squares > 0 else { continue }
-            lag += f.lagProducts; sq += f.squares; length += f.sequenceLength; count += 1
+            lag += f.lagProducts; lag2 += f.lag2Products; sq += f.squares; length += f.sequenceLength; count += 1
         }
         guard count > 0, sq > 0 else { return }
         let n = length / count
-        let rho = min(0.9, max(0, (n * lag / sq + 1) / (n - 3 > 1 ? n - 3 : 1)))
-        guard rho > 0 else { return }
+        let rho1 = min(0.9, lag / sq + 1 / n)
+        guard rho1 > 0.02 else { return }
+        let phi = min(0.9, max(rho1, (lag2 / sq + 1 / n) / rho1))
         for i in comparisons.indices {
             guard let f = comparisons[i].fit, f.sequenceLength >= 3 else { continue }
-            let factor = varianceFactor(rho: rho, n: f.sequenceLength)
+            let factor = varianceFactor(rho1: rho1, phi: phi, n: f.sequenceLength)
             comparisons[i].fit!.variance *= factor
             if f.welchVariance.isFinite { comparisons[i].fit!.welchVariance *= factor }
         }
     }
 
-    static func varianceFactor(rho: Double, n: Double) -> Double {
+    static func varianceFactor(rho1: Double, phi: Double, n: Double) -> Double {
         let k = Int(n.rounded())
-        var f = 1.0, power = 1.0
+        var f = 1.0, rho = rho1
         for lagIndex in 1..<max(k, 2) {
-            power *= rho
-            f += 2 * (1 - Double(lagIndex) / n) * power
+            f += 2 * (1 - Double(lagIndex) / n) * rho
+            rho *= phi
         }
         let understatement = max(0.2, 1 - (f - 1) / (n - 1))
         return f / understatement

@@ -292,7 +292,9 @@ public enum TrendAnalyzer {
         // the run-to-run part is never zero. Its degrees of freedom feed a Satterthwaite t below.
         let known = pts.map(\.logSE).filter { $0.isFinite }
         let (typicalWithinVar, withinVar) = withinVariances(pts)
-        var betweenVar = pooledBetweenVar, betweenDF = 10.0, totalVar = typicalWithinVar + pooledBetweenVar
+        // The pooled value is a median over many packages (or the documented floor): its degrees of freedom
+        // are taken as infinite.
+        var betweenVar = pooledBetweenVar, betweenDF = Double.infinity, totalVar = typicalWithinVar + pooledBetweenVar
         if let own = runToRunVariance(y, typicalWithinVar: typicalWithinVar) {
             if own.df >= 4 {
                 (betweenVar, totalVar, betweenDF) = own

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The seeded calibration of `track alert`: simulated tracking series (50 packages, 12 runs, 5 iterations per
+/// The seeded calibration of `track alert`: simulated tracking series (50 packages, 12 runs, 7 iterations per
 /// run, CV 0.5–1.9%, run-level noise shared by all packages and per package) analysed as `track alert` does.
 public enum AlertCalibration {
     public enum Scenario: String, CaseIterable, Sendable {
@@ -14,7 +14,8 @@ public enum AlertCalibration {
     public struct Setup: Sendable {
         public var packages = 50
         public var runs = 12
-        public var iterations = 5
+        /// Seven iterations per run, as recommended for tracking series.
+        public var iterations = 7
         public var cvs: [Double] = [0.005, 0.01, 0.015, 0.019]
         public var runNoiseShared = 0.003
         public var runNoisePackage = 0.003

@@ -126,10 +126,10 @@ public enum CompareCalibration {
                 progress?("\(model.rawValue) × \(design.rawValue)")
                 for n in [3, 5, 10] {
                     seed &+= 1
-                    let aa = run(Cell(model: model, design: design, n: n, change: .none, suites: suites(200)), seed: seed)
+                    let aa = run(Cell(model: model, design: design, n: n, change: .none, suites: suites(100)), seed: seed)
                     rows.append(aa)
                     rows.append(run(Cell(model: model, design: design, n: n, change: .all(1.10), suites: suites(20)), seed: seed &+ 101))
-                    rows.append(run(Cell(model: model, design: design, n: n, change: .lone(1.20), suites: suites(200)), seed: seed &+ 202))
+                    rows.append(run(Cell(model: model, design: design, n: n, change: .lone(1.20), suites: suites(100)), seed: seed &+ 202))
                     let mde = run(Cell(model: model, design: design, n: n, change: .atDetectableEffect(aa.medianDetectable), suites: suites(20)),
                                   seed: seed &+ 303)
                     mdeRows.append((aa, mde))
