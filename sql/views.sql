@@ -26,7 +26,8 @@ JOIN package_result pr ON pr.package_result_id = pc.package_result_id
 JOIN condition c       ON c.condition_id = pc.condition_id
 JOIN run r             ON r.run_id = pr.run_id;
 
--- One row per iteration (warm-ups included).
+-- One row per iteration (warm-ups included). tests_* are the test runner's counts for that iteration
+-- (NULL when unknown); tests_digest identifies the set of tests that ran (pytest only).
 CREATE VIEW v_iterations AS
 SELECT pcv.bench_id,
        pcv.package,
@@ -46,6 +47,15 @@ SELECT pcv.bench_id,
        i.load_avg_start,
        i.load_avg_end,
        i.ram_available_start_gb,
+       i.tests_passed,
+       i.tests_failed,
+       i.tests_skipped,
+       i.tests_errors,
+       i.tests_xfailed,
+       i.tests_xpassed,
+       i.tests_subtests,
+       i.tests_digest,
+       i.per_test_rejected,
        pcv.condition_position,
        pcv.package_position,
        i.package_condition_id,

@@ -291,6 +291,28 @@ BEGIN
     DELETE FROM tracking_detached WHERE bench_id = NEW.bench_id;
 END;
 """#),
+        (3, "test_outcomes", #"""
+-- 0003: what each iteration ran. Test outcome counts per iteration (NULL when the runner could not
+-- tell: no report from the test runner, or a run measured before this migration), a digest of the set
+-- of tests that ran (pytest only), how many per-test durations were rejected as impossible, and each
+-- per-test duration's test outcome.
+
+ALTER TABLE iteration ADD COLUMN tests_passed INTEGER;
+ALTER TABLE iteration ADD COLUMN tests_failed INTEGER;
+ALTER TABLE iteration ADD COLUMN tests_skipped INTEGER;
+ALTER TABLE iteration ADD COLUMN tests_errors INTEGER;
+ALTER TABLE iteration ADD COLUMN tests_xfailed INTEGER;
+ALTER TABLE iteration ADD COLUMN tests_xpassed INTEGER;
+ALTER TABLE iteration ADD COLUMN tests_subtests INTEGER;
+-- Hex digest of the sorted ids of the tests that ran (not skipped); NULL when test ids are unknown.
+ALTER TABLE iteration ADD COLUMN tests_digest TEXT;
+-- Per-test durations that were negative, non-finite or longer than the iteration's wall time:
+-- not stored in test_duration, only counted here.
+ALTER TABLE iteration ADD COLUMN per_test_rejected INTEGER NOT NULL DEFAULT 0;
+
+ALTER TABLE test_duration ADD COLUMN outcome TEXT
+    CHECK (outcome IS NULL OR outcome IN ('passed', 'failed', 'skipped', 'error', 'xfailed', 'xpassed'));
+"""#),
     ]
     /// Analysis views (files of sql/, in name order), recreated whenever their text changes.
     static let views: [(file: String, sql: String)] = [
@@ -323,7 +345,8 @@ JOIN package_result pr ON pr.package_result_id = pc.package_result_id
 JOIN condition c       ON c.condition_id = pc.condition_id
 JOIN run r             ON r.run_id = pr.run_id;
 
--- One row per iteration (warm-ups included).
+-- One row per iteration (warm-ups included). tests_* are the test runner's counts for that iteration
+-- (NULL when unknown); tests_digest identifies the set of tests that ran (pytest only).
 CREATE VIEW v_iterations AS
 SELECT pcv.bench_id,
        pcv.package,
@@ -343,6 +366,15 @@ SELECT pcv.bench_id,
        i.load_avg_start,
        i.load_avg_end,
        i.ram_available_start_gb,
+       i.tests_passed,
+       i.tests_failed,
+       i.tests_skipped,
+       i.tests_errors,
+       i.tests_xfailed,
+       i.tests_xpassed,
+       i.tests_subtests,
+       i.tests_digest,
+       i.per_test_rejected,
        pcv.condition_position,
        pcv.package_position,
        i.package_condition_id,

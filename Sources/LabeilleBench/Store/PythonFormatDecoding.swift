@@ -254,13 +254,21 @@ public enum PythonFormat {
         it.cachesDropped = try o.bool("caches_dropped") ?? false
         it.constraintsApplied = try o.bool("constraints_applied") ?? false
         it.oomDetected = try o.bool("oom_detected") ?? false
+        if let passed = try o.int("tests_passed") {
+            it.tests = TestCounts(passed: passed, failed: try o.int("tests_failed") ?? 0, skipped: try o.int("tests_skipped") ?? 0,
+                                  errors: try o.int("tests_errors") ?? 0, xfailed: try o.int("tests_xfailed") ?? 0,
+                                  xpassed: try o.int("tests_xpassed") ?? 0, subtests: try o.int("tests_subtests") ?? 0)
+        }
+        it.testsDigest = try o.string("tests_digest")
+        it.perTestRejected = max(0, try o.int("per_test_rejected") ?? 0)
         if let pt = try o.object("per_test_timings") {
             it.perTestParseSuccess = try pt.bool("parse_success") ?? true
             for (i, tv) in (try pt.array("timings") ?? []).enumerated() {
                 let t = try JSONObjectReader(tv, path: "\(pt.path).timings[\(i)]")
                 it.perTestTimings.append(TestTiming(
                     testID: try t.requiredString("test_id"), phase: try t.requiredString("phase"),
-                    durationS: try t.requiredDouble("duration_s")))
+                    durationS: try t.requiredDouble("duration_s"),
+                    outcome: try t.string("outcome").flatMap(TestOutcome.init(rawValue:))))
             }
         }
         return it
