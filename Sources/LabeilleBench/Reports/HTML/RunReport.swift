@@ -261,7 +261,9 @@ public struct RunReport {
                                   "data-geomean-high": Exact.number(s.geomeanHigh),
                                   "data-slower": String(s.counts[.slower] ?? 0), "data-faster": String(s.counts[.faster] ?? 0),
                                   "data-equivalent": String(s.counts[.equivalent] ?? 0),
-                                  "data-inconclusive": String(s.counts[.inconclusive] ?? 0)]) { w in
+                                  "data-inconclusive": String(s.counts[.inconclusive] ?? 0),
+                                  "data-unresolved": String(s.counts[.unresolved] ?? 0),
+                                  "data-mismatched-excluded": String(s.mismatchedExcluded)]) { w in
                     w.element("div", ["class": "muted"], text: "\(set.treatment) vs \(set.baseline) (\(s.packages) packages)")
                     w.element("div", ["class": "big"], text: s.geomeanRatio.isFinite
                         ? "\(Fmt.ratio(s.geomeanRatio))× (\(Fmt.pct((s.geomeanRatio - 1) * 100)))" : "N/A")
