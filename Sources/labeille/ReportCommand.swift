@@ -24,12 +24,12 @@ struct ReportCommand: ParsableCommand {
     @Option(name: [.short, .long], help: ArgumentHelp("The HTML file to write (written atomically).", valueName: "file")) var output: String?
     @Option(help: "Baseline condition (one run) or bench id (several runs).") var baseline: String?
     @Option(help: "wall | cpu (user + sys) | rss") var metric: String = "wall"
-    @Option(help: ArgumentHelp("Practical threshold δ as a fraction (default 0.01 = 1%).", valueName: "fraction")) var threshold: Double = 0.01
+    @Option(parsing: .unconditional, help: ArgumentHelp("Practical threshold δ as a fraction (default 0.01 = 1%).", valueName: "fraction")) var threshold: Double = 0.01
     @Flag(name: .customLong("include-mismatched"), help: "Keep packages whose conditions ran different tests in the geometric mean (left out by default).")
     var includeMismatched = false
-    @Option(name: .customLong("regression-threshold"), help: ArgumentHelp("With --series: a run-to-run change counts beyond this fraction.", valueName: "fraction"))
+    @Option(name: .customLong("regression-threshold"), parsing: .unconditional, help: ArgumentHelp("With --series: a run-to-run change counts beyond this fraction.", valueName: "fraction"))
     var regressionThreshold: Double = 0.02
-    @Option(name: .customLong("trend-threshold"), help: ArgumentHelp("With --series: a trend over the series counts beyond this fraction.", valueName: "fraction"))
+    @Option(name: .customLong("trend-threshold"), parsing: .unconditional, help: ArgumentHelp("With --series: a trend over the series counts beyond this fraction.", valueName: "fraction"))
     var trendThreshold: Double = 0.05
 
     func run() throws {

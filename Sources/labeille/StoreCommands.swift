@@ -149,10 +149,10 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Results directories or bench ids.", valueName: "run")) var runs: [String]
     @Option(help: "Baseline condition (one run) or bench id (several runs).") var baseline: String?
     @Option(help: "wall | cpu (user + sys) | rss") var metric: String = "wall"
-    @Option(help: ArgumentHelp("Practical threshold δ as a fraction (default 0.01 = 1%).", valueName: "fraction")) var threshold: Double = 0.01
+    @Option(parsing: .unconditional, help: ArgumentHelp("Practical threshold δ as a fraction (default 0.01 = 1%).", valueName: "fraction")) var threshold: Double = 0.01
     @Option(name: .customLong("per-test"), help: ArgumentHelp("Per-test comparison of one package (one run).", valueName: "pkg")) var perTest: String?
     @Option(help: "table | markdown | json") var format: String = "table"
-    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when any package gets this verdict (slower).", valueName: "verdict")) var failOn: String?
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when any package gets this verdict: slower, faster, equivalent, inconclusive or unresolved (e.g. --fail-on slower in CI).", valueName: "verdict")) var failOn: String?
     @Flag(name: .customLong("include-mismatched"), help: "Keep packages whose conditions ran different tests in the geometric mean (left out by default).")
     var includeMismatched = false
 

@@ -18,6 +18,17 @@ public enum ComparisonMethod: String, Sendable {
     case welchLog = "welch-log-low-n"
     /// Not enough valid iterations to compare.
     case insufficient = "insufficient-data"
+
+    /// How the method is named in footnotes.
+    public var label: String {
+        switch self {
+        case .pairedSignedRank: return "Hodges–Lehmann paired by round with the signed-rank interval"
+        case .pairedT: return "paired t on log-ratios (3–5 pairs)"
+        case .hodgesLehmann: return "Hodges–Lehmann with the Moses interval"
+        case .welchLog: return "Welch t on log-times (under 5 per side)"
+        case .insufficient: return "none (too few iterations)"
+        }
+    }
 }
 
 /// The comparison of one package's treatment with its baseline on one metric.
