@@ -261,3 +261,62 @@ final class WorkloadRuleTests: XCTestCase {
         XCTAssertTrue(WorkloadSignature(ran: 3, skipped: 0, digest: "x").matches(WorkloadSignature(ran: 3, skipped: 0, digest: nil)))
     }
 }
+
+/// Load and environment in `show` and `compare`: the fixture run (measured at load 2–3 on 2 logical
+/// CPUs) against a copy measured on another kernel at load 0.5.
+final class LoadAndEnvironmentTests: XCTestCase {
+    func testHighLoadAndEnvironmentDifferencesAreReported() throws {
+        let dir = TestSupport.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("e.db").path
+        let quiet = try TestSupport.copyFixture(to: dir.appendingPathComponent("quiet"))
+        var meta = try String(contentsOfFile: quiet.path + "/bench_meta.json", encoding: .utf8)
+        meta = meta.replacingOccurrences(of: "bench_20261127_221025", with: "bench_20261128_090000")
+            .replacingOccurrences(of: "6.18.44-fc-v782", with: "6.19.1-quiet")
+        try meta.write(toFile: quiet.path + "/bench_meta.json", atomically: true, encoding: .utf8)
+        let lines = try String(contentsOfFile: quiet.path + "/bench_results.jsonl", encoding: .utf8)
+        let load = try NSRegularExpression(pattern: #""load_avg_(start|end)": [0-9.]+"#)
+        let calm = load.stringByReplacingMatches(in: lines, range: NSRange(lines.startIndex..., in: lines), withTemplate: #""load_avg_$1": 0.5"#)
+        try calm.write(toFile: quiet.path + "/bench_results.jsonl", atomically: true, encoding: .utf8)
+
+        let show = try TestSupport.labeille(["bench", "show", "--db", db, TestSupport.fixtureRun])
+        XCTAssertEqual(show.code, 0, show.stderr)
+        XCTAssertTrue(show.stdout.contains("Overall: Unreliable — median load 2.40 above the 2 logical CPUs"), show.stdout)
+        let quietShow = try TestSupport.labeille(["bench", "show", "--db", db, quiet.path])
+        XCTAssertFalse(quietShow.stdout.contains("Unreliable"), quietShow.stdout)
+
+        let c = try TestSupport.labeille(["bench", "compare", "--db", db, "bench_20261127_221025", "bench_20261128_090000", "--format", "json"])
+        XCTAssertEqual(c.code, 0, c.stderr)
+        let doc = try JSONParser.parse(c.stdout)
+        guard case .array(let diffs)? = doc["environment_differences"], case .array(let loads)? = doc["measurement_load"] else {
+            return XCTFail(c.stdout)
+        }
+        let items = diffs.compactMap { d -> String? in if case .string(let s)? = d["item"] { return s }; return nil }
+        XCTAssertTrue(items.contains("Kernel"), "\(items)")
+        XCTAssertTrue(items.contains("Median load while measuring"), "\(items)")
+        XCTAssertFalse(items.contains("Python"), "same interpreters: \(items)")
+        XCTAssertFalse(items.contains("Hostname"), "\(items)")
+        XCTAssertEqual(loads.count, 2)
+        XCTAssertEqual(loads.first { $0["bench_id"] == .string("bench_20261127_221025") }?["high_load"], .bool(true))
+        XCTAssertEqual(loads.first { $0["bench_id"] == .string("bench_20261128_090000") }?["high_load"], .bool(false))
+
+        let table = try TestSupport.labeille(["bench", "compare", "--db", db, "bench_20261127_221025", "bench_20261128_090000"])
+        XCTAssertTrue(table.stdout.contains("Environment: same Hostname, CPU, Python, Interpreter, Build flags"), table.stdout)
+        XCTAssertTrue(table.stdout.contains("Kernel: bench_20261127_221025 6.18.44-fc-v782; bench_20261128_090000 6.19.1-quiet"), table.stdout)
+        XCTAssertTrue(table.stdout.contains("⚠ bench_20261127_221025 was measured at median load 2.40 on 2 logical CPUs"), table.stdout)
+        XCTAssertFalse(table.stdout.contains("⚠ bench_20261128_090000 was measured"), table.stdout)
+    }
+
+    func testHighCVAdviceNamesTheLoad() {
+        let wall = [10.0, 13.0, 9.0, 14.0, 10.5]
+        let statuses = Array(repeating: "ok", count: wall.count)
+        let loaded = AnomalyDetector.check(package: "p", condition: "c", statuses: statuses, wall: wall, outliers: 0,
+                                           load: MeasurementLoad(median: 3.1, maximum: 3.4, logicalCPUs: 2))
+        XCTAssertTrue(loaded.first { $0.type == "high_cv" }?.recommendation.contains("median load 3.10 on 2 logical CPUs") == true)
+        XCTAssertNotNil(loaded.first { $0.type == "high_load" })
+        let idle = AnomalyDetector.check(package: "p", condition: "c", statuses: statuses, wall: wall, outliers: 0,
+                                         load: MeasurementLoad(median: 0.4, maximum: 0.6, logicalCPUs: 2))
+        XCTAssertFalse(idle.first { $0.type == "high_cv" }?.recommendation.contains("load") ?? true)
+        XCTAssertNil(idle.first { $0.type == "high_load" })
+    }
+}
