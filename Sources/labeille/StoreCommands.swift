@@ -50,6 +50,9 @@ struct IngestCommand: ParsableCommand {
                     print(String(format: "%@: %@ %d packages, %d iterations, %d per-test rows in %.2fs",
                                  o.benchID, o.kind == .replaced ? "replaced," : "stored", o.packages, o.iterations,
                                  o.testRows, Date().timeIntervalSince(start)))
+                    if o.rejectedTestDurations > 0 {
+                        print("  \(o.rejectedTestDurations) per-test durations dropped: negative, not finite or longer than their iteration (counted in per_test_rejected)")
+                    }
                 }
             } catch {
                 printErr("error: \(error)")
