@@ -22,15 +22,17 @@ public struct MeasurementLoad: Equatable, Sendable {
     public static func of(db: Database, benchID: String, package: String? = nil, condition: String? = nil,
                           logicalCPUs: Int) throws -> MeasurementLoad? {
         var sql = """
-            SELECT lb_quantile((load_avg_start + load_avg_end) / 2.0, 0.5), MAX(MAX(load_avg_start, load_avg_end))
+            SELECT (load_avg_start + load_avg_end) / 2.0, MAX(load_avg_start, load_avg_end)
             FROM v_iterations WHERE bench_id = ? AND warmup = 0
             """
         var params: [SQLBindable] = [benchID]
         if let package { sql += " AND package = ?"; params.append(package) }
         if let condition { sql += " AND condition = ?"; params.append(condition) }
-        guard let row = try db.query(sql, params).first, let median = row[0].doubleValue,
-              let maximum = row[1].doubleValue, maximum > 0 else { return nil }
-        return MeasurementLoad(median: median, maximum: maximum, logicalCPUs: logicalCPUs)
+        let rows = try db.query(sql, params)
+        let means = rows.compactMap { $0[0].doubleValue }
+        let maximum = rows.compactMap { $0[1].doubleValue }.max() ?? 0
+        guard !means.isEmpty, maximum > 0 else { return nil }
+        return MeasurementLoad(median: Statistics.median(means), maximum: maximum, logicalCPUs: logicalCPUs)
     }
 
     /// The sentence `show`, `compare` and `report` print for a run measured under high load.
