@@ -25,6 +25,8 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Baseline condition (one run) or bench id (several runs).") var baseline: String?
     @Option(help: "wall | cpu (user + sys) | rss") var metric: String = "wall"
     @Option(parsing: .unconditional, help: ArgumentHelp("Practical threshold δ as a fraction (default 0.01 = 1%).", valueName: "fraction")) var threshold: Double = 0.01
+    @Flag(name: .customLong("include-mismatched"), help: "Keep packages whose conditions ran different tests in the geometric mean (left out by default).")
+    var includeMismatched = false
     @Option(name: .customLong("regression-threshold"), parsing: .unconditional, help: ArgumentHelp("With --series: a run-to-run change counts beyond this fraction.", valueName: "fraction"))
     var regressionThreshold: Double = 0.02
     @Option(name: .customLong("trend-threshold"), parsing: .unconditional, help: ArgumentHelp("With --series: a trend over the series counts beyond this fraction.", valueName: "fraction"))
@@ -38,13 +40,16 @@ struct ReportCommand: ParsableCommand {
         }
         if !runs.isEmpty && series != nil { throw CLIError(message: "give either RUN arguments or --series NAME, not both") }
         guard ["wall", "cpu", "rss"].contains(metric) else { throw CLIError(message: "--metric must be wall, cpu or rss, not '\(metric)'") }
-        guard threshold > 0 && threshold < 1 else { throw CLIError(message: "--threshold must be a fraction between 0 and 1, e.g. 0.01") }
-        guard regressionThreshold > 0 && regressionThreshold < 1 && trendThreshold > 0 && trendThreshold < 1 else {
-            throw CLIError(message: "--regression-threshold and --trend-threshold must be fractions between 0 and 1, e.g. 0.02")
+        do {
+            try checkThreshold("--threshold", threshold)
+            try checkThreshold("--regression-threshold", regressionThreshold)
+            try checkThreshold("--trend-threshold", trendThreshold)
+        } catch let e as ValidationError {
+            throw CLIError(message: e.message)
         }
         try checkWritable(output)
 
-        let store = try database.open()
+        let store = try database.openForReading(runs: runs)
         let html: String
         let what: String
         if let series {
@@ -56,8 +61,9 @@ struct ReportCommand: ParsableCommand {
             what = "series \(series)"
         } else {
             let stored = try cli { try runs.map { try RunQueries.resolve($0, store: store, log: printErr) } }
-            let options = RunReportOptions(baseline: baseline, metric: metric, threshold: threshold,
+            var options = RunReportOptions(baseline: baseline, metric: metric, threshold: threshold,
                                            generatedAt: ISO8601DateFormatter().string(from: Date()))
+            options.includeMismatched = includeMismatched
             html = try cli { try RunReport.render(store: store, runs: stored, options: options) }
             try ShardCLI.printWarnings(stored, store: store)
             what = stored.map(\.benchID).joined(separator: ", ")
@@ -69,9 +75,7 @@ struct ReportCommand: ParsableCommand {
     /// Fails early (before any work) when the folder of `path` is missing or not writable, or `path` is a folder.
     func checkWritable(_ path: String) throws {
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-            throw CLIError(message: "cannot write \(path): it is a directory")
-        }
+        if let problem = SafeFile.replaceableProblem(path) { throw CLIError(message: "cannot write \(path): it \(problem)") }
         let dir = (path as NSString).deletingLastPathComponent
         let folder = dir.isEmpty ? "." : dir
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {

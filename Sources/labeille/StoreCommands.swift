@@ -50,6 +50,9 @@ struct IngestCommand: ParsableCommand {
                     print(String(format: "%@: %@ %d packages, %d iterations, %d per-test rows in %.2fs",
                                  o.benchID, o.kind == .replaced ? "replaced," : "stored", o.packages, o.iterations,
                                  o.testRows, Date().timeIntervalSince(start)))
+                    if o.rejectedTestDurations > 0 {
+                        print("  \(o.rejectedTestDurations) per-test durations dropped: negative, not finite or longer than their iteration (counted in per_test_rejected)")
+                    }
                 }
             } catch {
                 printErr("error: \(error)")
@@ -71,9 +74,11 @@ struct ShowCommand: ParsableCommand {
     @Flag(help: "List the stored runs.") var list = false
 
     func run() throws {
-        let store = try database.open()
+        if !list && runReference == nil {
+            throw CLIError(message: "missing RUN (a results directory or bench id); --list shows the stored runs")
+        }
+        let store = try database.openForReading(runs: list ? [] : [runReference!])
         if list || runReference == nil {
-            guard list else { throw CLIError(message: "missing RUN (a results directory or bench id); --list shows the stored runs") }
             let runs = try cli { try RunQueries.listRuns(db: store.db) }
             var t = TextTable([("Bench id", .left), ("Name", .left), ("Start", .left), ("Packages", .right), ("Origin", .left)])
             for r in runs { t.add([r.benchID, r.name, r.startTime, String(r.packages), r.origin]) }
@@ -101,15 +106,18 @@ struct ExportCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Argument(help: ArgumentHelp("Results directory or bench id.", valueName: "run")) var runReference: String
     @Option(help: "csv | csv-summary | markdown") var format: String = "csv"
-    @Option(name: [.short, .long], help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file")) var output: String?
+    @Option(name: [.short, .long], help: ArgumentHelp("Write to this regular file (replaced atomically) instead of stdout; - is stdout.", valueName: "file")) var output: String?
 
     func run() throws {
         guard let fmt = ExportFormat(rawValue: format) else {
             throw CLIError(message: "unknown export format '\(format)' (expected csv, csv-summary or markdown)")
         }
-        let store = try database.open()
+        if let output, output != "-", let problem = SafeFile.replaceableProblem(output) {
+            throw CLIError(message: "cannot write \(output): it \(problem)")
+        }
+        let store = try database.openForReading(runs: [runReference])
         let stored = try cli { try RunQueries.resolve(runReference, store: store, log: printErr) }
-        if let output {
+        if let output, output != "-" {
             let tmp = output + ".tmp-\(getpid())"
             guard FileManager.default.createFile(atPath: tmp, contents: nil), let fh = FileHandle(forWritingAtPath: tmp) else {
                 throw CLIError(message: "cannot write \(output): \(String(cString: strerror(errno)))")
@@ -139,7 +147,12 @@ struct CompareCommand: ParsableCommand {
             conditions by name. Only iterations whose status is ok count; the others are reported.
             Verdicts: slower/faster when the 95% interval of the ratio excludes 1, the Benjamini–Hochberg q ≤ 0.05
             and the estimate is beyond ±threshold; equivalent when the interval lies inside ±threshold;
-            inconclusive otherwise. Exit 1 with --fail-on slower when any package is slower; 2 on bad input.
+            inconclusive otherwise; with --per-test, unresolved when the difference is below the timer's step.
+            A package whose two sides ran different tests (a test skipped on one side, other test counts, or
+            iterations of one side that differ) is marked ⚠ and `workload_mismatch: true` in JSON, and left
+            out of the suite's geometric mean unless --include-mismatched. Across runs, the differences in
+            system, settings, interpreter and load are listed. Exit 1 with --fail-on slower when any package
+            is slower; 2 on bad input.
             Across runs, every interval includes run-to-run noise: relative to a control condition with the same
             interpreter in both runs when there is one, else from the runs' tracking series, else --run-noise.
             """)
@@ -153,19 +166,21 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .customLong("run-noise"), parsing: .unconditional, help: ArgumentHelp(
         "Run-to-run noise of one run's level, as a fraction, assumed across runs without a control condition or series history (default 0.01 = 1%).",
         valueName: "fraction")) var runNoise: Double = RunNoise.defaultFloor
-    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when any package gets this verdict: slower, faster, equivalent or inconclusive (e.g. --fail-on slower in CI).", valueName: "verdict")) var failOn: String?
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when any package gets this verdict: slower, faster, equivalent, inconclusive or unresolved (e.g. --fail-on slower in CI).", valueName: "verdict")) var failOn: String?
+    @Flag(name: .customLong("include-mismatched"), help: "Keep packages whose conditions ran different tests in the geometric mean (left out by default).")
+    var includeMismatched = false
 
     func validate() throws {
         guard !runs.isEmpty else { throw ValidationError("give at least one RUN") }
         guard ["wall", "cpu", "rss"].contains(metric) else { throw ValidationError("--metric must be wall, cpu or rss, not '\(metric)'") }
         guard ComparisonFormat(rawValue: format) != nil else { throw ValidationError("--format must be table, markdown or json, not '\(format)'") }
-        guard threshold > 0 && threshold < 1 else { throw ValidationError("--threshold must be a fraction between 0 and 1, e.g. 0.01") }
+        try checkThreshold("--threshold", threshold)
+        if let failOn, Verdict(rawValue: failOn) == nil { throw ValidationError("--fail-on must be one of slower, faster, equivalent, inconclusive, unresolved") }
         guard runNoise >= 0 && runNoise < 1 else { throw ValidationError("--run-noise must be a fraction between 0 and 1, e.g. 0.01") }
-        if let failOn, Verdict(rawValue: failOn) == nil { throw ValidationError("--fail-on must be one of slower, faster, equivalent, inconclusive") }
     }
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openForReading(runs: runs)
         let stored = try cli { try runs.map { try RunQueries.resolve($0, store: store, log: printErr) } }
         let renderer = ComparisonFormat(rawValue: format)!.renderer
         let sets: [ComparisonSet]
@@ -176,17 +191,19 @@ struct CompareCommand: ParsableCommand {
             var result: [ComparisonSet] = []
             for t in run.conditions.map(\.name) where t != base {
                 let comps = try cli { try RunComparison.perTest(store: store, run: run, package: pkg, baseline: base, treatment: t, threshold: threshold) }
-                result.append(ComparisonSet(baseline: base, treatment: t, comparisons: comps, summary: Comparator.summarize(comps)))
+                result.append(ComparisonSet(baseline: base, treatment: t, comparisons: comps,
+                                            summary: Comparator.summarize(comps, includeMismatched: includeMismatched)))
             }
             if result.allSatisfy({ $0.comparisons.isEmpty }) {
                 throw CLIError(message: "no per-test timings for '\(pkg)' in \(run.benchID) (run with --per-test-timing)")
             }
             sets = result
         } else if stored.count == 1 {
-            sets = try cli { try RunComparison.withinRun(store: store, run: stored[0], baseline: baseline, metric: metric, threshold: threshold) }
+            sets = try cli { try RunComparison.withinRun(store: store, run: stored[0], baseline: baseline, metric: metric, threshold: threshold,
+                                                      includeMismatched: includeMismatched) }
         } else {
             sets = try cli { try RunComparison.acrossRuns(store: store, runs: stored, baseline: baseline, metric: metric, threshold: threshold,
-                                                          runNoiseFloor: runNoise) }
+                                                       includeMismatched: includeMismatched, runNoiseFloor: runNoise) }
         }
         if format == "table" && perTest == nil {
             if stored.count > 1 {

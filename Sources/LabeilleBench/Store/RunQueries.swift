@@ -29,6 +29,8 @@ public struct StoredRun: Sendable {
     public var adaptiveMinIterations: Int?
     public var system: SystemProfile?
     public var conditions: [Condition]
+    /// Load average while its iterations were measured (nil when not recorded).
+    public var measurementLoad: MeasurementLoad?
     /// name, or bench id when the run has no name.
     public var title: String { name.isEmpty ? benchID : name }
 }
@@ -143,6 +145,7 @@ public enum RunQueries {
             run.conditions.append(.init(id: cid, name: c[1].stringValue!, description: c[2].stringValue ?? "",
                                         targetPython: c[3].stringValue ?? "", env: env, profile: profile))
         }
+        run.measurementLoad = try MeasurementLoad.of(db: db, benchID: run.benchID, logicalCPUs: run.system?.cpuCoresLogical ?? 0)
         return run
     }
 
@@ -158,41 +161,10 @@ public enum RunQueries {
         }
     }
 
-    /// The numbers of `v_condition_stats` for one run and metric, in package then condition order.
-    /// Same definitions as the view, but computed with the registered aggregates after filtering on the
-    /// run, so the cost does not grow with the rest of the database.
+    /// The rows of `v_condition_stats` for one run and metric, in package then condition order. The view is
+    /// the one definition of these statistics: sqlite3 users and the CLI read the same numbers.
     public static func conditionStats(db: Database, benchID: String, metric: String) throws -> [ConditionStatRow] {
-        let x = try metricColumn(metric)
-        var rows: [ConditionStatRow] = []
-        try db.forEachRow("""
-            SELECT package, condition,
-                   SUM(status = 'ok'), SUM(status <> 'ok'),
-                   AVG(\(x)) FILTER (WHERE status = 'ok'),
-                   lb_quantile(\(x), 0.5) FILTER (WHERE status = 'ok'),
-                   lb_stdev(\(x)) FILTER (WHERE status = 'ok'),
-                   MIN(\(x)) FILTER (WHERE status = 'ok'),
-                   MAX(\(x)) FILTER (WHERE status = 'ok'),
-                   lb_quantile(\(x), 0.25) FILTER (WHERE status = 'ok'),
-                   lb_quantile(\(x), 0.75) FILTER (WHERE status = 'ok')
-            FROM v_iterations
-            WHERE bench_id = ? AND warmup = 0
-            GROUP BY package_condition_id
-            ORDER BY MIN(package_position), MIN(condition_position)
-            """, [benchID]) { st in
-            let n = st.int(2) ?? 0
-            let mean = st.double(4), stdev = st.double(6)
-            let q1 = st.double(9), q3 = st.double(10)
-            let cv: Double? = n == 1 ? 0 : (n >= 2 && mean != 0 ? stdev.flatMap { s in mean.map { s / $0 } } : nil)
-            rows.append(ConditionStatRow(
-                package: st.string(0)!, condition: st.string(1)!, metric: metric, n: n, nExcluded: st.int(3) ?? 0,
-                mean: mean, median: st.double(5), stdev: stdev, min: st.double(7), max: st.double(8), q1: q1, q3: q3,
-                iqr: q1.flatMap { a in q3.map { $0 - a } }, cv: cv))
-        }
-        return rows
-    }
-
-    /// The same rows read from the `v_condition_stats` view (the public contract for sqlite3 users).
-    public static func conditionStatsFromView(db: Database, benchID: String, metric: String) throws -> [ConditionStatRow] {
+        _ = try metricColumn(metric)
         var rows: [ConditionStatRow] = []
         try db.forEachRow("""
             SELECT s.package, s.condition, s.metric, s.n, s.n_excluded, s.mean, s.median, s.stdev, s.min, s.max,
@@ -210,20 +182,12 @@ public enum RunQueries {
         return rows
     }
 
-    /// Per-test statistics of one package (as `v_test_stats`): n, mean, median per condition × test × phase.
+    /// Per-test statistics of one package and condition, from `v_test_stats`: n, mean, median per test × phase.
     public static func testStats(db: Database, benchID: String, package: String, condition: String)
         throws -> [(testID: String, phase: String, n: Int, mean: Double, median: Double)] {
         try db.query("""
-            SELECT tc.test_id, td.phase, COUNT(*), AVG(td.duration_s), lb_quantile(td.duration_s, 0.5)
-            FROM run r
-            JOIN package_result pr ON pr.run_id = r.run_id
-            JOIN package_condition pc ON pc.package_result_id = pr.package_result_id
-            JOIN condition c ON c.condition_id = pc.condition_id
-            JOIN iteration i ON i.package_condition_id = pc.package_condition_id
-            JOIN test_duration td ON td.iteration_id = i.iteration_id
-            JOIN test_case tc ON tc.test_case_id = td.test_case_id
-            WHERE r.bench_id = ? AND pr.package = ? AND c.name = ? AND i.warmup = 0 AND i.status = 'ok'
-            GROUP BY td.test_case_id, td.phase
+            SELECT test_id, phase, n, mean, median FROM v_test_stats
+            WHERE bench_id = ? AND package = ? AND condition = ?
             """, [benchID, package, condition]).map {
             ($0[0].stringValue ?? "", $0[1].stringValue ?? "", $0[2].intValue ?? 0, $0[3].doubleValue ?? .nan, $0[4].doubleValue ?? .nan)
         }
@@ -295,7 +259,8 @@ extension RunQueries {
             try db.forEachRow("""
                 SELECT iteration_id, idx, warmup, wall_time_s, user_time_s, sys_time_s, peak_rss_mb, exit_code, status, outlier,
                        load_avg_start, load_avg_end, ram_available_start_gb, caches_dropped, constraints_applied, oom_detected,
-                       per_test_parsed, round, round_position
+                       per_test_parsed, round, round_position, tests_passed, tests_failed, tests_skipped, tests_errors,
+                       tests_xfailed, tests_xpassed, tests_subtests, tests_digest, per_test_rejected
                 FROM iteration WHERE package_condition_id = ? ORDER BY idx
                 """, [pc[0]]) { st in
                 var it = IterationRecord(index: st.int(1) ?? 0, warmup: st.int(2) == 1, wallTimeS: st.double(3) ?? 0,
@@ -311,17 +276,24 @@ extension RunQueries {
                 it.perTestParseSuccess = st.int(16).map { $0 == 1 }
                 it.round = st.int(17)
                 it.roundPosition = st.int(18)
+                if let passed = st.int(19) {
+                    it.tests = TestCounts(passed: passed, failed: st.int(20) ?? 0, skipped: st.int(21) ?? 0, errors: st.int(22) ?? 0,
+                                          xfailed: st.int(23) ?? 0, xpassed: st.int(24) ?? 0, subtests: st.int(25) ?? 0)
+                }
+                it.testsDigest = st.string(26)
+                it.perTestRejected = st.int(27) ?? 0
                 byIteration[Int64(st.int(0)!)] = c.iterations.count
                 c.iterations.append(it)
             }
             try db.forEachRow("""
-                SELECT td.iteration_id, tc.test_id, td.phase, td.duration_s FROM test_duration td
+                SELECT td.iteration_id, tc.test_id, td.phase, td.duration_s, td.outcome FROM test_duration td
                 JOIN test_case tc ON tc.test_case_id = td.test_case_id
                 WHERE td.iteration_id IN (SELECT iteration_id FROM iteration WHERE package_condition_id = ?)
                 ORDER BY td.rowid
                 """, [pc[0]]) { st in
                 if let i = byIteration[Int64(st.int(0)!)] {
-                    c.iterations[i].perTestTimings.append(TestTiming(testID: st.string(1) ?? "", phase: st.string(2) ?? "", durationS: st.double(3) ?? 0))
+                    c.iterations[i].perTestTimings.append(TestTiming(testID: st.string(1) ?? "", phase: st.string(2) ?? "", durationS: st.double(3) ?? 0,
+                                                                     outcome: st.string(4).flatMap(TestOutcome.init(rawValue:))))
                 }
             }
             p.conditions.append(c)
