@@ -13,11 +13,20 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
                      ("detail", .string(r.detail))])
     }
 
+    /// Inconclusive reason, drift per iteration, degrees of freedom and run-to-run noise of one comparison.
+    static func analysisValues(_ c: PackageComparison) -> [JSONValue] {
+        let reason: JSONValue = c.inconclusiveReason.map { .string($0) } ?? .null
+        let drift: JSONValue = c.driftPerIteration.isFinite ? .number(c.driftPerIteration) : .null
+        let df: JSONValue = c.df.isFinite ? .number(c.df) : .null
+        return [reason, drift, df, runNoise(c.runNoise)]
+    }
+
     public static func document(_ sets: [ComparisonSet], threshold: Double) -> JSONValue {
         func n(_ d: Double) -> JSONValue { d.isFinite ? .number(d) : .null }
         var comparisons: [JSONValue] = []
         for set in sets {
             for c in set.comparisons {
+                let analysis: [JSONValue] = analysisValues(c)
                 comparisons.append(.obj([
                     ("package", .string(c.package)), ("baseline", .string(c.baseline)), ("treatment", .string(c.treatment)),
                     ("metric", .string(c.metric)), ("n_baseline", .int(c.nBaseline)), ("n_treatment", .int(c.nTreatment)),
@@ -29,9 +38,8 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
                     ("verdict", .string(c.verdict.rawValue)), ("confirmed", .bool(c.confirmed)),
                     ("method", .string(c.method.rawValue)), ("min_detectable_effect", n(c.minimumDetectableEffect)),
                     ("iterations_needed", .int(c.iterationsNeeded)), ("probability_slower", n(c.probabilitySlower)),
-                    ("order", .string(c.order.rawValue)), ("inconclusive_reason", c.inconclusiveReason.map { .string($0) } ?? .null),
-                    ("drift_per_iteration", n(c.driftPerIteration)), ("df", n(c.df)),
-                    ("run_noise", runNoise(c.runNoise)),
+                    ("order", .string(c.order.rawValue)), ("inconclusive_reason", analysis[0]),
+                    ("drift_per_iteration", analysis[1]), ("df", analysis[2]), ("run_noise", analysis[3]),
                     ("workload_mismatch", .bool(c.workloadMismatch)), ("workload_note", c.workloadNote.map { .string($0) } ?? .null),
                     ("workload_changed_baseline", .bool(c.workloadChangedBaseline)),
                     ("workload_changed_treatment", .bool(c.workloadChangedTreatment)),
@@ -41,6 +49,8 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
         }
         let summaries: [JSONValue] = sets.map { set in
             let s = set.summary
+            let blockOrdered = set.comparisons.filter { $0.order == .block }.count
+            let noise: JSONValue = runNoise(set.comparisons.first?.runNoise)
             return .obj([
                 ("baseline", .string(set.baseline)), ("treatment", .string(set.treatment)), ("packages", .int(s.packages)),
                 ("geomean_ratio", n(s.geomeanRatio)), ("geomean_ci_low", n(s.geomeanLow)), ("geomean_ci_high", n(s.geomeanHigh)),
@@ -49,8 +59,7 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
                 ("excluded_iterations", .int(s.excludedIterations)), ("unresolved", .int(s.counts[.unresolved] ?? 0)),
                 ("workload_mismatched", .int(s.mismatchedPackages)),
                 ("geomean_excluded_mismatched", .int(s.mismatchedExcluded)),
-                ("block_ordered", .int(set.comparisons.filter { $0.order == .block }.count)),
-                ("run_noise", runNoise(set.comparisons.first?.runNoise)),
+                ("block_ordered", .int(blockOrdered)), ("run_noise", noise),
             ])
         }
         var differences: [JSONValue] = []
