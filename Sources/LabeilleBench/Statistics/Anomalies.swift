@@ -1,6 +1,6 @@
 import Foundation
 
-/// Measurement anomalies with the original's five types and thresholds (formats spec §7).
+/// Measurement anomalies with the original's five types and thresholds.
 public struct Anomaly: Sendable, Equatable {
     public enum Severity: String, Sendable, CaseIterable { case error, warning, info }
     public var package: String
@@ -71,7 +71,9 @@ public enum AnomalyDetector {
         return out
     }
 
-    /// Gap heuristic of the original (§7.2).
+    /// Gap heuristic of the original: a gap well above the median gap splitting the sorted values into two
+    /// groups of at least 2. Weak at small n: it calls ordinary 5-point noise such as [6.0, 8.5, 7.0, 8.0, 6.5]
+    /// bimodal.
     public static func isBimodal(_ values: [Double], gapFactor: Double = 1.5) -> Bool {
         guard values.count >= 4 else { return false }
         let s = values.sorted()

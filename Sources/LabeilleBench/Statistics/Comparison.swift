@@ -4,7 +4,8 @@ public enum Verdict: String, Sendable, CaseIterable {
     case slower, faster, equivalent, inconclusive
 }
 
-/// How a ratio and its interval were obtained (methodology notes §2 item 2).
+/// How a ratio and its interval were obtained: the method depends on whether the iterations can be paired
+/// by round and on the sample size.
 public enum ComparisonMethod: String, Sendable {
     /// Paired by schedule round, ≥ 6 pairs: Hodges–Lehmann on log-ratios, exact signed-rank CI and p.
     case pairedSignedRank = "paired-signed-rank"

@@ -1,6 +1,6 @@
-/// Decodes the Python labeille's `bench_meta.json` and `bench_results.jsonl` objects. Unknown keys are
-/// ignored and optional keys take the documented defaults; a required key that is missing or a value of
-/// the wrong type is an error naming the field.
+// Decodes the Python labeille's `bench_meta.json` and `bench_results.jsonl` objects. Unknown keys are
+// ignored and optional keys take the documented defaults; a required key that is missing or a value of
+// the wrong type is an error naming the field.
 
 public struct FormatError: Error, CustomStringConvertible {
     public let message: String
@@ -170,7 +170,7 @@ public enum PythonFormat {
     }
 
     static func decodeCondition(name: String, _ o: JSONObjectReader) throws -> ConditionDefinition {
-        var c = ConditionDefinition(name: name)  // the map key is authoritative (spec §2.3)
+        var c = ConditionDefinition(name: name)  // the map key is authoritative; the inner name is not checked
         c.description = try o.string("description") ?? ""
         c.targetPython = try o.string("target_python") ?? ""
         if let env = try o.object("env") {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Writes `bench_meta.json` and `bench_results.jsonl` as the Python labeille does (formats spec §1–3), so
+/// Writes `bench_meta.json` and `bench_results.jsonl` as the Python labeille does, so
 /// the Python tool can read our runs: key order, rounding, sparse keys and the stats blocks.
 extension PythonFormat {
     /// Python's round(x, n): the double nearest to the correctly rounded decimal.
@@ -49,7 +49,7 @@ extension PythonFormat {
         ] + shardKeys)
     }
 
-    /// Sparse: `name` always, other keys only when set (spec §2.3).
+    /// Sparse, as the original: `name` always, other keys only when set.
     static func encodeCondition(_ c: ConditionDefinition) -> JSONValue {
         var pairs: [(String, JSONValue)] = [("name", .string(c.name))]
         if !c.description.isEmpty { pairs.append(("description", .string(c.description))) }

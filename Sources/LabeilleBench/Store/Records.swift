@@ -1,6 +1,7 @@
-/// The records of a benchmark run, as the Python labeille writes them (formats spec §2–3) and as
-/// `bench run` produces them.
+// The records of a benchmark run, as the Python labeille writes them (`bench_meta.json`,
+// `bench_results.jsonl`) and as `bench run` produces them.
 
+/// The machine a run was measured on: the `system` object of `bench_meta.json`.
 public struct SystemProfile: Equatable, Sendable {
     public var cpuModel = "unknown"
     public var cpuCoresPhysical = 0

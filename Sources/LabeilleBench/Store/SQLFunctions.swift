@@ -1,10 +1,12 @@
 import CSQLite
 
-/// Aggregate functions registered on every connection the CLI opens: `lb_quantile(x, p)` (linear
-/// interpolation, numpy's default) and `lb_stdev(x)` (sample standard deviation). They let the CLI
-/// answer with plain GROUP BY queries that SQLite filters before aggregating, while the views of sql/
-/// compute the same numbers with window functions for the stock sqlite3 shell (which lacks a median).
-/// StoreTests checks that both give the same numbers.
+// Aggregate functions registered on every connection the CLI opens: `lb_quantile(x, p)` (linear
+// interpolation, numpy's default) and `lb_stdev(x)` (sample standard deviation). They let the CLI
+// answer with plain GROUP BY queries that SQLite filters before aggregating, while the views of sql/
+// compute the same numbers with window functions for the stock sqlite3 shell (which lacks a median).
+// StoreTests checks that both give the same numbers.
+
+/// The non-null values of one group (and the quantile asked for), kept in SQLite's aggregate context.
 final class ValueCollector {
     var values: [Double] = []
     var p: Double = 0.5
