@@ -65,7 +65,9 @@ public final class BenchRunner {
         self.settings = resolved
         self.store = store
         self.progress = progress
-        self.environment = environment
+        var marked = environment
+        marked[ProcessSweeper.harnessVariable] = ProcessSweeper.harnessToken
+        self.environment = marked
         self.log = log
     }
 
@@ -122,6 +124,13 @@ public final class BenchRunner {
         let s = settings
         lb_install_interrupt_handlers()
         guard !s.conditions.isEmpty else { throw RunError("no condition to run") }
+        // Nothing of an ingested file is executed: refused before any interpreter is probed.
+        if let resume = resumeBenchID, let stored = try RunQueries.load(benchID: resume, db: store.db), stored.origin != "measured" {
+            throw RunError("\(resume) was ingested, not measured here; it cannot be resumed (nothing was run)")
+        }
+        ProcessSweeper.becomeSubreaper()
+        let leftovers = ProcessSweeper.endLeftoversOfDeadHarnesses()
+        if leftovers > 0 { log("Ended \(leftovers) process(es) left running by an earlier labeille that was killed") }
         let problems = s.pathProblems().filter { $0.severity == .error }
         if !problems.isEmpty { throw RunError(problems.map(\.description).joined(separator: "; ")) }
         let cacheDropper = try CacheDropper.forSettings(s)  // refuses before any work without the rights
@@ -222,6 +231,8 @@ public final class BenchRunner {
             defer { states[task.package] = st }
             if st.packageResultID == nil && st.setupFailed == nil {
                 setUp(&st, workspace: workspace, writer: writer, benchID: benchID)
+                // An interrupted setup is no verdict on the package: nothing is recorded, --resume retries it.
+                if lb_interrupted() != 0 { interrupted = true; break }
                 if st.setupFailed != nil {
                     let remaining = tasks.filter { $0.package == task.package && !isDone($0) }.count
                     progress.skip(remaining)
@@ -325,6 +336,8 @@ public final class BenchRunner {
                             """, [existing, rec.conditionName]).intValue { return Int64(id) }
                         return try writer.beginPackageCondition(packageResultID: Int64(existing), rec)
                     }
+                    // A package recorded as failed by an earlier session is measured now: no longer skipped.
+                    try db.run("UPDATE package_result SET skipped = 0, skip_reason = '' WHERE package_result_id = ?", [existing])
                     return (Int64(existing), pcs)
                 }
                 let prid = try writer.insertPackageResult(package: name, cloneDurationS: cloneSeconds, skipped: false, skipReason: "")
@@ -335,6 +348,7 @@ public final class BenchRunner {
             st.converged = Array(repeating: false, count: s.conditions.count)
             st.measuredOK = Array(repeating: [], count: s.conditions.count)
         } catch {
+            if lb_interrupted() != 0 { st.setupFailed = "interrupted"; return }  // not a verdict: nothing recorded
             log("Setup of \(name) failed: \(error)")
             st.setupFailed = "\(error)"
             st.packageResultID = try? db.transaction {
@@ -378,6 +392,9 @@ public final class BenchRunner {
                                      limits: limits, timeout: timeout)
         } catch {
             throw RunError("cannot run the tests of \(st.registry.name)/\(c.name): \(error)")
+        }
+        if o.escapedProcesses > 0 {
+            log("warning: \(st.registry.name)/\(c.name) iteration \(task.index): \(o.escapedProcesses) process(es) had left the test's process group and were still running; they were killed")
         }
         let after = SystemProfiler.snapshot()
         let oomKilled = Self.oomKillCount() > oomBefore

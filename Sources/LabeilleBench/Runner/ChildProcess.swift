@@ -45,6 +45,9 @@ public struct ProcessOutcome: Sendable, Equatable {
     public var timedOut: Bool
     /// Pid of the direct child; also its process-group id.
     public var pid: Int32
+    /// Descendants that had left the process group (setsid, double fork) and were still running when the
+    /// direct child exited: they were killed.
+    public var escapedProcesses = 0
 
     public init(wallSeconds: Double, userSeconds: Double, sysSeconds: Double, peakRSSMB: Double,
                 exitCode: Int32?, signal: Int32?, timedOut: Bool, pid: Int32) {
@@ -87,7 +90,8 @@ public enum ChildProcess {
     ///   stdin is always /dev/null.
     /// - `timeout` (seconds): when it expires the whole process group gets SIGKILL and
     ///   `timedOut` is set. After a normal exit of the direct child, leftover processes in
-    ///   its group are SIGKILLed too (best effort; processes that left the group survive).
+    ///   its group are SIGKILLed too, and so are descendants that left the group (found by the
+    ///   `ProcessSweeper` mark in their environment; counted in `escapedProcesses`).
     /// - Blocks the calling thread; safe to call from several threads at once.
     ///   Requires SIGCHLD not to be ignored in the harness (otherwise wait4 gets ECHILD).
     public static func run(_ argv: [String], environment: [String: String], workingDirectory: String?,
@@ -98,8 +102,12 @@ public enum ChildProcess {
         }
         let path = try resolveExecutable(command, environment: environment, workingDirectory: workingDirectory)
 
+        // Every descendant inherits this mark, so those that leave the process group can still be found.
+        let spawnToken = ProcessSweeper.newSpawnToken()
+        var childEnvironment = environment
+        childEnvironment[ProcessSweeper.spawnVariable] = spawnToken
         let cArgv = argv.map { strdup($0) } + [nil]
-        let cEnv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let cEnv = childEnvironment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             for p in cArgv { free(p) }
             for p in cEnv { free(p) }
@@ -177,9 +185,10 @@ public enum ChildProcess {
             if errno != EINTR { throw ChildProcessError.waitFailed(pid: pid, errno: errno) }
         }
         let end = monotonicNanos()
+        let escaped = ProcessSweeper.endSpawn(token: spawnToken, group: pid)
         if waitErrno != 0 { throw ChildProcessError.waitFailed(pid: pid, errno: waitErrno) }
 
-        return ProcessOutcome(
+        var outcome = ProcessOutcome(
             wallSeconds: Double(end - start) / 1e9,
             userSeconds: seconds(usage.ru_utime),
             sysSeconds: seconds(usage.ru_stime),
@@ -188,6 +197,8 @@ public enum ChildProcess {
             signal: lb_wifsignaled(status) != 0 ? lb_wtermsig(status) : nil,
             timedOut: timedOut,
             pid: pid)
+        outcome.escapedProcesses = escaped
+        return outcome
     }
 
     /// CPUs this process may run on (sched_getaffinity), unlike ProcessInfo.activeProcessorCount.

@@ -1,4 +1,5 @@
 import CSQLite
+import CSpawn
 import Foundation
 
 /// `SQLITE_TRANSIENT` is a casting macro that Swift cannot import: SQLite copies the bound bytes.
@@ -6,8 +7,12 @@ let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 public struct DatabaseError: Error, CustomStringConvertible, Equatable {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// SQLite's result code when the error came from SQLite, else 0.
+    public var code: Int32 = 0
+    public init(_ message: String, code: Int32 = 0) { self.message = message; self.code = code }
     public var description: String { message }
+    /// Another connection holds a lock this one needs.
+    public var isBusy: Bool { code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
 }
 
 /// A value bound to or read from a statement. Every SQL value goes through binding, never interpolation.
@@ -28,7 +33,7 @@ public enum SQLValue: Equatable, Sendable {
     public var intValue: Int? {
         switch self {
         case .integer(let i): return Int(i)
-        case .real(let d): return Int(d)
+        case .real(let d): return d.isFinite && abs(d) < 9.2e18 ? Int(d) : nil
         case .text(let s): return Int(s)
         case .null: return nil
         }
@@ -58,35 +63,40 @@ extension Optional: SQLBindable where Wrapped: SQLBindable {
 /// A thin wrapper over one sqlite3 connection.
 public final class Database {
     public let path: String
+    public let readOnly: Bool
     let handle: OpaquePointer
     private var statementCache: [String: Statement] = [:]
+    private let lockWaiter: LockWaiter
 
     /// Opens (creating when needed) a database file, with WAL, foreign keys and a busy timeout so
     /// several labeille processes can share one file.
-    public init(path: String, readOnly: Bool = false) throws {
+    /// `wal: false` leaves the journal mode alone (the caller first checks whose database the file is).
+    /// `immutable` reads a file that cannot be written and has no shared-memory file (SQLite's
+    /// `immutable=1`): nothing is locked or created.
+    public init(path: String, readOnly: Bool = false, wal: Bool = true, immutable: Bool = false) throws {
         self.path = path
+        self.readOnly = readOnly
         var h: OpaquePointer?
         let flags = readOnly
-            ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
+            ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | (immutable ? SQLITE_OPEN_URI : 0)
             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &h, flags, nil)
+        let name = immutable ? Self.immutableURI(path) : path
+        let rc = sqlite3_open_v2(name, &h, flags, nil)
         guard rc == SQLITE_OK, let opened = h else {
             let msg = h.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let h { sqlite3_close_v2(h) }
-            throw DatabaseError("cannot open database \(path): \(msg)")
+            throw DatabaseError("cannot open database \(path): \(msg)", code: rc)
         }
         handle = opened
-        sqlite3_busy_timeout(handle, 10_000)
+        lockWaiter = LockWaiter(path: path)
+        sqlite3_busy_handler(handle, waitForLock, Unmanaged.passUnretained(lockWaiter).toOpaque())
         do {
             try execute("PRAGMA foreign_keys = ON")
             try registerFunctions()
-            if !readOnly && path != ":memory:" {
-                try execute("PRAGMA journal_mode = WAL")
-                try execute("PRAGMA synchronous = NORMAL")
-            }
+            if wal && !readOnly && path != ":memory:" { try enableWAL() }
         } catch {
             sqlite3_close_v2(handle)
-            throw DatabaseError("cannot use database \(path): \(error)")
+            throw DatabaseError("cannot use database \(path): \(error)", code: (error as? DatabaseError)?.code ?? 0)
         }
     }
 
@@ -95,7 +105,26 @@ public final class Database {
         sqlite3_close_v2(handle)
     }
 
+    /// WAL with a busy handler, so several labeille processes can share one file.
+    public func enableWAL() throws {
+        try execute("PRAGMA journal_mode = WAL")
+        try execute("PRAGMA synchronous = NORMAL")
+    }
+
+    /// `file:PATH?immutable=1`, with the characters that URIs reserve escaped.
+    static func immutableURI(_ path: String) -> String {
+        var escaped = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "%"), UInt8(ascii: "?"), UInt8(ascii: "#"): escaped += String(format: "%%%02X", byte)
+            default: escaped += String(UnicodeScalar(byte))
+            }
+        }
+        return "file:\(escaped)?immutable=1"
+    }
+
     var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+    var lastError: DatabaseError { DatabaseError(lastErrorMessage, code: sqlite3_extended_errcode(handle)) }
 
     /// Runs one or more statements without parameters (schema scripts).
     public func execute(_ sql: String) throws {
@@ -103,7 +132,7 @@ public final class Database {
         if sqlite3_exec(handle, sql, nil, nil, &err) != SQLITE_OK {
             let msg = err.map { String(cString: $0) } ?? lastErrorMessage
             sqlite3_free(err)
-            throw DatabaseError(msg)
+            throw DatabaseError(msg, code: sqlite3_extended_errcode(handle))
         }
     }
 
@@ -178,6 +207,40 @@ public final class Database {
     }
 }
 
+/// SQLite's busy handler: a writer waits for the lock as long as another process holds it (a long ingest,
+/// another `bench run`), instead of failing after a fixed timeout; it says once that it is waiting. Ctrl-C
+/// during `bench run` stops the wait.
+final class LockWaiter {
+    let path: String
+    private var waitingSince: UInt64 = 0
+    private var reported = false
+    /// Where the one "waiting" line goes (standard error).
+    nonisolated(unsafe) static var report: (String) -> Void = { line in
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+    init(path: String) { self.path = path }
+
+    /// Returns 1 to retry, 0 to give up (only when interrupted).
+    func wait(attempt: Int32) -> Int32 {
+        if lb_interrupted() != 0 { return 0 }
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        let now = UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+        if attempt == 0 { waitingSince = now }
+        if !reported && now &- waitingSince > 2_000_000_000 {
+            reported = true
+            Self.report("note: waiting for another process that is writing to \(path)…")
+        }
+        usleep(useconds_t(min(100, 1 + Int(attempt)) * 1000))
+        return 1
+    }
+}
+
+private let waitForLock: @convention(c) (UnsafeMutableRawPointer?, Int32) -> Int32 = { context, attempt in
+    guard let context else { return 0 }
+    return Unmanaged<LockWaiter>.fromOpaque(context).takeUnretainedValue().wait(attempt: attempt)
+}
+
 public final class Statement {
     let stmt: OpaquePointer
     unowned let db: Database
@@ -190,7 +253,7 @@ public final class Statement {
         var s: OpaquePointer?
         let rc = sqlite3_prepare_v3(db.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &s, nil)
         guard rc == SQLITE_OK, let s else {
-            throw DatabaseError("SQL error: \(db.lastErrorMessage) in: \(sql.prefix(200))")
+            throw DatabaseError("SQL error: \(db.lastErrorMessage) in: \(sql.prefix(200))", code: sqlite3_extended_errcode(db.handle))
         }
         self.stmt = s
         self.db = db
@@ -233,9 +296,9 @@ public final class Statement {
         let rc = sqlite3_step(stmt)
         if rc == SQLITE_ROW { return true }
         if rc == SQLITE_DONE { return false }
-        let msg = db.lastErrorMessage
+        let error = db.lastError
         sqlite3_reset(stmt)
-        throw DatabaseError(msg)
+        throw error
     }
 
     /// Steps a statement that returns no rows, then resets it for reuse.

@@ -31,7 +31,8 @@ public enum TrackingIngest {
         let fm = FileManager.default
         let path = (dir as NSString).appendingPathComponent("tracking.json")
         guard fm.fileExists(atPath: path) else { throw IngestError("Series not found: no tracking.json in \(dir)") }
-        guard let data = fm.contents(atPath: path) else { throw IngestError("\(path): cannot read the file") }
+        let data: Data
+        do { data = try SafeFile.read(path) } catch { throw IngestError("\(error)") }
         let doc: JSONValue
         do {
             doc = try data.withUnsafeBytes { try JSONParser.parse(bytes: $0.bindMemory(to: UInt8.self)) }
