@@ -63,6 +63,11 @@ JOIN run r             ON r.run_id = pr.run_id;
 --   round, round_position            when it ran in an alternating schedule (NULL for ingested runs)
 --   load_avg_start, load_avg_end     1-minute load average before and after the iteration
 --   ram_available_start_gb           available memory before the iteration
+--   tests_passed, tests_failed, tests_skipped, tests_errors, tests_xfailed, tests_xpassed, tests_subtests
+--                                    what the test runner reported for this iteration (NULL when unknown)
+--   tests_digest                     identifies the set of tests that ran (pytest only; NULL otherwise)
+--   per_test_rejected                per-test durations dropped as impossible (negative, not finite,
+--                                    longer than the iteration)
 --   condition_position, package_position, package_condition_id, iteration_id   for ordering and joins
 CREATE VIEW v_iterations AS
 SELECT pcv.bench_id,
@@ -83,6 +88,15 @@ SELECT pcv.bench_id,
        i.load_avg_start,
        i.load_avg_end,
        i.ram_available_start_gb,
+       i.tests_passed,
+       i.tests_failed,
+       i.tests_skipped,
+       i.tests_errors,
+       i.tests_xfailed,
+       i.tests_xpassed,
+       i.tests_subtests,
+       i.tests_digest,
+       i.per_test_rejected,
        pcv.condition_position,
        pcv.package_position,
        i.package_condition_id,

@@ -25,6 +25,8 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Baseline condition (one run) or bench id (several runs).") var baseline: String?
     @Option(help: "wall | cpu (user + sys) | rss") var metric: String = "wall"
     @Option(parsing: .unconditional, help: ArgumentHelp("Practical threshold δ as a fraction (default 0.01 = 1%).", valueName: "fraction")) var threshold: Double = 0.01
+    @Flag(name: .customLong("include-mismatched"), help: "Keep packages whose conditions ran different tests in the geometric mean (left out by default).")
+    var includeMismatched = false
     @Option(name: .customLong("regression-threshold"), parsing: .unconditional, help: ArgumentHelp("With --series: a run-to-run change counts beyond this fraction.", valueName: "fraction"))
     var regressionThreshold: Double = 0.02
     @Option(name: .customLong("trend-threshold"), parsing: .unconditional, help: ArgumentHelp("With --series: a trend over the series counts beyond this fraction.", valueName: "fraction"))
@@ -59,8 +61,9 @@ struct ReportCommand: ParsableCommand {
             what = "series \(series)"
         } else {
             let stored = try cli { try runs.map { try RunQueries.resolve($0, store: store, log: printErr) } }
-            let options = RunReportOptions(baseline: baseline, metric: metric, threshold: threshold,
+            var options = RunReportOptions(baseline: baseline, metric: metric, threshold: threshold,
                                            generatedAt: ISO8601DateFormatter().string(from: Date()))
+            options.includeMismatched = includeMismatched
             html = try cli { try RunReport.render(store: store, runs: stored, options: options) }
             try ShardCLI.printWarnings(stored, store: store)
             what = stored.map(\.benchID).joined(separator: ", ")
