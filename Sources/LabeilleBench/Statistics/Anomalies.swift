@@ -1,6 +1,7 @@
 import Foundation
 
-/// Measurement anomalies with the original's five types and thresholds.
+/// Measurement anomalies: the original's five types and thresholds, plus tests that changed between iterations
+/// or between conditions.
 public struct Anomaly: Sendable, Equatable {
     public enum Severity: String, Sendable, CaseIterable { case error, warning, info }
     public var package: String
