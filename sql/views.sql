@@ -46,6 +46,10 @@ SELECT pcv.bench_id,
        i.load_avg_start,
        i.load_avg_end,
        i.ram_available_start_gb,
+       i.instructions,
+       i.instruction_method,
+       i.instrumented,
+       i.hash_seed,
        pcv.condition_position,
        pcv.package_position,
        i.package_condition_id,
@@ -53,19 +57,22 @@ SELECT pcv.bench_id,
 FROM iteration i
 JOIN v_package_conditions pcv ON pcv.package_condition_id = i.package_condition_id;
 
--- Measured, ok values, one row per metric (helper for v_condition_stats).
+-- Measured, ok values, one row per metric (helper for v_condition_stats). Instrumented iterations (run
+-- under Valgrind) have no time or memory values; only counted iterations have an instruction count.
 CREATE VIEW v_metric_values AS
-SELECT package_condition_id, 'wall' AS metric, wall_time_s AS value FROM iteration WHERE warmup = 0 AND status = 'ok'
+SELECT package_condition_id, 'wall' AS metric, wall_time_s AS value FROM iteration WHERE warmup = 0 AND status = 'ok' AND instrumented = 0
 UNION ALL
-SELECT package_condition_id, 'user', user_time_s FROM iteration WHERE warmup = 0 AND status = 'ok'
+SELECT package_condition_id, 'user', user_time_s FROM iteration WHERE warmup = 0 AND status = 'ok' AND instrumented = 0
 UNION ALL
-SELECT package_condition_id, 'sys', sys_time_s FROM iteration WHERE warmup = 0 AND status = 'ok'
+SELECT package_condition_id, 'sys', sys_time_s FROM iteration WHERE warmup = 0 AND status = 'ok' AND instrumented = 0
 UNION ALL
-SELECT package_condition_id, 'cpu', user_time_s + sys_time_s FROM iteration WHERE warmup = 0 AND status = 'ok'
+SELECT package_condition_id, 'cpu', user_time_s + sys_time_s FROM iteration WHERE warmup = 0 AND status = 'ok' AND instrumented = 0
 UNION ALL
-SELECT package_condition_id, 'rss', peak_rss_mb FROM iteration WHERE warmup = 0 AND status = 'ok';
+SELECT package_condition_id, 'rss', peak_rss_mb FROM iteration WHERE warmup = 0 AND status = 'ok' AND instrumented = 0
+UNION ALL
+SELECT package_condition_id, 'instructions', instructions FROM iteration WHERE warmup = 0 AND status = 'ok' AND instructions IS NOT NULL;
 
--- One row per bench_id × package × condition × metric (wall, user, sys, cpu, rss).
+-- One row per bench_id × package × condition × metric (wall, user, sys, cpu, rss, instructions).
 -- n = 0 (all statistics NULL) when no measured iteration is ok; cv is NULL when the mean is 0.
 CREATE VIEW v_condition_stats AS
 WITH ranked AS (
@@ -100,7 +107,7 @@ quartiles AS (
     FROM agg
 ),
 metrics(metric, metric_position) AS (
-    VALUES ('wall', 0), ('user', 1), ('sys', 2), ('cpu', 3), ('rss', 4)
+    VALUES ('wall', 0), ('user', 1), ('sys', 2), ('cpu', 3), ('rss', 4), ('instructions', 5)
 ),
 excluded AS (
     SELECT package_condition_id, COUNT(*) AS n_excluded

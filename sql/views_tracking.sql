@@ -19,7 +19,7 @@ WITH it AS (
     JOIN package_result pr    ON pr.run_id = tr.run_id AND pr.skipped = 0
     JOIN package_condition pc ON pc.package_result_id = pr.package_result_id
     JOIN iteration i          ON i.package_condition_id = pc.package_condition_id
-    WHERE i.warmup = 0 AND i.status = 'ok'
+    WHERE i.warmup = 0 AND i.status = 'ok' AND i.instrumented = 0  -- times under Valgrind are not timings
 ),
 ranked AS (
     SELECT series_id, position, run_id, package_condition_id, wall, cpu, rss,

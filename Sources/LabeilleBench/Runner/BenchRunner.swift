@@ -45,6 +45,8 @@ public final class BenchRunner {
     let environment: [String: String]
     /// The probed version of each condition's interpreter (part of the venv key).
     var interpreterVersions: [String] = []
+    /// Counts each iteration's instructions (`--instructions`), resolved before any work.
+    var instructionCounter: InstructionCounter?
 
     public init(settings: BenchSettings, store: Store, progress: ProgressReporter, environment: [String: String] = ProcessInfo.processInfo.environment,
                 log: @escaping (String) -> Void) {
@@ -123,6 +125,8 @@ public final class BenchRunner {
         let problems = s.pathProblems().filter { $0.severity == .error }
         if !problems.isEmpty { throw RunError(problems.map(\.description).joined(separator: "; ")) }
         let cacheDropper = try CacheDropper.forSettings(s)  // refuses before any work without the rights
+        instructionCounter = try s.instructions.map { try InstructionCounter.resolve($0, environment: environment) }
+        if let counter = instructionCounter { log(Self.instructionCountingNote(counter)) }
 
         // Packages.
         let registry: [RegistryPackage]
@@ -248,7 +252,7 @@ public final class BenchRunner {
             }
             iterationsRun += 1
             progress.end(status: record.status, wall: record.wallTimeS)
-            if !record.warmup && record.status == "ok" {
+            if !record.warmup && record.status == "ok" && !record.instrumented {
                 st.measuredOK[task.condition].append(record.wallTimeS)
                 if s.adaptive && st.measuredOK[task.condition].count >= s.adaptiveMinIterations
                     && Statistics.relativeStandardError(st.measuredOK[task.condition]) < s.adaptiveThreshold {
@@ -366,10 +370,12 @@ public final class BenchRunner {
         let before = SystemProfiler.snapshot()
         let oomBefore = Self.oomKillCount()
         let (argv, viaShell) = TestCommand.argv(command)
+        let counted = try prepareCounting(argv: argv, environment: &env, workingDirectory: wt, index: task.index,
+                                          scratch: (dir as NSString).appendingPathComponent("\(task.index).cachegrind"))
         let o: ProcessOutcome
         do {
-            o = try ChildProcess.run(argv, environment: env, workingDirectory: wt, stdoutPath: out, stderrPath: err,
-                                     limits: limits, timeout: timeout)
+            o = try ChildProcess.run(counted?.argv ?? argv, environment: env, workingDirectory: wt, stdoutPath: out, stderrPath: err,
+                                     limits: limits, timeout: timeout, counter: counted?.counter)
         } catch {
             throw RunError("cannot run the tests of \(st.registry.name)/\(c.name): \(error)")
         }
@@ -409,6 +415,7 @@ public final class BenchRunner {
             record.perTestParseSuccess = parsed.parsed
             record.perTestTimings = parsed.timings
         }
+        if let counted { recordCount(&record, counted, outcome: o, environment: env) }
         // Logs are kept for iterations that did not pass.
         if status == "ok" { unlink(out); unlink(err) }
         return record

@@ -79,6 +79,8 @@ public struct CLIOverrides: Equatable, Sendable {
     public var verbose: Bool?
     /// `--force-run`: benchmark packages marked `skip`/`skip_versions` in the registry.
     public var forceRun: Bool?
+    /// `--instructions auto|perf|valgrind`: count each iteration's instructions.
+    public var instructions: String?
     /// The process arguments after the program name, recorded in `bench_meta.json` as `cli_args`.
     public var cliArgs: [String]?
 
@@ -143,6 +145,8 @@ public struct BenchSettings: Equatable, Sendable {
     public var runDangerouslyAsRoot = false
     public var installer = InstallerPreference.auto
     public var verbose = false
+    /// Count the user-space instructions of every iteration, and how (nil: not counted).
+    public var instructions: InstructionCountingRequest?
     public var cliArgs: [String] = []
     /// Non-fatal findings, to be logged as `Config warning: <field>: <message>`.
     public var warnings: [ConfigIssue] = []
@@ -239,6 +243,11 @@ public struct BenchSettings: Equatable, Sendable {
             s.installer = value
         } else {
             error("installer", "Installer must be one of auto, uv, pip (got '\(installer)').")
+        }
+
+        if let text = cli.instructions {
+            s.instructions = InstructionCountingRequest(rawValue: text.lowercased())
+            if s.instructions == nil { error("instructions", "--instructions must be one of auto, perf, valgrind (got '\(text)').") }
         }
 
         // Packages.

@@ -14,6 +14,10 @@ public enum ComparisonMethod: String, Sendable {
     case hodgesLehmann = "hodges-lehmann-mwu"
     /// Unpaired, below 5 per side: Welch on log-times (underpowered).
     case welchLog = "welch-log-low-n"
+    /// Instruction counts: Welch on log counts with the residual variation raised to a floor.
+    case welchLogNoiseFloor = "welch-log-noise-floor"
+    /// Instruction counts paired by hash seed: t on log ratios with the residual variation raised to a floor.
+    case pairedTNoiseFloor = "paired-t-noise-floor"
     /// Not enough valid iterations to compare.
     case insufficient = "insufficient-data"
 }
@@ -51,6 +55,12 @@ public struct PackageComparison: Sendable {
     public var cvTreatment: Double
     /// P(T_treatment > T_baseline) estimated as U/(n·m).
     public var probabilitySlower: Double
+    /// Instruction counts: the floor of the residual variation per iteration (nil for other metrics).
+    public var noiseFloor: Double?
+    /// Instruction counts: the larger of the two sides' observed residual variation (sd of log count).
+    public var residualCV: Double?
+    /// True when an observed residual variation was below the floor, so the floor was used.
+    public var noiseFloorApplied = false
 }
 
 public struct ComparisonSummary: Sendable {
@@ -90,6 +100,10 @@ public enum Comparator {
             var byRound: [Int: Double] = [:]
             for (r, v) in zip(roundsA, la) { if let r { byRound[r] = v } }
             for (r, v) in zip(roundsB, lb) { if let r, let x = byRound[r] { pairs.append(v - x) } }
+        }
+        if metric == Metric.instructions.rawValue {
+            CountStatistics.fill(&c, la: la, lb: lb, pairs: pairs, threshold: threshold)
+            return c
         }
         var logEstimate = Double.nan, logLow = Double.nan, logHigh = Double.nan
         if pairs.count >= 6 {

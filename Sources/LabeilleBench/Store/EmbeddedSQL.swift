@@ -291,6 +291,21 @@ BEGIN
     DELETE FROM tracking_detached WHERE bench_id = NEW.bench_id;
 END;
 """#),
+        (4, "instruction_counts", #"""
+-- 0004: instruction counts per iteration (`bench run --instructions`). A count is the user-space instructions
+-- retired by the whole process tree of the iteration: every process the test command started, counted from
+-- its exec to its exit. NULL: not counted (runs without --instructions, ingested Python-tool runs).
+ALTER TABLE iteration ADD COLUMN instructions INTEGER CHECK (instructions IS NULL OR instructions >= 0);
+-- How the count was made: 'perf' (hardware counter through perf_event_open, negligible overhead) or
+-- 'valgrind' (cachegrind, which runs the program on a simulated CPU about 20-50 times slower).
+ALTER TABLE iteration ADD COLUMN instruction_method TEXT
+    CHECK (instruction_method IS NULL OR instruction_method IN ('perf', 'valgrind'));
+-- 1 when the iteration ran under instrumentation (Valgrind): its wall, CPU and RSS figures describe the
+-- instrumented program, not the program, and are kept out of every time and memory statistic.
+ALTER TABLE iteration ADD COLUMN instrumented INTEGER NOT NULL DEFAULT 0 CHECK (instrumented IN (0, 1));
+-- PYTHONHASHSEED the iteration ran with when the harness fixed it (instruction-counting runs), else NULL.
+ALTER TABLE iteration ADD COLUMN hash_seed INTEGER;
+"""#),
     ]
     /// Analysis views (files of sql/, in name order), recreated whenever their text changes.
     static let views: [(file: String, sql: String)] = [
@@ -343,6 +358,10 @@ SELECT pcv.bench_id,
        i.load_avg_start,
        i.load_avg_end,
        i.ram_available_start_gb,
+       i.instructions,
+       i.instruction_method,
+       i.instrumented,
+       i.hash_seed,
        pcv.condition_position,
        pcv.package_position,
        i.package_condition_id,
@@ -350,19 +369,22 @@ SELECT pcv.bench_id,
 FROM iteration i
 JOIN v_package_conditions pcv ON pcv.package_condition_id = i.package_condition_id;
 
--- Measured, ok values, one row per metric (helper for v_condition_stats).
+-- Measured, ok values, one row per metric (helper for v_condition_stats). Instrumented iterations (run
+-- under Valgrind) have no time or memory values; only counted iterations have an instruction count.
 CREATE VIEW v_metric_values AS
-SELECT package_condition_id, 'wall' AS metric, wall_time_s AS value FROM iteration WHERE warmup = 0 AND status = 'ok'
+SELECT package_condition_id, 'wall' AS metric, wall_time_s AS value FROM iteration WHERE warmup = 0 AND status = 'ok' AND instrumented = 0
 UNION ALL
-SELECT package_condition_id, 'user', user_time_s FROM iteration WHERE warmup = 0 AND status = 'ok'
+SELECT package_condition_id, 'user', user_time_s FROM iteration WHERE warmup = 0 AND status = 'ok' AND instrumented = 0
 UNION ALL
-SELECT package_condition_id, 'sys', sys_time_s FROM iteration WHERE warmup = 0 AND status = 'ok'
+SELECT package_condition_id, 'sys', sys_time_s FROM iteration WHERE warmup = 0 AND status = 'ok' AND instrumented = 0
 UNION ALL
-SELECT package_condition_id, 'cpu', user_time_s + sys_time_s FROM iteration WHERE warmup = 0 AND status = 'ok'
+SELECT package_condition_id, 'cpu', user_time_s + sys_time_s FROM iteration WHERE warmup = 0 AND status = 'ok' AND instrumented = 0
 UNION ALL
-SELECT package_condition_id, 'rss', peak_rss_mb FROM iteration WHERE warmup = 0 AND status = 'ok';
+SELECT package_condition_id, 'rss', peak_rss_mb FROM iteration WHERE warmup = 0 AND status = 'ok' AND instrumented = 0
+UNION ALL
+SELECT package_condition_id, 'instructions', instructions FROM iteration WHERE warmup = 0 AND status = 'ok' AND instructions IS NOT NULL;
 
--- One row per bench_id × package × condition × metric (wall, user, sys, cpu, rss).
+-- One row per bench_id × package × condition × metric (wall, user, sys, cpu, rss, instructions).
 -- n = 0 (all statistics NULL) when no measured iteration is ok; cv is NULL when the mean is 0.
 CREATE VIEW v_condition_stats AS
 WITH ranked AS (
@@ -397,7 +419,7 @@ quartiles AS (
     FROM agg
 ),
 metrics(metric, metric_position) AS (
-    VALUES ('wall', 0), ('user', 1), ('sys', 2), ('cpu', 3), ('rss', 4)
+    VALUES ('wall', 0), ('user', 1), ('sys', 2), ('cpu', 3), ('rss', 4), ('instructions', 5)
 ),
 excluded AS (
     SELECT package_condition_id, COUNT(*) AS n_excluded
@@ -484,7 +506,7 @@ WITH it AS (
     JOIN package_result pr    ON pr.run_id = tr.run_id AND pr.skipped = 0
     JOIN package_condition pc ON pc.package_result_id = pr.package_result_id
     JOIN iteration i          ON i.package_condition_id = pc.package_condition_id
-    WHERE i.warmup = 0 AND i.status = 'ok'
+    WHERE i.warmup = 0 AND i.status = 'ok' AND i.instrumented = 0  -- times under Valgrind are not timings
 ),
 ranked AS (
     SELECT series_id, position, run_id, package_condition_id, wall, cpu, rss,

@@ -254,6 +254,7 @@ public enum PythonFormat {
         it.cachesDropped = try o.bool("caches_dropped") ?? false
         it.constraintsApplied = try o.bool("constraints_applied") ?? false
         it.oomDetected = try o.bool("oom_detected") ?? false
+        try decodeInstructionKeys(o, into: &it)
         if let pt = try o.object("per_test_timings") {
             it.perTestParseSuccess = try pt.bool("parse_success") ?? true
             for (i, tv) in (try pt.array("timings") ?? []).enumerated() {

@@ -96,6 +96,7 @@ extension PythonFormat {
                 pairs.append(("sys_time_stats", statsBlock(measured.map(\.sysTimeS))))
                 pairs.append(("peak_rss_stats", statsBlock(measured.map(\.peakRSSMB))))
             }
+            pairs += instructionStatsKey(c.iterations)
             return (c.conditionName, .obj(pairs))
         }
         return .obj([
@@ -117,6 +118,7 @@ extension PythonFormat {
         if it.cachesDropped { pairs.append(("caches_dropped", .bool(true))) }
         if it.constraintsApplied { pairs.append(("constraints_applied", .bool(true))) }
         if it.oomDetected { pairs.append(("oom_detected", .bool(true))) }
+        pairs += instructionKeys(it)
         if let parsed = it.perTestParseSuccess {
             pairs.append(("per_test_timings", .obj([
                 ("timings", .array(it.perTestTimings.map {

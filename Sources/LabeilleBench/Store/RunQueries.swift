@@ -141,14 +141,14 @@ public enum RunQueries {
 
     /// The SQL expression of a metric over `v_iterations` (a fixed list: never user text in SQL).
     static func metricColumn(_ metric: String) throws -> String {
-        switch metric {
-        case "wall": return "wall_s"
-        case "user": return "user_s"
-        case "sys": return "sys_s"
-        case "cpu": return "cpu_s"
-        case "rss": return "peak_rss_mb"
-        default: throw DatabaseError("unknown metric '\(metric)' (expected wall, user, sys, cpu or rss)")
+        try metricOf(metric).iterationsColumn
+    }
+
+    static func metricOf(_ metric: String) throws -> Metric {
+        guard let m = Metric(rawValue: metric) else {
+            throw DatabaseError("unknown metric '\(metric)' (expected \(Metric.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
+        return m
     }
 
     /// The numbers of `v_condition_stats` for one run and metric, in package then condition order.
@@ -156,17 +156,18 @@ public enum RunQueries {
     /// run, so the cost does not grow with the rest of the database.
     public static func conditionStats(db: Database, benchID: String, metric: String) throws -> [ConditionStatRow] {
         let x = try metricColumn(metric)
+        let ok = "status = 'ok' AND " + (try metricOf(metric)).hasValueSQL()
         var rows: [ConditionStatRow] = []
         try db.forEachRow("""
             SELECT package, condition,
-                   SUM(status = 'ok'), SUM(status <> 'ok'),
-                   AVG(\(x)) FILTER (WHERE status = 'ok'),
-                   lb_quantile(\(x), 0.5) FILTER (WHERE status = 'ok'),
-                   lb_stdev(\(x)) FILTER (WHERE status = 'ok'),
-                   MIN(\(x)) FILTER (WHERE status = 'ok'),
-                   MAX(\(x)) FILTER (WHERE status = 'ok'),
-                   lb_quantile(\(x), 0.25) FILTER (WHERE status = 'ok'),
-                   lb_quantile(\(x), 0.75) FILTER (WHERE status = 'ok')
+                   SUM(\(ok)), SUM(status <> 'ok'),
+                   AVG(\(x)) FILTER (WHERE \(ok)),
+                   lb_quantile(\(x), 0.5) FILTER (WHERE \(ok)),
+                   lb_stdev(\(x)) FILTER (WHERE \(ok)),
+                   MIN(\(x)) FILTER (WHERE \(ok)),
+                   MAX(\(x)) FILTER (WHERE \(ok)),
+                   lb_quantile(\(x), 0.25) FILTER (WHERE \(ok)),
+                   lb_quantile(\(x), 0.75) FILTER (WHERE \(ok))
             FROM v_iterations
             WHERE bench_id = ? AND warmup = 0
             GROUP BY package_condition_id
@@ -231,16 +232,20 @@ public enum RunQueries {
         public var rounds: [Int?]
         public var excluded: Int
         public var statuses: [String]
+        /// PYTHONHASHSEED of each value (nil when not fixed): instruction counts pair by seed.
+        public var hashSeeds: [Int?] = []
     }
 
     public static func measuredSeries(db: Database, benchID: String, metric: String) throws -> [MeasuredSeries] {
         let column = try metricColumn(metric)
+        let hasValue = try metricOf(metric).hasValueSQL()
         var out: [MeasuredSeries] = []
         var index: [String: Int] = [:]
-        // The column name comes from the fixed list above, never from user text.
+        // The column name comes from the fixed list above, never from user text. Iterations without a value
+        // of the metric (instrumented ones for times, uncounted ones for instructions) are left out, not excluded.
         try db.forEachRow("""
-            SELECT package, condition, \(column), round, status FROM v_iterations
-            WHERE bench_id = ? AND warmup = 0
+            SELECT package, condition, \(column), round, status, hash_seed FROM v_iterations
+            WHERE bench_id = ? AND warmup = 0 AND (status <> 'ok' OR \(hasValue))
             ORDER BY package_position, condition_position, iteration
             """, [benchID]) { st in
             let key = st.string(0)! + "\u{0}" + st.string(1)!
@@ -255,6 +260,7 @@ public enum RunQueries {
             if status == "ok" {
                 out[i].values.append(st.double(2) ?? .nan)
                 out[i].rounds.append(st.int(3))
+                out[i].hashSeeds.append(st.int(5))
             } else {
                 out[i].excluded += 1
             }
@@ -285,7 +291,7 @@ extension RunQueries {
             try db.forEachRow("""
                 SELECT iteration_id, idx, warmup, wall_time_s, user_time_s, sys_time_s, peak_rss_mb, exit_code, status, outlier,
                        load_avg_start, load_avg_end, ram_available_start_gb, caches_dropped, constraints_applied, oom_detected,
-                       per_test_parsed, round, round_position
+                       per_test_parsed, round, round_position, instructions, instruction_method, instrumented, hash_seed
                 FROM iteration WHERE package_condition_id = ? ORDER BY idx
                 """, [pc[0]]) { st in
                 var it = IterationRecord(index: st.int(1) ?? 0, warmup: st.int(2) == 1, wallTimeS: st.double(3) ?? 0,
@@ -301,6 +307,7 @@ extension RunQueries {
                 it.perTestParseSuccess = st.int(16).map { $0 == 1 }
                 it.round = st.int(17)
                 it.roundPosition = st.int(18)
+                it.readInstructionColumns(st, from: 19)
                 byIteration[Int64(st.int(0)!)] = c.iterations.count
                 c.iterations.append(it)
             }

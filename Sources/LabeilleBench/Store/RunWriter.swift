@@ -198,6 +198,7 @@ public final class RunWriter {
                        it.cachesDropped, it.constraintsApplied, it.oomDetected, it.perTestParseSuccess, it.round,
                        it.roundPosition])
         try stmt.execute()
+        try recordInstructionCount(iterationID: db.lastInsertRowID, it)
         guard !it.perTestTimings.isEmpty else { return }
         let iterationID = db.lastInsertRowID
         let ins = try db.prepare("INSERT INTO test_duration (iteration_id, test_case_id, phase, duration_s) VALUES (?,?,?,?)")

@@ -58,12 +58,14 @@ public enum SeriesPoints {
                                 + (conditions.isEmpty ? "none" : conditions.joined(separator: ", ")) + ")")
         }
         let valueExpr: String
-        switch metric {
-        case "wall": valueExpr = "i.wall_time_s"
-        case "cpu": valueExpr = "i.user_time_s + i.sys_time_s"
-        case "rss": valueExpr = "i.peak_rss_mb"
-        default: throw TrackingError("unknown metric '\(metric)' (expected wall, cpu or rss)")
+        switch Metric(rawValue: metric) {
+        case .wall?: valueExpr = "i.wall_time_s"
+        case .cpu?: valueExpr = "i.user_time_s + i.sys_time_s"
+        case .rss?: valueExpr = "i.peak_rss_mb"
+        case .instructions?: valueExpr = "i.instructions"
+        default: throw TrackingError("unknown metric '\(metric)' (expected wall, cpu, rss or instructions)")
         }
+        let hasValue = Metric(rawValue: metric)!.hasValueSQL(prefix: "i.")
         let conditionFilter = condition == nil ? "" : " AND c.name = ?2"
         var params: [SQLBindable] = [series.id]
         if let condition { params.append(condition) }
@@ -105,14 +107,16 @@ public enum SeriesPoints {
             JOIN package_condition pc ON pc.package_result_id = pr.package_result_id
             JOIN condition c          ON c.condition_id = pc.condition_id
             JOIN iteration i          ON i.package_condition_id = pc.package_condition_id
-            WHERE tr.series_id = ?1\(conditionFilter) AND i.warmup = 0 AND i.status = 'ok'
+            WHERE tr.series_id = ?1\(conditionFilter) AND i.warmup = 0 AND i.status = 'ok' AND \(hasValue)
             """, params) { st in
             if let slot = slotOfPC[Int64(st.int(0)!)], let v = st.double(1) { values[slot].append(v) }
         }
 
         for slot in values.indices where !values[slot].isEmpty {
             let run = slotRun[slot]
-            items[slotItem[slot]].points.append(point(values[slot], runIndex: run, position: runs[run].position))
+            var p = point(values[slot], runIndex: run, position: runs[run].position)
+            if metric == Metric.instructions.rawValue { p.applyCountNoiseFloor() }
+            items[slotItem[slot]].points.append(p)
         }
         items.removeAll { $0.points.isEmpty }
         for i in items.indices { items[i].points.sort { $0.position < $1.position } }

@@ -5,6 +5,13 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
         JSONWriter.pretty(Self.document(sets, threshold: threshold)) + "\n"
     }
 
+    /// Instruction counts only: the floor of the residual variation, the observed one, and whether the floor was used.
+    static func noiseFloorKeys(_ c: PackageComparison) -> [(String, JSONValue)] {
+        guard let floor = c.noiseFloor else { return [] }
+        return [("noise_floor", .number(floor)), ("residual_cv", c.residualCV.map { .number($0) } ?? .null),
+                ("noise_floor_applied", .bool(c.noiseFloorApplied))]
+    }
+
     public static func document(_ sets: [ComparisonSet], threshold: Double) -> JSONValue {
         func n(_ d: Double) -> JSONValue { d.isFinite ? .number(d) : .null }
         var comparisons: [JSONValue] = []
@@ -21,7 +28,7 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
                     ("verdict", .string(c.verdict.rawValue)), ("confirmed", .bool(c.confirmed)),
                     ("method", .string(c.method.rawValue)), ("min_detectable_effect", n(c.minimumDetectableEffect)),
                     ("iterations_needed", .int(c.iterationsNeeded)), ("probability_slower", n(c.probabilitySlower)),
-                ]))
+                ] + Self.noiseFloorKeys(c)))
             }
         }
         let summaries: [JSONValue] = sets.map { set in

@@ -10,6 +10,7 @@ public struct ComparisonMarkdownRenderer: ComparisonRenderer {
             out.append("- **Geometric mean ratio:** \(s.geomeanText)")
             out.append("- **Verdicts:** \(s.verdictCountsText) (δ = \(Fmt.f(threshold * 100, 1))%)")
             if s.excludedIterations > 0 { out.append("- **Excluded iterations (not ok):** \(s.excludedIterations)") }
+            if let note = CountStatistics.floorNote(set.comparisons) { out.append("- **Noise floor:** \(note)") }
             out.append("")
             out.append("| Package | Baseline | Treatment | Overhead | Ratio | 95% CI | q | Sig. | Verdict |")
             out.append("|---|---:|---:|---:|---:|---|---:|---|---|")
