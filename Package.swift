@@ -17,10 +17,13 @@ let package = Package(
             name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
         .target(name: "CSpawn", path: "Sources/CSpawn"),
+        .executableTarget(name: "embed-sql", path: "Sources/embed-sql"),
+        .plugin(name: "EmbedSQLPlugin", capability: .buildTool(), dependencies: ["embed-sql"]),
         .target(
             name: "LabeilleBench",
             dependencies: ["CSQLite", "CSpawn", .product(name: "Yams", package: "Yams")],
-            path: "Sources/LabeilleBench"),
+            path: "Sources/LabeilleBench",
+            plugins: ["EmbedSQLPlugin"]),
         .executableTarget(
             name: "labeille",
             dependencies: ["LabeilleBench", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -31,23 +31,17 @@ struct Labeille {
             exit(e.rawValue)
         } catch {
             let code = LabeilleCommand.exitCode(for: error)
-            if code == .success || code.rawValue == 0 {
-                LabeilleCommand.exit(withError: error)
+            if code == .success {
+                LabeilleCommand.exit(withError: error)  // --help, --version
             }
-            if isParserError(error) {
-                let msg = LabeilleCommand.fullMessage(for: error)
-                FileHandle.standardError.write((msg + "\n").data(using: .utf8)!)
-                exit(Exit.usage)
-            }
-            FileHandle.standardError.write("error: \(error)\n".data(using: .utf8)!)
+            // ArgumentParser's parse and validation errors: one line like every other error, with a pointer
+            // to the help instead of the whole usage block.
+            let message = LabeilleCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            let text = message.lowercased().hasPrefix("error: ") ? String(message.dropFirst(7)) : message
+            let hint = code == .validationFailure ? " (see --help)" : ""
+            FileHandle.standardError.write("error: \(text)\(hint)\n".data(using: .utf8)!)
             exit(Exit.usage)
         }
-    }
-
-    static func isParserError(_ error: Error) -> Bool {
-        // ArgumentParser's own errors map to EX_USAGE (64); ours are reported above.
-        LabeilleCommand.exitCode(for: error).rawValue == 64 || String(describing: type(of: error)).contains("ParserError")
-            || error is ValidationError
     }
 }
 

@@ -24,13 +24,13 @@ struct ReportCommand: ParsableCommand {
     @Option(name: [.short, .long], help: ArgumentHelp("The HTML file to write (written atomically).", valueName: "file")) var output: String?
     @Option(help: "Baseline condition (one run) or bench id (several runs).") var baseline: String?
     @Option(help: "wall | cpu (user + sys) | rss | instructions (see `bench compare --help`)") var metric: String = "wall"
-    @Option(name: .customLong("threshold"), help: ArgumentHelp(
+    @Option(name: .customLong("threshold"), parsing: .unconditional, help: ArgumentHelp(
         "Practical threshold δ as a fraction (default 0.01 = 1% for times and RSS, 0.005 for instructions).",
         valueName: "fraction")) var thresholdOption: Double?
     var threshold: Double { thresholdOption ?? (Metric(rawValue: metric)?.defaultThreshold ?? 0.01) }
-    @Option(name: .customLong("regression-threshold"), help: ArgumentHelp("With --series: a run-to-run change counts beyond this fraction.", valueName: "fraction"))
+    @Option(name: .customLong("regression-threshold"), parsing: .unconditional, help: ArgumentHelp("With --series: a run-to-run change counts beyond this fraction.", valueName: "fraction"))
     var regressionThreshold: Double = 0.02
-    @Option(name: .customLong("trend-threshold"), help: ArgumentHelp("With --series: a trend over the series counts beyond this fraction.", valueName: "fraction"))
+    @Option(name: .customLong("trend-threshold"), parsing: .unconditional, help: ArgumentHelp("With --series: a trend over the series counts beyond this fraction.", valueName: "fraction"))
     var trendThreshold: Double = 0.05
 
     func run() throws {

@@ -44,8 +44,13 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("check-stability"), help: "Warn when load per core or memory pressure is high.") var checkStability = false
     @Flag(name: .customLong("wait-for-stability"), help: "Wait (at most 5 minutes) until the system is quiet.") var waitForStability = false
     @Flag(help: "Stop a package early when the relative standard error is below the threshold.") var adaptive = false
-    @Option(name: .customLong("adaptive-threshold")) var adaptiveThreshold: Double?
-    @Option(name: .customLong("adaptive-min-iterations")) var adaptiveMinIterations: Int?
+    @Option(name: .customLong("adaptive-threshold"), help: ArgumentHelp(
+        "With --adaptive: stop a package once the relative standard error of its median is below this fraction (default 0.005).",
+        valueName: "fraction"))
+    var adaptiveThreshold: Double?
+    @Option(name: .customLong("adaptive-min-iterations"), help: ArgumentHelp(
+        "With --adaptive: measure at least this many iterations before stopping early (default 5).", valueName: "n"))
+    var adaptiveMinIterations: Int?
     @Flag(name: .customLong("per-test-timing"), help: "Record pytest's per-test durations.") var perTestTiming = false
     @Option(name: .customLong("memory-limit"), help: ArgumentHelp("Address-space limit per iteration (RLIMIT_AS).", valueName: "MB")) var memoryLimit: Int?
     @Option(name: .customLong("cpu-affinity"), help: ArgumentHelp("CPUs for the tests.", valueName: "0,1")) var cpuAffinity: String?
@@ -175,8 +180,12 @@ struct SystemCommand: ParsableCommand {
             meta.system = system
             if let python { meta.pythonProfiles = [("target", python)] }
             let doc = PythonFormat.encodeMeta(meta)
-            var pairs: [(String, JSONValue)] = [("system", doc["system"] ?? .null)]
-            if let p = doc["python_profiles"]?["target"] { pairs.append(("python", p)) }
+            // The original tool's shape: the system profile's keys at the top level (scripts read
+            // `.cpu_model`), the interpreter under `target_python`, and our additions beside them.
+            var pairs: [(String, JSONValue)] = []
+            if case .object(let systemKeys)? = doc["system"] { pairs = systemKeys.map { ($0.key, $0.value) } }
+            if let p = doc["python_profiles"]?["target"] { pairs.append(("target_python", p)) }
+            pairs.append(("environment_notes", .array(SystemProfiler.environmentNotes().map { .string($0) })))
             print(JSONWriter.pretty(.obj(pairs)))
             return
         }
@@ -242,7 +251,7 @@ struct DemoCommand: ParsableCommand {
             """)
     @OptionGroup var database: DatabaseOptions
     @Option(help: ArgumentHelp("Work folder for the example (default: a fresh temporary folder).", valueName: "path")) var dir: String?
-    @Option(help: "Measured iterations.") var iterations: Int = 5
+    @Option(help: "Measured iterations (rounds). The default, 6, is the fewest pairs the paired signed-rank method uses; fewer fall back to a paired t.") var iterations: Int = 6
 
     func run() throws {
         let base = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("labeille-demo-\(getpid())").path

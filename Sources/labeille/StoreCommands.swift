@@ -147,13 +147,13 @@ struct CompareCommand: ParsableCommand {
         wall | cpu (user + sys) | rss | instructions (counted by `bench run --instructions`; the residual variation \
         used is never below a floor of 0.1% per iteration, and the output says when the floor applied)
         """) var metric: String = "wall"
-    @Option(name: .customLong("threshold"), help: ArgumentHelp(
+    @Option(name: .customLong("threshold"), parsing: .unconditional, help: ArgumentHelp(
         "Practical threshold δ as a fraction (default 0.01 = 1% for times and RSS, 0.005 for instructions).",
         valueName: "fraction")) var thresholdOption: Double?
     var threshold: Double { thresholdOption ?? (Metric(rawValue: metric)?.defaultThreshold ?? 0.01) }
     @Option(name: .customLong("per-test"), help: ArgumentHelp("Per-test comparison of one package (one run).", valueName: "pkg")) var perTest: String?
     @Option(help: "table | markdown | json") var format: String = "table"
-    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when any package gets this verdict (slower).", valueName: "verdict")) var failOn: String?
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when any package gets this verdict: slower, faster, equivalent or inconclusive (e.g. --fail-on slower in CI).", valueName: "verdict")) var failOn: String?
 
     func validate() throws {
         guard !runs.isEmpty else { throw ValidationError("give at least one RUN") }

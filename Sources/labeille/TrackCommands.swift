@@ -21,6 +21,7 @@ struct TrackCommand: ParsableCommand {
 struct TrackInit: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "init", abstract: "Create a tracking series.")
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var trackingDir: TrackingDirOption
     @Argument(help: "Series name.") var name: String
     @Option(name: [.short, .long], help: "Description.") var description: String = ""
 
@@ -36,6 +37,7 @@ struct TrackAdd: ParsableCommand {
         commandName: "add",
         abstract: "Append runs to a series (a results directory is ingested first; a run already in it is not added twice).")
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var trackingDir: TrackingDirOption
     @Argument(help: "Series name.") var name: String
     @Argument(help: ArgumentHelp("Results directories or bench ids, added in the order given.", valueName: "run")) var runs: [String]
     @Option(name: [.short, .long], help: "Notes for the run.") var notes: String = ""
@@ -50,6 +52,7 @@ struct TrackAdd: ParsableCommand {
         // Check everything that can fail before a results directory is ingested.
         let kv = try cli { try Tracking.parseCommit(commit) }
         let store = try database.open()
+        try trackingDir.importSeries(named: name, into: store)
         _ = try cli { try Tracking.series(named: name, db: store.db) }
         for ref in runs { try cli { try Tracking.checkRunReference(ref, db: store.db) } }
         let stored = try cli { try runs.map { try RunQueries.resolve($0, store: store, log: printErr) } }
@@ -67,6 +70,7 @@ struct TrackAdd: ParsableCommand {
 struct TrackShow: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a series and its runs.")
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var trackingDir: TrackingDirOption
     @Argument(help: "Series name.") var name: String
     @Option(help: ArgumentHelp("Only the last N runs (positions are kept).", valueName: "n")) var last: Int?
 
@@ -76,6 +80,7 @@ struct TrackShow: ParsableCommand {
 
     func run() throws {
         let store = try database.open()
+        try trackingDir.importSeries(named: name, into: store)
         let (s, runs) = try cli { try Tracking.show(name: name, last: last, db: store.db) }
         print(TrackText.show(series: s, runs: runs))
     }
@@ -84,11 +89,13 @@ struct TrackShow: ParsableCommand {
 struct TrackPin: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "pin", abstract: "Make a run of the series the baseline of trend and alert.")
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var trackingDir: TrackingDirOption
     @Argument(help: "Series name.") var name: String
     @Argument(help: ArgumentHelp("Bench id of a run in the series.", valueName: "bench-id")) var benchID: String
 
     func run() throws {
         let store = try database.open()
+        try trackingDir.importSeries(named: name, into: store)
         try cli { try Tracking.pin(seriesName: name, benchID: benchID, db: store.db) }
         print("Pinned '\(benchID)' as baseline for series '\(name)'.")
     }
@@ -97,10 +104,12 @@ struct TrackPin: ParsableCommand {
 struct TrackUnpin: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "unpin", abstract: "Remove the pinned baseline (each package's first run is used).")
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var trackingDir: TrackingDirOption
     @Argument(help: "Series name.") var name: String
 
     func run() throws {
         let store = try database.open()
+        try trackingDir.importSeries(named: name, into: store)
         try cli { try Tracking.unpin(seriesName: name, db: store.db) }
         print("Unpinned baseline for series '\(name)'.")
     }
@@ -109,9 +118,11 @@ struct TrackUnpin: ParsableCommand {
 struct TrackList: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the tracking series.")
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var trackingDir: TrackingDirOption
 
     func run() throws {
         let store = try database.open()
+        try trackingDir.importSeries(named: nil, into: store)
         print(TrackText.list(try cli { try Tracking.list(db: store.db) }))
     }
 }
@@ -121,13 +132,14 @@ struct TrackTrend: ParsableCommand {
         commandName: "trend",
         abstract: "Classify each package × condition and find change points across the series.")
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var trackingDir: TrackingDirOption
     @Argument(help: "Series name.") var name: String
     @Option(help: "Only this condition (default: every condition).") var condition: String?
     @Option(help: "table | markdown | csv | json") var format: String = "table"
     @Option(help: "wall | cpu (user + sys) | rss | instructions") var metric: String = "wall"
-    @Option(name: .customLong("regression-threshold"), help: ArgumentHelp("Per-run change threshold (fraction); also the minimum change-point size.", valueName: "fraction"))
+    @Option(name: .customLong("regression-threshold"), parsing: .unconditional, help: ArgumentHelp("Per-run change threshold (fraction); also the minimum change-point size.", valueName: "fraction"))
     var regressionThreshold: Double = 0.02
-    @Option(name: .customLong("trend-threshold"), help: ArgumentHelp("Trend threshold over the whole series (fraction).", valueName: "fraction"))
+    @Option(name: .customLong("trend-threshold"), parsing: .unconditional, help: ArgumentHelp("Trend threshold over the whole series (fraction).", valueName: "fraction"))
     var trendThreshold: Double = 0.05
 
     func validate() throws {
@@ -139,6 +151,7 @@ struct TrackTrend: ParsableCommand {
 
     func run() throws {
         let store = try database.open()
+        try trackingDir.importSeries(named: name, into: store)
         let data = try cli { try SeriesPoints.load(db: store.db, seriesName: name, condition: condition, metric: metric) }
         let report = TrendAnalyzer.analyze(data, condition: condition,
                                            options: TrendOptions(regressionThreshold: regressionThreshold, trendThreshold: trendThreshold,
@@ -153,11 +166,12 @@ struct TrackAlertCommand: ParsableCommand {
         abstract: "Regressions of the latest run vs the pinned baseline and the previous run; exit 1 when one is confirmed.",
         discussion: "Confirmed = beyond --regression-threshold AND outside the runs' noise. --format markdown gives a PR comment.")
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var trackingDir: TrackingDirOption
     @Argument(help: "Series name.") var name: String
     @Option(help: "Only this condition (default: every condition).") var condition: String?
     @Option(help: "table | markdown | json") var format: String = "table"
     @Option(help: "wall | cpu (user + sys) | rss | instructions") var metric: String = "wall"
-    @Option(name: .customLong("regression-threshold"), help: ArgumentHelp("Change threshold (fraction).", valueName: "fraction"))
+    @Option(name: .customLong("regression-threshold"), parsing: .unconditional, help: ArgumentHelp("Change threshold (fraction).", valueName: "fraction"))
     var regressionThreshold: Double = 0.02
 
     func validate() throws {
@@ -168,10 +182,41 @@ struct TrackAlertCommand: ParsableCommand {
 
     func run() throws {
         let store = try database.open()
+        try trackingDir.importSeries(named: name, into: store)
         let data = try cli { try SeriesPoints.load(db: store.db, seriesName: name, condition: condition, metric: metric) }
         let report = TrendAnalyzer.analyze(data, condition: condition,
                                            options: TrendOptions(regressionThreshold: regressionThreshold, metric: Metric(rawValue: metric)!))
         print(TrendRenderer.renderAlerts(report, format: AlertFormat(rawValue: format)!), terminator: "")
         if report.gateFails { throw ExitCode(Exit.gate) }
+    }
+}
+
+/// `--tracking-dir DIR` as in the Python labeille, whose track commands keep each series in
+/// `DIR/SERIES/tracking.json`. Here the database is the record: the series found in the folder are
+/// imported (new runs added, pinned baseline taken) before the command runs, and the folder is only read.
+struct TrackingDirOption: ParsableArguments {
+    @Option(name: .customLong("tracking-dir"), help: ArgumentHelp(
+        "A tracking folder of the Python labeille (its default is results/tracking). Its series are imported into the database before the command runs (new runs added; the folder is only read, never written).",
+        valueName: "dir"))
+    var directory: String?
+
+    /// Imports `DIR/NAME`, or every series folder of DIR when no name is given. A series missing from
+    /// the folder is not an error: it may live only in the database.
+    func importSeries(named name: String?, into store: Store) throws {
+        guard let directory else { return }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+            throw CLIError(message: "--tracking-dir \(directory): no such folder")
+        }
+        let names = try name.map { [$0] } ?? FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        for series in names {
+            let folder = (directory as NSString).appendingPathComponent(series)
+            guard FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("tracking.json")) else { continue }
+            let o = try cli { try TrackingIngest.ingest(seriesDirectory: folder, store: store) }
+            for w in o.warnings { printErr("warning: \(w)") }
+            if o.created || o.runsAdded > 0 {
+                printErr("imported tracking series '\(o.seriesName)' from \(folder): \(o.runsAdded) run(s) added")
+            }
+        }
     }
 }

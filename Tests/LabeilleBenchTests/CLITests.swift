@@ -66,7 +66,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.code, 0)
         XCTAssertTrue(try String(contentsOfFile: out, encoding: .utf8).hasPrefix("package,condition,n,wall_mean_s"))
         r = try TestSupport.labeille(["bench", "export", "--db", db, "bench_20261127_221025", "--format", "markdown"])
-        XCTAssertTrue(r.stdout.contains("| Package | Baseline | Treatment |"))
+        XCTAssertTrue(r.stdout.contains("| Package | py312 (s) | py313 (s) | Overhead | 95% CI | Sig. |"), r.stdout)
     }
 
     func testErrorsAreOneLineWithExitCode2AndChangeNothing() throws {

@@ -25,19 +25,19 @@ final class StoreTests: XCTestCase {
         }
     }
 
-    /// sql/ and migrations/ are the one editable source; the embedded copy must match them.
+    /// sql/ and migrations/ are the one editable source; the copy the build plugin embeds must match them.
     func testEmbeddedSQLMatchesSourceFiles() throws {
         let root = TestSupport.repoRoot
         for m in EmbeddedSQL.migrations {
             let file = root.appendingPathComponent(String(format: "migrations/%04d_%@.sql", m.version, m.name))
-            XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), m.sql + "\n", "run scripts/embed-sql.sh")
+            XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), m.sql + "\n", "the EmbedSQLPlugin output is stale")
         }
         for v in EmbeddedSQL.views {
             XCTAssertEqual(try String(contentsOf: root.appendingPathComponent("sql/\(v.file)"), encoding: .utf8), v.sql + "\n",
-                           "run scripts/embed-sql.sh")
+                           "the EmbedSQLPlugin output is stale")
         }
         let onDisk = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("migrations").path).filter { $0.hasSuffix(".sql") }
-        XCTAssertEqual(onDisk.count, EmbeddedSQL.migrations.count, "run scripts/embed-sql.sh")
+        XCTAssertEqual(onDisk.count, EmbeddedSQL.migrations.count, "the EmbedSQLPlugin output is stale")
     }
 
     func testIngestFixtureStoresEverything() throws {

@@ -48,33 +48,55 @@ public enum ShowReport {
             }
         }
         let statuses = try statusCounts(store.db, run.benchID)
-        var columns: [(String, TextTable.Align)] = [("Package", .left)]
-        for c in condNames { columns += [("\(c) (s)", .right), ("IQR", .right), ("CV", .right), ("Status", .left)] }
-        for c in condNames.dropFirst() { columns += [("Δ \(c)", .right), ("Verdict", .left)] }
-        var table = TextTable(columns)
         let base = condNames.first ?? ""
         packages.sort { (stats[$0]?[base]?.median ?? -1) > (stats[$1]?[base]?.median ?? -1) }
+        let table = packageTable(packages: packages, conditions: condNames, stats: stats, statuses: statuses, verdicts: verdicts)
+        if packages.isEmpty { out.append("No measured packages.") } else { out.append(table.render()) }
+        if condNames.count >= 2 { out += tableFootnote(base: base, comparisons: verdicts.values.flatMap(\.values)) }
+        out.append("")
+        out += try qualityBlock(store.db, run: run, stats: stats, conditions: condNames)
+        return out.joined(separator: "\n")
+    }
+
+    /// Per condition: median, IQR, CV and status; per treatment, the original tool's Overhead, CI (95%)
+    /// and Sig. columns, then our verdict.
+    static func packageTable(packages: [String], conditions: [String], stats: [String: [String: ConditionStatRow]],
+                             statuses: [String: [String: [String: Int]]],
+                             verdicts: [String: [String: PackageComparison]]) -> TextTable {
+        var columns: [(String, TextTable.Align)] = [("Package", .left)]
+        for c in conditions { columns += [("\(c) (s)", .right), ("IQR", .right), ("CV", .right), ("Status", .left)] }
+        for c in conditions.dropFirst() {
+            let label = conditions.count > 2 ? " \(c)" : ""
+            columns += [("Overhead\(label)", .right), ("CI (95%)", .right), ("Sig.", .left), ("Verdict", .left)]
+        }
+        var table = TextTable(columns)
         for pkg in packages {
             var row = [pkg.truncatedHead(30)]
-            for c in condNames {
+            for c in conditions {
                 let s = stats[pkg]?[c]
                 row += [Fmt.f(s?.median, 2), Fmt.f(s?.iqr, 2), s?.cv.map { Fmt.f($0, 3) } ?? "N/A",
                         statusText(statuses[pkg]?[c] ?? [:])]
             }
-            for c in condNames.dropFirst() {
+            for c in conditions.dropFirst() {
                 if let v = verdicts[pkg]?[c] {
-                    row += [Fmt.pct(v.ratio.isFinite ? (v.ratio - 1) * 100 : v.overheadPct), v.verdict.rawValue]
-                } else { row += ["N/A", ""] }
+                    row += [Fmt.pct(v.overheadPct), v.ratioIntervalText, v.welch.stars, v.verdictText]
+                } else { row += ["N/A", "", "", ""] }
             }
             table.add(row)
         }
-        if packages.isEmpty { out.append("No measured packages.") } else { out.append(table.render()) }
-        if condNames.count >= 2 {
-            out.append("Δ: Hodges–Lehmann estimate of the ratio to '\(base)' minus 1 (see `bench compare` for intervals).")
-        }
-        out.append("")
-        out += try qualityBlock(store.db, run: run, stats: stats, conditions: condNames)
-        return out.joined(separator: "\n")
+        return table
+    }
+
+    /// Says how each column was computed, naming every interval method that was actually used.
+    static func tableFootnote(base: String, comparisons: [PackageComparison]) -> [String] {
+        var methods: [ComparisonMethod: Int] = [:]
+        for c in comparisons { methods[c.method, default: 0] += 1 }
+        let used = methods.sorted { $0.value > $1.value }.map { "\($0.key.label) (\($0.value))" }.joined(separator: ", ")
+        return [
+            "Overhead: ratio of medians to '\(base)' minus 1, as the original labeille. CI (95%): interval of the",
+            "ratio minus 1 by \(used.isEmpty ? "no method" : used). Sig.: Welch's t-test on raw times, as the original.",
+            "Verdict: `bench compare` (interval, Benjamini–Hochberg q and δ; \"!\": whole interval beyond δ).",
+        ]
     }
 
     public static func systemBlock(_ s: SystemProfile) -> [String] {
@@ -209,7 +231,8 @@ public enum ShowReport {
         }
         if !found {
             let known = try store.db.scalar("SELECT COUNT(*) FROM v_package_conditions WHERE bench_id = ? AND package = ?", [run.benchID, package]).intValue ?? 0
-            return known == 0 ? "Package '\(package)' not found in \(run.benchID)." : "No per-test timing data for '\(package)' (run with --per-test-timing)."
+            if known == 0 { throw PackageNotFound(package: package, benchID: run.benchID) }
+            return "No per-test timing data for '\(package)' (run with --per-test-timing)."
         }
         return out.joined(separator: "\n")
     }

@@ -20,6 +20,19 @@ public enum ComparisonMethod: String, Sendable {
     case pairedTNoiseFloor = "paired-t-noise-floor"
     /// Not enough valid iterations to compare.
     case insufficient = "insufficient-data"
+
+    /// How the method is named in footnotes.
+    public var label: String {
+        switch self {
+        case .pairedSignedRank: return "Hodges–Lehmann paired by round with the signed-rank interval"
+        case .pairedT: return "paired t on log-ratios (3–5 pairs)"
+        case .hodgesLehmann: return "Hodges–Lehmann with the Moses interval"
+        case .welchLog: return "Welch t on log-times (under 5 per side)"
+        case .welchLogNoiseFloor: return "Welch t on log counts, residual variation floored"
+        case .pairedTNoiseFloor: return "t on log-ratios paired by hash seed, residual variation floored"
+        case .insufficient: return "none (too few iterations)"
+        }
+    }
 }
 
 /// The comparison of one package's treatment with its baseline on one metric.

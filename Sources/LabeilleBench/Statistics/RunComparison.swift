@@ -101,6 +101,10 @@ public enum RunComparison {
                                           comparisons: comps, summary: Comparator.summarize(comps)))
             }
         }
+        // Runs with no package in common have nothing to compare: that is unusable input, not a result.
+        if sets.allSatisfy({ $0.comparisons.isEmpty }) {
+            throw CompareError("no package was measured in both \(baseRun.benchID) and \(runs.filter { $0.benchID != baseRun.benchID }.map(\.benchID).joined(separator: ", "))")
+        }
         return sets
     }
 

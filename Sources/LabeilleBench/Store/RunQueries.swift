@@ -58,6 +58,13 @@ public struct RunNotFound: Error, CustomStringConvertible {
     }
 }
 
+/// A package name that the run does not hold: exit 2 like an unknown run.
+public struct PackageNotFound: Error, CustomStringConvertible {
+    public let package: String
+    public let benchID: String
+    public var description: String { "package '\(package)' is not in run \(benchID)" }
+}
+
 public enum RunQueries {
     /// Resolves RUN: a results directory (ingested first when its bench id is not stored) or a bench id.
     public static func resolve(_ reference: String, store: Store, log: (String) -> Void = { _ in }) throws -> StoredRun {

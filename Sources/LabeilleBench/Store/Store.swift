@@ -47,7 +47,10 @@ public enum Migrator {
             throw DatabaseError(
                 "database \(db.path) has schema version \(current), newer than this labeille (\(latestVersion)); upgrade labeille to use it")
         }
-        for migration in EmbeddedSQL.migrations where migration.version > current {
+        // Each migration not yet recorded is applied, in order, so that numbers which landed out of order
+        // (a gap filled later) still reach every database.
+        let recorded = Set(try db.query("SELECT version FROM schema_migrations").compactMap { $0[0].intValue })
+        for migration in EmbeddedSQL.migrations where !recorded.contains(migration.version) {
             try db.transaction {
                 // Another process may have applied it while we waited for the write lock.
                 let done = try db.scalar("SELECT COUNT(*) FROM schema_migrations WHERE version = ?", [migration.version])
