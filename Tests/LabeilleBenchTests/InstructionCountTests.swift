@@ -87,7 +87,7 @@ final class InstructionCountTests: XCTestCase {
     /// above the floor, paired (shared seed effect of 2%, which pairing cancels). Prints the table.
     func testFloorKeepsFalseCallsRareAndResolvesOnePercent() {
         var rng = SplitMix64(seed: 15)
-        let suites = 500
+        let suites = 300
         var lines = ["  noise    n  change   false calls  coverage  called slower"]
         for noise in [1e-6, 0.001, 0.003] {
             for n in [3, 5] {
