@@ -29,6 +29,8 @@ let package = Package(
             dependencies: ["LabeilleBench", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/labeille"),
         .executableTarget(name: "labeille-benchmarks", dependencies: ["LabeilleBench"], path: "Sources/labeille-benchmarks"),
-        .testTarget(name: "LabeilleBenchTests", dependencies: ["LabeilleBench"], path: "Tests/LabeilleBenchTests"),
+        .testTarget(
+            name: "LabeilleBenchTests", dependencies: ["LabeilleBench", .product(name: "Yams", package: "Yams")],
+            path: "Tests/LabeilleBenchTests"),
     ]
 )

@@ -222,3 +222,12 @@ void lb_install_interrupt_handlers(void) {
 }
 int lb_interrupted(void) { return lb_interrupt_flag; }
 void lb_set_current_pgid(int pgid) { lb_current_pgid = pgid; }
+
+/* Orphaned descendants of the harness are re-parented to it (not to init), so the harness can end and
+   reap processes a benchmark left behind. */
+#include <sys/prctl.h>
+void lb_become_subreaper(void) {
+#ifdef PR_SET_CHILD_SUBREAPER
+    (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+#endif
+}

@@ -1,6 +1,7 @@
 // Measurement benchmarks of the harness (README "Benchmarks"):
 //   labeille-benchmarks spawn [N]          N × /bin/true through ChildProcess.run vs a bare posix_spawn + wait4
 //   labeille-benchmarks measure N CMD...   N runs of a command: median wall and CPU as `bench run` measures them
+//   labeille-benchmarks shards [PACKAGES]  predicted and achieved makespan of balanced vs hash shard assignment
 import Foundation
 import LabeilleBench
 
@@ -56,7 +57,10 @@ case "measure":
         cpu.append(o.userSeconds + o.sysSeconds)
     }
     print(String(format: "median_wall_s %.6f\nmedian_cpu_s %.6f", median(wall), median(cpu)))
+case "shards":
+    let packages = args.count > 1 ? Int(args[1]) ?? 1000 : 1000
+    shardMakespanBenchmark(packages: packages, shardCounts: [8, 2, 4, 16, 64], seeds: 5)
 default:
-    print("usage: labeille-benchmarks spawn [N] | measure N CMD [ARGS…]")
+    print("usage: labeille-benchmarks spawn [N] | measure N CMD [ARGS…] | shards [PACKAGES]")
     exit(2)
 }

@@ -4,10 +4,12 @@ import LabeilleBench
 
 /// Exit codes (README "Exit codes"): 0 success; 1 a gate fired (`compare --fail-on`, `track alert`);
 /// 2 usage error or unusable input (bad option, unknown run, malformed file, unwritable path);
-/// 130 interrupted.
+/// 3 `bench run` measured nothing; 130 interrupted.
 enum Exit {
     static let gate: Int32 = 1
     static let usage: Int32 = 2
+    /// `bench run` finished without measuring anything (every package failed its setup).
+    static let nothingMeasured: Int32 = 3
 }
 
 /// An error that is reported as one line on stderr with a chosen exit code.
@@ -60,7 +62,8 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Every run lives in one SQLite database (--db, or LABEILLE_BENCH_DB, default results/labeille.db).
             RUN arguments are a results directory (ingested on first use) or a stored bench id.
-            Exit codes: 0 success, 1 a gate fired (compare --fail-on, track alert), 2 usage error or unusable input.
+            Exit codes: 0 success, 1 a gate fired (compare --fail-on, track alert), 2 usage error or unusable input,
+            3 bench run measured nothing (every package failed its setup), 130 interrupted.
             """,
         subcommands: benchSubcommands)
 }
@@ -76,6 +79,24 @@ struct DatabaseOptions: ParsableArguments {
             throw CLIError(message: "\(error)")
         }
     }
+
+    /// For commands that only read: the database is opened read-only and nothing is created, unless a RUN
+    /// is a results directory (ingested on first use, which writes).
+    func openForReading(runs: [String] = []) throws -> Store {
+        let ingests = runs.contains { ref in
+            var isDir: ObjCBool = false
+            return FileManager.default.fileExists(atPath: ref, isDirectory: &isDir) && isDir.boolValue
+        }
+        if ingests { return try open() }
+        do { return try Store(readingPath: Store.resolvePath(db)) } catch {
+            throw CLIError(message: "\(error)")
+        }
+    }
+}
+
+/// A practical threshold option in its documented range (README "Limits"), else a one-line usage error.
+func checkThreshold(_ option: String, _ value: Double, high: Double = Limits.thresholdHigh) throws {
+    if let problem = Limits.thresholdProblem(value, high: high) { throw ValidationError("\(option) \(problem)") }
 }
 
 func printErr(_ s: String) {

@@ -41,13 +41,16 @@ struct ReportCommand: ParsableCommand {
         }
         if !runs.isEmpty && series != nil { throw CLIError(message: "give either RUN arguments or --series NAME, not both") }
         do { _ = try Metric.parse(metric, allowed: Metric.comparable) } catch { throw CLIError(message: "\(error)") }
-        guard threshold > 0 && threshold < 1 else { throw CLIError(message: "--threshold must be a fraction between 0 and 1, e.g. 0.01") }
-        guard regressionThreshold > 0 && regressionThreshold < 1 && trendThreshold > 0 && trendThreshold < 1 else {
-            throw CLIError(message: "--regression-threshold and --trend-threshold must be fractions between 0 and 1, e.g. 0.02")
+        do {
+            try checkThreshold("--threshold", threshold)
+            try checkThreshold("--regression-threshold", regressionThreshold)
+            try checkThreshold("--trend-threshold", trendThreshold)
+        } catch let e as ValidationError {
+            throw CLIError(message: e.message)
         }
         try checkWritable(output)
 
-        let store = try database.open()
+        let store = try database.openForReading(runs: runs)
         let html: String
         let what: String
         if let series {
@@ -62,6 +65,7 @@ struct ReportCommand: ParsableCommand {
             let options = RunReportOptions(baseline: baseline, metric: metric, threshold: threshold,
                                            generatedAt: ISO8601DateFormatter().string(from: Date()))
             html = try cli { try RunReport.render(store: store, runs: stored, options: options) }
+            try ShardCLI.printWarnings(stored, store: store)
             what = stored.map(\.benchID).joined(separator: ", ")
         }
         try writeAtomically(html, to: output)
@@ -71,9 +75,7 @@ struct ReportCommand: ParsableCommand {
     /// Fails early (before any work) when the folder of `path` is missing or not writable, or `path` is a folder.
     func checkWritable(_ path: String) throws {
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-            throw CLIError(message: "cannot write \(path): it is a directory")
-        }
+        if let problem = SafeFile.replaceableProblem(path) { throw CLIError(message: "cannot write \(path): it \(problem)") }
         let dir = (path as NSString).deletingLastPathComponent
         let folder = dir.isEmpty ? "." : dir
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {

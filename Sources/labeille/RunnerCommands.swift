@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LabeilleBench
 
-let runnerSubcommands: [ParsableCommand.Type] = [RunCommand.self, SystemCommand.self, SetupCacheDropCommand.self, DemoCommand.self]
+let runnerSubcommands: [ParsableCommand.Type] = [RunCommand.self, SystemCommand.self, SetupCacheDropCommand.self, DemoCommand.self, MergeCommand.self]
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -67,6 +67,7 @@ struct RunCommand: ParsableCommand {
         PYTHONHASHSEED is fixed to the iteration number. Compare with `compare --metric instructions`.
         """, valueName: "auto|perf|valgrind")) var instructions: String?
     @Option(help: ArgumentHelp("Continue an interrupted run.", valueName: "bench-id")) var resume: String?
+    @OptionGroup(title: "Sharding over several machines") var sharding: ShardOptions
     @Flag(name: .shortAndLong, help: "More output.") var verbose = false
 
     func overrides(cliArgs: [String]) -> CLIOverrides {
@@ -96,10 +97,20 @@ struct RunCommand: ParsableCommand {
     /// Runs (or resumes) a benchmark; `storable` is the command line kept for --resume.
     static func execute(_ parsed: RunCommand, storable: [String]) throws {
         let database = parsed.database
-        let store = try database.open()
+        // A new run opens (and creates) the database only once its options are known to be valid; a resume,
+        // or a shard (which may continue an interrupted one), needs it first.
+        let resumeStore = parsed.resume != nil || parsed.sharding.shard != nil ? try database.open() : nil
+        var continuing: RunCommand? = parsed
+        if let store = resumeStore { continuing = try ShardCLI.continuing(parsed, store: store) }
+        guard let parsed = continuing else { return }
         var command = parsed
         var resumeID: String?
-        if let resume = parsed.resume {
+        if let resume = parsed.resume, let store = resumeStore {
+            // Nothing of an ingested file is executed: its command line names interpreters of another machine.
+            let origin = try cli { try store.db.scalar("SELECT origin FROM run WHERE bench_id = ?", [resume]).stringValue }
+            if let origin, origin != "measured" {
+                throw CLIError(message: "\(resume) was ingested, not measured here; it cannot be resumed (nothing was run)")
+            }
             // The stored command line defines the run: parse it again, so the schedule is the same.
             let args = try cli { try store.db.query("""
                 SELECT a.arg FROM run_cli_arg a JOIN run r ON r.run_id = a.run_id WHERE r.bench_id = ? ORDER BY a.position
@@ -118,10 +129,11 @@ struct RunCommand: ParsableCommand {
         do {
             let prof = try command.profile.map { try BenchProfile.load(path: $0) }
             settings = try BenchSettings.resolve(profile: prof, cli: command.overrides(cliArgs: storable),
-                                                 inlineConditions: command.conditions)
+                                                 inlineConditions: command.conditions).withAbsolutePaths()
         } catch {
             throw CLIError(message: "\(error)")
         }
+        let store = try resumeStore ?? database.open()
         let finalSettings = settings
         for w in settings.warnings { printErr("warning: \(w)") }
         if geteuid() == 0 && !command.runDangerouslyAsRoot && ProcessInfo.processInfo.environment["CI"] == nil {
@@ -129,6 +141,7 @@ struct RunCommand: ParsableCommand {
         }
         if settings.quick { printErr("note: --quick is screening only: 3 iterations cannot establish significance robustly") }
         let runner = BenchRunner(settings: finalSettings, store: store, progress: ProgressReporter(), log: printErr)
+        runner.shardSelection = try ShardCLI.selection(command, resumeID: resumeID, store: store)
         let outcome = try cli { try runner.run(resumeBenchID: resumeID) }
         if outcome.interrupted {
             printErr("\nBenchmark interrupted: \(outcome.iterationsRun) iterations of this session are stored.")
@@ -145,6 +158,16 @@ struct RunCommand: ParsableCommand {
         }
         print("")
         print("Results saved to: \(outcome.resultsDirectory) (bench id \(outcome.benchID), database \(store.db.path))")
+        let measured = try cli { try store.db.scalar("""
+            SELECT COUNT(*) FROM iteration i JOIN package_condition pc ON pc.package_condition_id = i.package_condition_id
+            JOIN package_result pr ON pr.package_result_id = pc.package_result_id WHERE pr.run_id = ? AND i.warmup = 0
+            """, [run.runID]).intValue ?? 0 }
+        // Every package failed its setup, or packages were set up and nothing was measured. (A shard with no
+        // package of its own has neither, and is not a failure.)
+        if (outcome.packagesCompleted == 0 && outcome.packagesSkipped > 0) || (outcome.packagesCompleted > 0 && measured == 0) {
+            throw CLIError(message: "the run measured nothing: \(outcome.packagesSkipped) package(s) failed their setup (see above); "
+                           + "fix the cause and run again", code: Exit.nothingMeasured)
+        }
     }
 
     /// The command line to store for --resume: everything after `bench run`, without --db and --resume.

@@ -71,9 +71,11 @@ struct ShowCommand: ParsableCommand {
     @Flag(help: "List the stored runs.") var list = false
 
     func run() throws {
-        let store = try database.open()
+        if !list && runReference == nil {
+            throw CLIError(message: "missing RUN (a results directory or bench id); --list shows the stored runs")
+        }
+        let store = try database.openForReading(runs: list ? [] : [runReference!])
         if list || runReference == nil {
-            guard list else { throw CLIError(message: "missing RUN (a results directory or bench id); --list shows the stored runs") }
             let runs = try cli { try RunQueries.listRuns(db: store.db) }
             var t = TextTable([("Bench id", .left), ("Name", .left), ("Start", .left), ("Packages", .right), ("Origin", .left)])
             for r in runs { t.add([r.benchID, r.name, r.startTime, String(r.packages), r.origin]) }
@@ -82,6 +84,7 @@ struct ShowCommand: ParsableCommand {
         }
         let stored = try cli { try RunQueries.resolve(runReference!, store: store, log: printErr) }
         print(try cli { try ShowReport.render(store: store, run: stored) })
+        try ShardCLI.printMachines([stored], store: store)
         if let pkg = perTest {
             print(try cli { try ShowReport.renderPerTest(store: store, run: stored, package: pkg) })
         }
@@ -100,15 +103,18 @@ struct ExportCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Argument(help: ArgumentHelp("Results directory or bench id.", valueName: "run")) var runReference: String
     @Option(help: "csv | csv-summary | markdown") var format: String = "csv"
-    @Option(name: [.short, .long], help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file")) var output: String?
+    @Option(name: [.short, .long], help: ArgumentHelp("Write to this regular file (replaced atomically) instead of stdout; - is stdout.", valueName: "file")) var output: String?
 
     func run() throws {
         guard let fmt = ExportFormat(rawValue: format) else {
             throw CLIError(message: "unknown export format '\(format)' (expected csv, csv-summary or markdown)")
         }
-        let store = try database.open()
+        if let output, output != "-", let problem = SafeFile.replaceableProblem(output) {
+            throw CLIError(message: "cannot write \(output): it \(problem)")
+        }
+        let store = try database.openForReading(runs: [runReference])
         let stored = try cli { try RunQueries.resolve(runReference, store: store, log: printErr) }
-        if let output {
+        if let output, output != "-" {
             let tmp = output + ".tmp-\(getpid())"
             guard FileManager.default.createFile(atPath: tmp, contents: nil), let fh = FileHandle(forWritingAtPath: tmp) else {
                 throw CLIError(message: "cannot write \(output): \(String(cString: strerror(errno)))")
@@ -159,12 +165,12 @@ struct CompareCommand: ParsableCommand {
         guard !runs.isEmpty else { throw ValidationError("give at least one RUN") }
         do { _ = try Metric.parse(metric, allowed: Metric.comparable) } catch { throw ValidationError("\(error)") }
         guard ComparisonFormat(rawValue: format) != nil else { throw ValidationError("--format must be table, markdown or json, not '\(format)'") }
-        guard threshold > 0 && threshold < 1 else { throw ValidationError("--threshold must be a fraction between 0 and 1, e.g. 0.01") }
+        try checkThreshold("--threshold", threshold)
         if let failOn, Verdict(rawValue: failOn) == nil { throw ValidationError("--fail-on must be one of slower, faster, equivalent, inconclusive") }
     }
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openForReading(runs: runs)
         let stored = try cli { try runs.map { try RunQueries.resolve($0, store: store, log: printErr) } }
         let renderer = ComparisonFormat(rawValue: format)!.renderer
         let sets: [ComparisonSet]
@@ -196,6 +202,7 @@ struct CompareCommand: ParsableCommand {
             }
         }
         print(renderer.render(sets, threshold: threshold), terminator: format == "json" ? "" : "\n")
+        try ShardCLI.printMachines(stored, store: store, markdown: format == "markdown", toStandardError: format == "json")
         if format == "table" && perTest == nil {
             let anomalies = try cli { try stored.flatMap { try AnomalyDetector.detect(db: store.db, benchID: $0.benchID) } }
             if !anomalies.isEmpty {

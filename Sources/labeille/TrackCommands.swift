@@ -79,7 +79,7 @@ struct TrackShow: ParsableCommand {
     }
 
     func run() throws {
-        let store = try database.open()
+        let store = try trackingDir.openStore(database)
         try trackingDir.importSeries(named: name, into: store)
         let (s, runs) = try cli { try Tracking.show(name: name, last: last, db: store.db) }
         print(TrackText.show(series: s, runs: runs))
@@ -121,7 +121,7 @@ struct TrackList: ParsableCommand {
     @OptionGroup var trackingDir: TrackingDirOption
 
     func run() throws {
-        let store = try database.open()
+        let store = try trackingDir.openStore(database)
         try trackingDir.importSeries(named: nil, into: store)
         print(TrackText.list(try cli { try Tracking.list(db: store.db) }))
     }
@@ -145,12 +145,12 @@ struct TrackTrend: ParsableCommand {
     func validate() throws {
         guard TrendFormat(rawValue: format) != nil else { throw ValidationError("--format must be table, markdown, csv or json, not '\(format)'") }
         do { _ = try Metric.parse(metric, allowed: Metric.comparable) } catch { throw ValidationError("\(error)") }
-        guard regressionThreshold > 0 && regressionThreshold < 1 else { throw ValidationError("--regression-threshold must be a fraction between 0 and 1, e.g. 0.02") }
-        guard trendThreshold > 0 && trendThreshold < 10 else { throw ValidationError("--trend-threshold must be a positive fraction, e.g. 0.05") }
+        try checkThreshold("--regression-threshold", regressionThreshold)
+        try checkThreshold("--trend-threshold", trendThreshold, high: Limits.trendThresholdHigh)
     }
 
     func run() throws {
-        let store = try database.open()
+        let store = try trackingDir.openStore(database)
         try trackingDir.importSeries(named: name, into: store)
         let data = try cli { try SeriesPoints.load(db: store.db, seriesName: name, condition: condition, metric: metric) }
         let report = TrendAnalyzer.analyze(data, condition: condition,
@@ -177,11 +177,11 @@ struct TrackAlertCommand: ParsableCommand {
     func validate() throws {
         guard AlertFormat(rawValue: format) != nil else { throw ValidationError("--format must be table, markdown or json, not '\(format)'") }
         do { _ = try Metric.parse(metric, allowed: Metric.comparable) } catch { throw ValidationError("\(error)") }
-        guard regressionThreshold > 0 && regressionThreshold < 1 else { throw ValidationError("--regression-threshold must be a fraction between 0 and 1, e.g. 0.02") }
+        try checkThreshold("--regression-threshold", regressionThreshold)
     }
 
     func run() throws {
-        let store = try database.open()
+        let store = try trackingDir.openStore(database)
         try trackingDir.importSeries(named: name, into: store)
         let data = try cli { try SeriesPoints.load(db: store.db, seriesName: name, condition: condition, metric: metric) }
         let report = TrendAnalyzer.analyze(data, condition: condition,
@@ -199,6 +199,11 @@ struct TrackingDirOption: ParsableArguments {
         "A tracking folder of the Python labeille (its default is results/tracking). Its series are imported into the database before the command runs (new runs added; the folder is only read, never written).",
         valueName: "dir"))
     var directory: String?
+
+    /// The database: read-only unless a tracking folder is to be imported into it.
+    func openStore(_ database: DatabaseOptions) throws -> Store {
+        directory == nil ? try database.openForReading() : try database.open()
+    }
 
     /// Imports `DIR/NAME`, or every series folder of DIR when no name is given. A series missing from
     /// the folder is not an error: it may live only in the database.

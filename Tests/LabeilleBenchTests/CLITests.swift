@@ -85,7 +85,8 @@ final class CLITests: XCTestCase {
         try check(["bench", "compare", "--db", db, "bench_20261127_221025", "--baseline", "nope"], "baseline 'nope' not found")
         try check(["bench", "export", "--db", db, "bench_20261127_221025", "--format", "xml"], "unknown export format 'xml'")
         try check(["bench", "export", "--db", db, "bench_20261127_221025", "-o", "/nonexistent/dir/x.csv"], "cannot write /nonexistent/dir/x.csv")
-        try check(["bench", "show", "--db", "/proc/labeille/x.db", "bench_20261127_221025"], "cannot create the database folder /proc/labeille")
+        try check(["bench", "show", "--db", "/proc/labeille/x.db", "bench_20261127_221025"], "no database at /proc/labeille/x.db")
+        try check(["bench", "ingest", "--db", "/proc/labeille/x.db", TestSupport.fixtureRun], "cannot create the database folder /proc/labeille")
         let bad = try TestSupport.copyFixture(to: dir.appendingPathComponent("bad"))
         try "{\"bench_id\": \"bench_bad\"}\n".write(toFile: bad.path + "/bench_meta.json", atomically: true, encoding: .utf8)
         try "{\"package\": \"p\", \"conditions\": {\"a\": {\"condition_name\": \"a\", \"iterations\": [{\"index\": 1}]}}}\n"

@@ -564,7 +564,7 @@ final class RunConfigurationTests: XCTestCase {
               jit: {target_python: /p, env: {PYTHON_JIT: "1"}, description: profile jit}
               nojit: {target_python: /p, env: {PYTHON_JIT: "0"}}
             """)
-        let s = try resolve(p, CLIOverrides(), ["extra:env.X=1", "jit:env.PYTHON_JIT=2", "extra:env.X=3"])
+        let s = try resolve(p, CLIOverrides(), ["extra:env.X=3", "jit:env.PYTHON_JIT=2"])
         XCTAssertEqual(s.conditions.map(\.name), ["jit", "nojit", "extra"])
         // Replaced wholesale, in place: no target_python of its own → the default one.
         XCTAssertEqual(s.conditions[0].targetPython, "/default/python")
@@ -572,6 +572,8 @@ final class RunConfigurationTests: XCTestCase {
         XCTAssertEqual(s.conditions[0].description, "")
         XCTAssertEqual(s.conditions[2].env, [KeyValue("X", "3")])
         assertConfigError(try resolve(p, CLIOverrides(), ["bad"]), contains: ["'bad'"])
+        // Two --conditions with one name would silently replace each other: refused.
+        assertConfigError(try resolve(p, CLIOverrides(), ["extra:env.X=1", "extra:env.X=3"]), contains: ["'extra'", "more than once"])
     }
 
     func testQuickMode() throws {
@@ -653,7 +655,7 @@ final class RunConfigurationTests: XCTestCase {
             return c
         }
         assertConfigError(try resolve(p, cli { $0.iterations = 0 }),
-                          contains: ["Invalid benchmark configuration:", "  iterations: Need at least 3", "(got 0)"])  // [Q-15]
+                          contains: ["Invalid benchmark configuration:", "iterations: Need at least 3", "(got 0)"])  // [Q-15]
         assertConfigError(try resolve(p, cli { $0.iterations = 2 }), contains: ["iterations", "(got 2)"])
         assertConfigError(try resolve(p, cli { $0.warmup = -1 }), contains: ["warmup", "cannot be negative"])
         assertConfigError(try resolve(p, cli { $0.timeout = 0 }), contains: ["timeout", "must be positive (got 0)"])

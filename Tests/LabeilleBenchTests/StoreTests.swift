@@ -246,7 +246,7 @@ final class StoreTests: XCTestCase {
         }
         try "{\"name\": \"x\"}".write(to: dir.appendingPathComponent("bench_meta.json"), atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try Ingest.ingest(directory: dir.path, into: store)) {
-            XCTAssertTrue("\($0)".hasSuffix("bench_meta.json: missing required field 'bench_id'"), "\($0)")
+            XCTAssertTrue("\($0)".hasSuffix("bench_meta.json:1: missing required field 'bench_id'"), "\($0)")
         }
         XCTAssertThrowsError(try RunQueries.resolve("bench_nope", store: store)) {
             XCTAssertTrue("\($0)".contains("unknown run 'bench_nope'"), "\($0)")

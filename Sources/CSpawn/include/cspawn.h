@@ -51,4 +51,5 @@ void lb_line_buffer_stdout(void);
 void lb_install_interrupt_handlers(void);
 int lb_interrupted(void);
 void lb_set_current_pgid(int pgid);
+void lb_become_subreaper(void);
 #endif /* LABEILLE_CSPAWN_H */

@@ -33,6 +33,8 @@ public enum Fmt {
         if s < 0.001 { return String(format: "%.0fµs", s * 1e6) }
         if s < 1 { return String(format: "%.2fms", s * 1e3) }
         if s < 59.995 { return String(format: "%.2fs", s) }
+        // Beyond a million hours the minutes are noise; the exponent keeps it readable and trap-free.
+        if s >= 3.6e9 { return String(format: "%.3es", s) }
         let total = Int(s.rounded())
         return String(format: "%dm%02ds", total / 60, total % 60)
     }

@@ -60,6 +60,9 @@ public struct BenchProfile: Equatable, Sendable {
     public var waitForStability: Bool?
     public var forceRun: Bool?
     public var installer: String?
+    /// The line of each top-level key in the file, so that a value refused later (say `iterations: 2`)
+    /// is reported with its file and line.
+    public var keyLines: [String: Int] = [:]
 
     public init() {}
 
@@ -85,11 +88,10 @@ public struct BenchProfile: Equatable, Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ConfigError("Profile not found: \(path)")
         }
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigError("Cannot read profile \(path): \(error.localizedDescription)")
+        let data: Data
+        do { data = try SafeFile.read(path) } catch { throw ConfigError("profile \(error)") }
+        guard let text = String(data: data, encoding: .utf8), !text.unicodeScalars.contains("\0") else {
+            throw ConfigError("profile \(path): not UTF-8 text")
         }
         var profile = try parse(yaml: text, source: path)
         profile.path = path
@@ -114,6 +116,7 @@ public struct BenchProfile: Equatable, Sendable {
         }
         for (keyNode, value) in top.pairs {
             let key = keyNode.scalar?.string ?? ""
+            if let line = keyNode.mark?.line { p.keyLines[key] = line }
             if doc.isNull(value) { continue }  // `key:` with no value = not set
             switch key {
             case "name": p.name = try doc.string(value, path: key)
@@ -225,7 +228,14 @@ struct YAMLSource {
             return "duplicated key(s) " + duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
                 + " in the mapping starting at line \(context.mark.line), column \(context.mark.column)"
         default:
-            return error.description.split(separator: "\n").first.map(String.init) ?? "\(error)"
+            let first = error.description.split(separator: "\n").first.map(String.init) ?? "\(error)"
+            // Reader errors (control characters, bad encoding) start with "LINE:COLUMN: error: ".
+            let parts = first.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            if parts.count == 3, let line = Int(parts[0]), let column = Int(parts[1]) {
+                let rest = parts[2].trimmingCharacters(in: .whitespaces)
+                return "line \(line), column \(column): " + (rest.hasPrefix("error: ") ? String(rest.dropFirst(7)) : rest)
+            }
+            return first
         }
     }
 
@@ -349,7 +359,7 @@ struct YAMLSource {
             case "memory_limit_mb", "memory_limit":
                 c.memoryLimitMB = try ConfigValues.positiveInt(try string(v, path: kpath), what: "megabytes", fail: fail)
             case "cpu_time_limit_s", "cpu_time_limit":
-                c.cpuTimeLimitS = try ConfigValues.positiveInt(try string(v, path: kpath), what: "seconds", fail: fail)
+                c.cpuTimeLimitS = try ConfigValues.positiveInt(try string(v, path: kpath), what: "seconds", range: Limits.cpuSeconds, fail: fail)
             case "file_size_limit_mb", "file_size_limit":
                 c.fileSizeLimitMB = try ConfigValues.positiveInt(try string(v, path: kpath), what: "megabytes", fail: fail)
             case "cpu_affinity":

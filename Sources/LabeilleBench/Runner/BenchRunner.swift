@@ -47,6 +47,8 @@ public final class BenchRunner {
     var interpreterVersions: [String] = []
     /// Counts each iteration's instructions (`--instructions`), resolved before any work.
     var instructionCounter: InstructionCounter?
+    /// Set for `--shard K/N`: narrows the selected packages to this machine's share.
+    public var shardSelection: ShardSelection?
 
     public init(settings: BenchSettings, store: Store, progress: ProgressReporter, environment: [String: String] = ProcessInfo.processInfo.environment,
                 log: @escaping (String) -> Void) {
@@ -65,7 +67,9 @@ public final class BenchRunner {
         self.settings = resolved
         self.store = store
         self.progress = progress
-        self.environment = environment
+        var marked = environment
+        marked[ProcessSweeper.harnessVariable] = ProcessSweeper.harnessToken
+        self.environment = marked
         self.log = log
     }
 
@@ -122,6 +126,13 @@ public final class BenchRunner {
         let s = settings
         lb_install_interrupt_handlers()
         guard !s.conditions.isEmpty else { throw RunError("no condition to run") }
+        // Nothing of an ingested file is executed: refused before any interpreter is probed.
+        if let resume = resumeBenchID, let stored = try RunQueries.load(benchID: resume, db: store.db), stored.origin != "measured" {
+            throw RunError("\(resume) was ingested, not measured here; it cannot be resumed (nothing was run)")
+        }
+        ProcessSweeper.becomeSubreaper()
+        let leftovers = ProcessSweeper.endLeftoversOfDeadHarnesses()
+        if leftovers > 0 { log("Ended \(leftovers) process(es) left running by an earlier labeille that was killed") }
         let problems = s.pathProblems().filter { $0.severity == .error }
         if !problems.isEmpty { throw RunError(problems.map(\.description).joined(separator: "; ")) }
         let cacheDropper = try CacheDropper.forSettings(s)  // refuses before any work without the rights
@@ -144,6 +155,8 @@ public final class BenchRunner {
         let selection = Registry.select(registry, packages: s.packages, top: s.topN, pythonVersion: majorMinor, forceRun: s.forceRun)
         for skip in selection.skipped { log("Skipping \(skip.name): \(skip.reason)") }
         guard !selection.selected.isEmpty else { throw RunError("no package to run (registry \(s.registryDir))") }
+        let selected = try shardSelection?.select(selection.selected, settings: s, resumeBenchID: resumeBenchID, db: store.db, log: log)
+            ?? selection.selected
         interpreterVersions = profiles.map(\.profile.version)
 
         if s.checkStability || s.waitForStability { try waitForStability() }
@@ -160,7 +173,8 @@ public final class BenchRunner {
             benchID = resume
             resultsDir = try db.scalar("SELECT source_dir FROM run WHERE bench_id = ?", [resume]).stringValue ?? "\(s.resultsDir)/\(resume)"
             writer = try RunWriter(db: db, existingRunID: stored.runID)
-            meta = try Self.meta(settings: s, benchID: benchID, profiles: profiles, packages: selection.selected.count)
+            meta = try Self.meta(settings: s, benchID: benchID, profiles: profiles, packages: selected.count)
+            meta.shard = shardSelection?.info
             meta.startTime = stored.startTime
             log("Resuming \(benchID)")
         } else {
@@ -169,7 +183,8 @@ public final class BenchRunner {
             do { try FileManager.default.createDirectory(atPath: resultsDir, withIntermediateDirectories: true) } catch {
                 throw RunError("cannot create the results folder \(resultsDir): \(error.localizedDescription)")
             }
-            meta = try Self.meta(settings: s, benchID: benchID, profiles: profiles, packages: selection.selected.count)
+            meta = try Self.meta(settings: s, benchID: benchID, profiles: profiles, packages: selected.count)
+            meta.shard = shardSelection?.info
             meta.system = SystemProfiler.capture(workDirectory: s.workDir ?? s.reposDir)
             let m = meta
             writer = try db.transaction {
@@ -196,7 +211,7 @@ public final class BenchRunner {
             SELECT package, condition, iteration FROM v_iterations WHERE bench_id = ?
             """, [benchID]) { st in done.insert(Self.iterationKey(st.string(0)!, st.string(1)!, st.int(2)!)) }
 
-        var states = selection.selected.map { PackageState(registry: $0) }
+        var states = selected.map { PackageState(registry: $0) }
         func isDone(_ t: Task) -> Bool {
             done.contains(Self.iterationKey(states[t.package].registry.name, s.conditions[t.condition].name, t.index))
         }
@@ -220,6 +235,8 @@ public final class BenchRunner {
             defer { states[task.package] = st }
             if st.packageResultID == nil && st.setupFailed == nil {
                 setUp(&st, workspace: workspace, writer: writer, benchID: benchID)
+                // An interrupted setup is no verdict on the package: nothing is recorded, --resume retries it.
+                if lb_interrupted() != 0 { interrupted = true; break }
                 if st.setupFailed != nil {
                     let remaining = tasks.filter { $0.package == task.package && !isDone($0) }.count
                     progress.skip(remaining)
@@ -273,7 +290,7 @@ public final class BenchRunner {
             meta.endTime = Self.utcNow()
             meta.packagesCompleted = completed
             meta.packagesSkipped = skipped
-            try writer.updateRunEnd(endTime: meta.endTime, packagesTotal: selection.selected.count, completed: completed, skipped: skipped)
+            try writer.updateRunEnd(endTime: meta.endTime, packagesTotal: selected.count, completed: completed, skipped: skipped)
             try PythonFormat.writeAtomically(JSONWriter.pretty(PythonFormat.encodeMeta(meta)) + "\n", to: metaPath)
             var lines = ""
             for row in try db.query("SELECT package_result_id FROM package_result WHERE run_id = ? ORDER BY position", [writer.runID]) {
@@ -323,6 +340,8 @@ public final class BenchRunner {
                             """, [existing, rec.conditionName]).intValue { return Int64(id) }
                         return try writer.beginPackageCondition(packageResultID: Int64(existing), rec)
                     }
+                    // A package recorded as failed by an earlier session is measured now: no longer skipped.
+                    try db.run("UPDATE package_result SET skipped = 0, skip_reason = '' WHERE package_result_id = ?", [existing])
                     return (Int64(existing), pcs)
                 }
                 let prid = try writer.insertPackageResult(package: name, cloneDurationS: cloneSeconds, skipped: false, skipReason: "")
@@ -333,6 +352,7 @@ public final class BenchRunner {
             st.converged = Array(repeating: false, count: s.conditions.count)
             st.measuredOK = Array(repeating: [], count: s.conditions.count)
         } catch {
+            if lb_interrupted() != 0 { st.setupFailed = "interrupted"; return }  // not a verdict: nothing recorded
             log("Setup of \(name) failed: \(error)")
             st.setupFailed = "\(error)"
             st.packageResultID = try? db.transaction {
@@ -378,6 +398,9 @@ public final class BenchRunner {
                                      limits: limits, timeout: timeout, counter: counted?.counter)
         } catch {
             throw RunError("cannot run the tests of \(st.registry.name)/\(c.name): \(error)")
+        }
+        if o.escapedProcesses > 0 {
+            log("warning: \(st.registry.name)/\(c.name) iteration \(task.index): \(o.escapedProcesses) process(es) had left the test's process group and were still running; they were killed")
         }
         let after = SystemProfiler.snapshot()
         let oomKilled = Self.oomKillCount() > oomBefore

@@ -200,8 +200,7 @@ public struct BenchSettings: Equatable, Sendable {
     /// then reports).
     ///
     /// Throws `ConfigError` for an unparsable inline condition or `--env`/`--cpu-affinity` value, and for
-    /// validation errors (message `Invalid benchmark configuration:` then one `  field: message` line per
-    /// error; `issues` holds them). Filesystem checks (interpreters, registry dir) are in `pathProblems()`.
+    /// validation errors (one line: `Invalid benchmark configuration: field: message; …`; `issues` holds them). Filesystem checks (interpreters, registry dir) are in `pathProblems()`.
     ///
     /// - Parameter environment: used for `HOME`, `PATH` and `LABEILLE_REGISTRY_DIR`.
     public static func resolve(profile: BenchProfile?, cli: CLIOverrides, inlineConditions: [String],
@@ -251,7 +250,12 @@ public struct BenchSettings: Equatable, Sendable {
         }
 
         // Packages.
-        if let list = cli.packages.map(splitList) ?? p.packages.map(splitList), !list.isEmpty { s.packages = list }
+        if let list = cli.packages.map(splitList) ?? p.packages.map(splitList), !list.isEmpty {
+            for name in list {
+                if let problem = SafeName.problem(name) { error("packages", "package name '\(name)' \(problem)") }
+            }
+            s.packages = list
+        }
         s.topN = cli.top ?? p.topN
 
         // Paths.
@@ -278,10 +282,14 @@ public struct BenchSettings: Equatable, Sendable {
         s.defaultTestCommandSuffix = cli.testCommandSuffix ?? p.defaultTestCommandSuffix
         var constraints = p.defaultConstraints ?? ResourceConstraints()
         if let mb = cli.memoryLimit {
-            if mb > 0 { constraints.memoryLimitMB = mb } else { error("memory_limit", "Memory limit must be positive (got \(mb)).") }
+            if mb <= 0 { error("memory_limit", "Memory limit must be positive (got \(mb)).") }
+            else if let problem = Limits.problem(mb, Limits.megabytes) { error("memory_limit", "--memory-limit (MB) " + problem) }
+            else { constraints.memoryLimitMB = mb }
         }
         if let secs = cli.cpuTimeLimit {
-            if secs > 0 { constraints.cpuTimeLimitS = secs } else { error("cpu_time_limit", "CPU time limit must be positive (got \(secs)).") }
+            if secs <= 0 { error("cpu_time_limit", "CPU time limit must be positive (got \(secs)).") }
+            else if let problem = Limits.problem(secs, Limits.cpuSeconds) { error("cpu_time_limit", "--cpu-time-limit (s) " + problem) }
+            else { constraints.cpuTimeLimitS = secs }
         }
         if let affinity = cli.cpuAffinity {
             constraints.cpuAffinity = try ConfigValues.cpuList(
@@ -292,8 +300,12 @@ public struct BenchSettings: Equatable, Sendable {
 
         // Conditions: profile order; inline ones replace same-named ones in place or are appended.
         var defined = p.conditions
+        var inlineNames = Set<String>()
         for text in inlineConditions {
             let c = try ConditionParser.parseInline(text)
+            guard inlineNames.insert(c.name).inserted else {
+                throw ConfigError("--condition '\(c.name)' is given more than once; each condition needs its own name")
+            }
             if let i = defined.firstIndex(where: { $0.name == c.name }) { defined[i] = c } else { defined.append(c) }
         }
         if defined.isEmpty {
@@ -358,22 +370,46 @@ public struct BenchSettings: Equatable, Sendable {
         }
         s.alternate = alternateSetting ?? (s.conditions.count > 1)
 
-        // Validation (spec §2.4; 0 is a value, not "unset" ).
-        if s.iterations < 3 {
-            error("iterations", "Need at least 3 measured iterations for meaningful statistics (got \(s.iterations)).")
+        // Validation (spec §2.4; 0 is a value, not "unset" ); ranges of `Limits`. A value taken from
+        // the profile is reported with the profile's file and line.
+        func field(_ key: String, cliGiven: Bool, profileKey: String? = nil) -> String {
+            guard !cliGiven, let file = p.path, let line = p.keyLines[profileKey ?? key] else { return key }
+            return "\(file):\(line): \(key)"
         }
-        if s.warmup < 0 { error("warmup", "Warmup iterations cannot be negative (got \(s.warmup)).") }
-        if !(s.timeout > 0) { error("timeout", "Timeout must be positive (got \(formatNumber(s.timeout))).") }
-        if let top = s.topN, top < 1 { error("top_n", "--top must be at least 1 (got \(top)).") }
+        if s.iterations < 3 {
+            error(field("iterations", cliGiven: cli.iterations != nil || s.quick),
+                  "Need at least 3 measured iterations for meaningful statistics (got \(s.iterations)).")
+        } else if let problem = Limits.problem(s.iterations, Limits.iterations) {
+            error(field("iterations", cliGiven: cli.iterations != nil), problem)
+        }
+        if s.warmup < 0 {
+            error(field("warmup", cliGiven: cli.warmup != nil), "Warmup iterations cannot be negative (got \(s.warmup)).")
+        } else if let problem = Limits.problem(s.warmup, Limits.warmup) {
+            error(field("warmup", cliGiven: cli.warmup != nil), problem)
+        }
+        if !(s.timeout > 0) {
+            error(field("timeout", cliGiven: cli.timeout != nil), "Timeout must be positive (got \(formatNumber(s.timeout))).")
+        } else if let problem = Limits.problem(s.timeout, Limits.timeoutSeconds) {
+            error(field("timeout", cliGiven: cli.timeout != nil), "Timeout in seconds " + problem)
+        }
+        if let top = s.topN, let problem = top < 1 ? "--top must be at least 1 (got \(top))." : Limits.problem(top, Limits.topN) {
+            error(field("top_n", cliGiven: cli.top != nil, profileKey: p.keyLines["top"] != nil ? "top" : "top_n"), problem)
+        }
         if s.interleave && alternateSetting == true {
             warning("interleave", "--interleave and --alternate are mutually exclusive. Choose one execution strategy.")
         }
         if s.adaptive {
             if !(s.adaptiveThreshold > 0) {
-                error("adaptive_threshold", "Adaptive threshold must be positive (got \(formatNumber(s.adaptiveThreshold))).")
+                error(field("adaptive_threshold", cliGiven: cli.adaptiveThreshold != nil),
+                      "Adaptive threshold must be positive (got \(formatNumber(s.adaptiveThreshold))).")
+            } else if let problem = Limits.thresholdProblem(s.adaptiveThreshold) {
+                error(field("adaptive_threshold", cliGiven: cli.adaptiveThreshold != nil), problem)
             }
             if s.adaptiveMinIterations < 3 {
-                error("adaptive_min_iterations", "Adaptive min iterations must be >= 3 (got \(s.adaptiveMinIterations)).")
+                error(field("adaptive_min_iterations", cliGiven: cli.adaptiveMinIterations != nil),
+                      "Adaptive min iterations must be >= 3 (got \(s.adaptiveMinIterations)).")
+            } else if let problem = Limits.problem(s.adaptiveMinIterations, Limits.iterations) {
+                error(field("adaptive_min_iterations", cliGiven: cli.adaptiveMinIterations != nil), problem)
             } else if s.adaptiveMinIterations > s.iterations {
                 warning("adaptive_min_iterations",
                         "Adaptive min iterations (\(s.adaptiveMinIterations)) exceeds total iterations (\(s.iterations)). Adaptive stopping would never trigger.")
@@ -382,7 +418,7 @@ public struct BenchSettings: Equatable, Sendable {
 
         let errors = issues.filter { $0.severity == .error }
         if !errors.isEmpty {
-            var e = ConfigError((["Invalid benchmark configuration:"] + errors.map { "  \($0)" }).joined(separator: "\n"))
+            var e = ConfigError("Invalid benchmark configuration: " + errors.map(\.description).joined(separator: "; "))
             e.issues = errors
             throw e
         }
@@ -404,11 +440,38 @@ public struct BenchSettings: Equatable, Sendable {
                 out.append(ConfigIssue(field: field, message: "Target Python for condition '\(c.name)' is not a file: \(c.targetPython)", severity: .error))
             }
         }
+        let cpus = Limits.machineCPUCount
+        for c in conditions {
+            if let bad = c.constraints.cpuAffinity.first(where: { $0 >= cpus }) {
+                out.append(ConfigIssue(field: "conditions.\(c.name).cpu_affinity",
+                                       message: "CPU \(bad) does not exist: this machine has CPUs 0 to \(cpus - 1)", severity: .error))
+            }
+        }
         var isDir: ObjCBool = false
         if !fm.fileExists(atPath: registryDir, isDirectory: &isDir) || !isDir.boolValue {
             out.append(ConfigIssue(field: "registry_dir", message: "Registry directory does not exist: \(registryDir)", severity: .error))
         }
         return out
+    }
+
+    /// The settings with every folder and interpreter path made absolute against `directory`: the runner
+    /// runs git, venv and tests in other working directories, where a relative path means something else.
+    /// Bare interpreter names (`python3`) stay for the PATH lookup.
+    public func withAbsolutePaths(relativeTo directory: String = FileManager.default.currentDirectoryPath) -> BenchSettings {
+        func absolute(_ path: String) -> String {
+            guard !path.isEmpty, !path.hasPrefix("/") else { return path }
+            return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: directory, isDirectory: true)).standardizedFileURL.path
+        }
+        func interpreter(_ path: String) -> String { path.contains("/") ? absolute(path) : path }
+        var s = self
+        s.registryDir = absolute(registryDir)
+        s.workDir = workDir.map(absolute)
+        s.reposDir = reposDir.map(absolute)
+        s.venvsDir = venvsDir.map(absolute)
+        s.resultsDir = absolute(resultsDir)
+        s.defaultTargetPython = interpreter(defaultTargetPython)
+        for i in s.conditions.indices { s.conditions[i].targetPython = interpreter(s.conditions[i].targetPython) }
+        return s
     }
 
     // MARK: - Helpers

@@ -47,6 +47,9 @@ public struct ProcessOutcome: Sendable, Equatable {
     public var pid: Int32
     /// The value of the counter requested from `run(counter:)`, over the whole process tree; nil without one.
     public var counted: CounterReading?
+    /// Descendants that had left the process group (setsid, double fork) and were still running when the
+    /// direct child exited: they were killed.
+    public var escapedProcesses = 0
 
     public init(wallSeconds: Double, userSeconds: Double, sysSeconds: Double, peakRSSMB: Double,
                 exitCode: Int32?, signal: Int32?, timedOut: Bool, pid: Int32) {
@@ -93,7 +96,8 @@ public enum ChildProcess {
     ///   stdin is always /dev/null.
     /// - `timeout` (seconds): when it expires the whole process group gets SIGKILL and
     ///   `timedOut` is set. After a normal exit of the direct child, leftover processes in
-    ///   its group are SIGKILLed too (best effort; processes that left the group survive).
+    ///   its group are SIGKILLed too, and so are descendants that left the group (found by the
+    ///   `ProcessSweeper` mark in their environment; counted in `escapedProcesses`).
     /// - Blocks the calling thread; safe to call from several threads at once.
     ///   Requires SIGCHLD not to be ignored in the harness (otherwise wait4 gets ECHILD).
     public static func run(_ argv: [String], environment: [String: String], workingDirectory: String?,
@@ -104,8 +108,12 @@ public enum ChildProcess {
         }
         let path = try resolveExecutable(command, environment: environment, workingDirectory: workingDirectory)
 
+        // Every descendant inherits this mark, so those that leave the process group can still be found.
+        let spawnToken = ProcessSweeper.newSpawnToken()
+        var childEnvironment = environment
+        childEnvironment[ProcessSweeper.spawnVariable] = spawnToken
         let cArgv = argv.map { strdup($0) } + [nil]
-        let cEnv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let cEnv = childEnvironment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             for p in cArgv { free(p) }
             for p in cEnv { free(p) }
@@ -191,6 +199,7 @@ public enum ChildProcess {
             if errno != EINTR { throw ChildProcessError.waitFailed(pid: pid, errno: errno) }
         }
         let end = monotonicNanos()
+        let escaped = ProcessSweeper.endSpawn(token: spawnToken, group: pid)
         if waitErrno != 0 { throw ChildProcessError.waitFailed(pid: pid, errno: waitErrno) }
 
         var outcome = ProcessOutcome(
@@ -203,6 +212,7 @@ public enum ChildProcess {
             timedOut: timedOut,
             pid: pid)
         if counterFD >= 0 { outcome.counted = CounterReading(fd: counterFD) }
+        outcome.escapedProcesses = escaped
         return outcome
     }
 

@@ -94,8 +94,8 @@ public enum ConditionParser {
 
     /// Condition names end up in file names (`<package>_<condition>` venvs) and JSON keys.
     static func validateConditionName(_ name: String) throws {
-        if name.contains("/") || name.contains("\0") {
-            throw ConfigError("condition '\(name)': a condition name cannot contain '/'")
+        if let problem = SafeName.problem(name) {
+            throw ConfigError("condition '\(SafeName.printable(name))': a condition name \(problem)")
         }
     }
 
@@ -128,7 +128,7 @@ public enum ConditionParser {
         case "memory_limit_mb":
             condition.constraints.memoryLimitMB = try ConfigValues.positiveInt(value, what: "a memory limit in MB", fail: fail)
         case "cpu_time_limit_s":
-            condition.constraints.cpuTimeLimitS = try ConfigValues.positiveInt(value, what: "a CPU time limit in seconds", fail: fail)
+            condition.constraints.cpuTimeLimitS = try ConfigValues.positiveInt(value, what: "a CPU time limit in seconds", range: Limits.cpuSeconds, fail: fail)
         case "file_size_limit_mb":
             condition.constraints.fileSizeLimitMB = try ConfigValues.positiveInt(value, what: "a file size limit in MB", fail: fail)
         case "cpu_affinity":
@@ -144,11 +144,13 @@ public enum ConditionParser {
 
 /// Value parsing shared by the inline grammar, the profile and the CLI overrides.
 enum ConfigValues {
-    static func positiveInt(_ text: String, what: String, fail: (String) -> ConfigError) throws -> Int {
+    static func positiveInt(_ text: String, what: String, range: ClosedRange<Int> = Limits.megabytes,
+                            fail: (String) -> ConfigError) throws -> Int {
         guard let n = Int(text.trimmingCharacters(in: .whitespaces)) else {
             throw fail("'\(text)' is not an integer (expected \(what))")
         }
         guard n > 0 else { throw fail("must be positive (got \(n))") }
+        if let problem = Limits.problem(n, range) { throw fail(problem) }
         return n
     }
 
@@ -164,9 +166,12 @@ enum ConfigValues {
             switch bounds.count {
             case 1:
                 guard let n = Int(item), n >= 0 else { throw bad() }
+                guard Limits.cpuIndex.contains(n) else { throw fail("CPU \(n) is beyond \(Limits.cpuIndex.upperBound)") }
                 if !cores.contains(n) { cores.append(n) }
             case 2:
                 guard let lo = Int(bounds[0]), let hi = Int(bounds[1]), lo >= 0, lo <= hi else { throw bad() }
+                // Bounded before the range is expanded, so a huge range cannot hang or exhaust memory.
+                guard Limits.cpuIndex.contains(hi) else { throw fail("CPU \(hi) is beyond \(Limits.cpuIndex.upperBound)") }
                 for n in lo...hi where !cores.contains(n) { cores.append(n) }
             default:
                 throw bad()

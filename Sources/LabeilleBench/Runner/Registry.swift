@@ -136,6 +136,8 @@ public enum Registry {
                               forceRun: Bool) -> (selected: [RegistryPackage], skipped: [(name: String, reason: String)]) {
         var skipped: [(name: String, reason: String)] = []
         func ineligibility(_ p: RegistryPackage) -> String? {
+            // The name becomes a folder of clones, worktrees and venvs.
+            if let problem = SafeName.problem(p.name) { return "the package name \(problem)" }
             if p.packageFile == nil { return "listed in index.yaml but packages/\(p.name).yaml is missing" }
             if (p.repo ?? "").trimmingCharacters(in: .whitespaces).isEmpty { return "no repo URL in registry" }
             return forceRun ? nil : p.registrySkipReason(pythonVersion: pythonVersion)
@@ -202,7 +204,7 @@ public enum Registry {
         guard FileManager.default.fileExists(atPath: path) else { return }
         let root: Node?
         do {
-            let text = try String(contentsOfFile: path, encoding: .utf8)
+            let text = try SafeFile.readText(path)
             root = try Yams.compose(yaml: text)
         } catch {
             let detail = (error as? YamlError).map(YAMLSource.describe) ?? "\(error)"
@@ -229,8 +231,8 @@ public enum Registry {
     static func loadIndex(path: String) throws -> [IndexEntry] {
         let doc = YAMLSource(name: path)
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ConfigError("Cannot read \(path): \(error.localizedDescription)")
+        do { text = try SafeFile.readText(path) } catch {
+            throw ConfigError("Cannot read \(error)")
         }
         guard let root = try doc.compose(text) else { return [] }
         let top = try doc.mapping(root, path: "index", expected: "a mapping with 'packages'")
@@ -262,8 +264,8 @@ public enum Registry {
     public static func loadPackage(path: String, name: String) throws -> RegistryPackage {
         let doc = YAMLSource(name: path)
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ConfigError("Cannot read package file \(path): \(error.localizedDescription)")
+        do { text = try SafeFile.readText(path) } catch {
+            throw ConfigError("Cannot read package file \(error)")
         }
         guard let root = try doc.compose(text) else {
             throw ConfigError("Malformed package file \(path): empty document (expected a mapping)")

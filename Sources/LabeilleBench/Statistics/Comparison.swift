@@ -159,7 +159,9 @@ public enum Comparator {
         c.minimumDetectableEffect = exp(zSum * sdLog * (2 / n).squareRoot()) - 1
         let delta = log1p(threshold)
         if sdLog > 0 && delta > 0 {
-            c.iterationsNeeded = Int((2 * zSum * zSum * (sdLog / delta) * (sdLog / delta) + 1).rounded(.up))
+            // A tiny threshold or a huge noise can ask for more iterations than an Int holds: no figure then.
+            let needed = (2 * zSum * zSum * (sdLog / delta) * (sdLog / delta) + 1).rounded(.up)
+            c.iterationsNeeded = needed.isFinite && needed < 1e15 ? Int(needed) : nil
         } else {
             c.iterationsNeeded = nil
         }

@@ -23,18 +23,46 @@ public enum Ingest {
         guard FileManager.default.fileExists(atPath: path) else {
             throw IngestError("No bench_meta.json in \(directory)")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw IngestError("\(path): cannot read the file")
-        }
+        let data: Data
+        do { data = try SafeFile.read(path) } catch { throw IngestError("\(error)") }
         do {
             let value = try data.withUnsafeBytes { raw in
                 try JSONParser.parse(bytes: raw.bindMemory(to: UInt8.self))
             }
             return try PythonFormat.decodeMeta(value)
         } catch let e as JSONParseError {
-            throw IngestError("\(path): invalid JSON: \(e)")
+            let (line, column) = lineAndColumn(data, offset: e.offset)
+            throw IngestError("\(path):\(line): invalid JSON: \(e.reason) at column \(column)")
         } catch let e as FormatError {
-            throw IngestError("\(path): \(e)")
+            throw IngestError("\(path):\(line(of: e.key, in: data)): \(e)")
+        }
+    }
+
+    /// 1-based line and column of a byte offset.
+    static func lineAndColumn(_ data: Data, offset: Int) -> (Int, Int) {
+        var line = 1, lineStart = 0
+        for (i, b) in data.prefix(max(0, offset)).enumerated() where b == 0x0A {
+            line += 1
+            lineStart = i + 1
+        }
+        return (line, offset - lineStart + 1)
+    }
+
+    /// The line where `"key"` first appears in a JSON text (1 when unknown): the values of the decoded
+    /// document carry no positions, and the first occurrence is the field in nearly every file.
+    static func line(of key: String?, in data: Data) -> Int {
+        guard let key, let needle = "\"\(key)\"".data(using: .utf8), let r = data.range(of: needle) else { return 1 }
+        return lineAndColumn(data, offset: r.lowerBound).0
+    }
+
+    /// In the original's alternating order, iteration i of every condition ran in round i (the files do not
+    /// say): record it so the analysis can pair them.
+    public static func fillRounds(_ p: inout PackageResultRecord, meta: RunMeta) {
+        guard meta.config.alternate == true && meta.config.interleave != true else { return }
+        for c in p.conditions.indices {
+            for i in p.conditions[c].iterations.indices where p.conditions[c].iterations[i].round == nil {
+                p.conditions[c].iterations[i].round = p.conditions[c].iterations[i].index
+            }
         }
     }
 
@@ -54,16 +82,22 @@ public enum Ingest {
             if existing != nil && !replace { return IngestOutcome(kind: .alreadyStored, benchID: meta.benchID) }
             if let existing { try RunWriter.deleteRun(db: db, runID: Int64(existing)) }
             let exists = existing != nil
-            let writer = try RunWriter(db: db, meta: meta, origin: "ingested",
+            let writer: RunWriter
+            do {
+                writer = try RunWriter(db: db, meta: meta, origin: "ingested",
                                        sourceDir: URL(fileURLWithPath: directory).standardizedFileURL.path)
+            } catch let e as DatabaseError {
+                let metaPath = (directory as NSString).appendingPathComponent("bench_meta.json")
+                throw IngestError("\(metaPath):1: cannot store it: \(Self.explain(e))")
+            }
             var outcome = IngestOutcome(kind: exists ? .replaced : .stored, benchID: meta.benchID)
             guard FileManager.default.fileExists(atPath: resultsPath) else { return outcome }
             let reader: LineReader
-            do { reader = try LineReader(path: resultsPath) } catch {
-                throw IngestError("\(resultsPath): cannot read the file: \(error)")
-            }
+            do { reader = try LineReader(path: resultsPath) } catch { throw IngestError("\(error)") }
+            var firstLineOf: [String: Int] = [:]
             while true {
-                let record: PackageResultRecord?? = try reader.nextLine { bytes -> PackageResultRecord? in
+                let record: PackageResultRecord??
+                do { record = try reader.nextLine { bytes -> PackageResultRecord? in
                     // Skip blank lines, as the Python reader does.
                     if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
                     do {
@@ -73,22 +107,25 @@ public enum Ingest {
                     } catch let e as FormatError {
                         throw IngestError("\(resultsPath):\(reader.lineNumber): \(e)")
                     }
+                } } catch let e as LineTooLong {
+                    throw IngestError("\(resultsPath):\(e.line): \(e)")
+                } catch let e as POSIXError {
+                    throw IngestError("\(resultsPath):\(reader.lineNumber + 1): cannot read the file: \(e.localizedDescription)")
                 }
                 guard let line = record else { break }
                 guard var p = line else { continue }
-                // In the original's alternating order, iteration i of every condition ran in round i: record
-                // it so the analysis can pair them.
-                if meta.config.alternate == true && meta.config.interleave != true {
-                    for c in p.conditions.indices {
-                        for i in p.conditions[c].iterations.indices where p.conditions[c].iterations[i].round == nil {
-                            p.conditions[c].iterations[i].round = p.conditions[c].iterations[i].index
-                        }
-                    }
+                // A second line for the same package would silently replace the first.
+                if let first = firstLineOf[p.package] {
+                    throw IngestError("\(resultsPath):\(reader.lineNumber): package '\(p.package)' appears again (first on line \(first))")
                 }
+                firstLineOf[p.package] = reader.lineNumber
+                fillRounds(&p, meta: meta)
                 do {
                     try writer.insertPackage(p)
                 } catch let e as FormatError {
                     throw IngestError("\(resultsPath):\(reader.lineNumber): \(e)")
+                } catch let e as DatabaseError {
+                    throw IngestError("\(resultsPath):\(reader.lineNumber): cannot store package '\(p.package)': \(Self.explain(e))")
                 }
                 outcome.packages += 1
                 for c in p.conditions {
@@ -99,5 +136,19 @@ public enum Ingest {
             }
             return outcome
         }
+    }
+
+    /// A database refusal in the words of the input that caused it.
+    static func explain(_ e: DatabaseError) -> String {
+        let m = e.message
+        if m.contains("iteration.package_condition_id, iteration.idx") {
+            return "two iterations of one condition have the same 'index'"
+        }
+        if m.hasPrefix("NOT NULL constraint failed: ") {
+            let column = m.split(separator: ".").last.map(String.init) ?? m
+            return "field '\(column)' must be a finite number"
+        }
+        if m.contains("UNIQUE constraint failed") { return "a name or index appears twice (\(m))" }
+        return m
     }
 }

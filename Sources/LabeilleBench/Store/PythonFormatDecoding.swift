@@ -4,8 +4,15 @@
 
 public struct FormatError: Error, CustomStringConvertible {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// The JSON key the problem is about, when known: locates the line in a multi-line file.
+    public var key: String?
+    public init(_ message: String, key: String? = nil) { self.message = message; self.key = key }
     public var description: String { message }
+}
+
+/// The iteration statuses the Python labeille writes; anything else is refused on ingest.
+public enum IterationStatus: String, CaseIterable, Sendable {
+    case ok, fail, timeout, error, oom
 }
 
 /// Typed access to one JSON object, with the path of the object for error messages.
@@ -31,9 +38,45 @@ struct JSONObjectReader {
         if case .null = v { return nil }
         return v
     }
-    private func missing(_ key: String) -> FormatError { FormatError("missing required field \(field(key))") }
+    private func missing(_ key: String) -> FormatError { FormatError("missing required field \(field(key))", key: key) }
     private func wrong(_ key: String, _ expected: String, _ got: JSONValue) -> FormatError {
-        FormatError("field \(field(key)): expected \(expected), got \(got.typeName)")
+        FormatError("field \(field(key)): expected \(expected), got \(got.typeName)", key: key)
+    }
+    func outOfRange(_ key: String, _ problem: String) -> FormatError {
+        FormatError("field \(field(key)): \(problem)", key: key)
+    }
+
+    /// A number in `range` (finite), or nil when absent.
+    func double(_ key: String, in range: ClosedRange<Double>) throws -> Double? {
+        guard let d = try double(key) else { return nil }
+        if let problem = Limits.problem(d, range) { throw outOfRange(key, problem) }
+        return d
+    }
+    func requiredDouble(_ key: String, in range: ClosedRange<Double>) throws -> Double {
+        guard let d = try double(key, in: range) else { throw missing(key) }
+        return d
+    }
+    /// An integer in `range`, or nil when absent.
+    func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let i = try int(key) else { return nil }
+        if let problem = Limits.problem(i, range) { throw outOfRange(key, problem) }
+        return i
+    }
+    func requiredInt(_ key: String, in range: ClosedRange<Int>) throws -> Int {
+        guard let i = try int(key, in: range) else { throw missing(key) }
+        return i
+    }
+    /// A string that is safe as a name (see `SafeName`).
+    func requiredName(_ key: String) throws -> String {
+        let s = try requiredString(key)
+        if let problem = SafeName.problem(s) { throw outOfRange(key, "'\(SafeName.printable(s))' \(problem)") }
+        return s
+    }
+    /// A key of an object that names something (a condition): safe as a name.
+    func checkName(_ name: String) throws {
+        if let problem = SafeName.problem(name) {
+            throw FormatError("\(path.isEmpty ? "object" : "'\(path)'"): name '\(SafeName.printable(name))' \(problem)", key: path.split(separator: ".").last.map(String.init))
+        }
     }
 
     func string(_ key: String) throws -> String? {
@@ -100,18 +143,22 @@ struct JSONObjectReader {
 public enum PythonFormat {
     public static func decodeMeta(_ value: JSONValue) throws -> RunMeta {
         let o = try JSONObjectReader(value, path: "")
-        var meta = RunMeta(benchID: try o.requiredString("bench_id"))
-        guard !meta.benchID.isEmpty else { throw FormatError("field 'bench_id' is empty") }
+        let benchID = try o.requiredString("bench_id")
+        guard !benchID.isEmpty else { throw FormatError("field 'bench_id' is empty", key: "bench_id") }
+        if let problem = SafeName.problem(benchID) { throw o.outOfRange("bench_id", "'\(SafeName.printable(benchID))' \(problem)") }
+        var meta = RunMeta(benchID: benchID)
         meta.name = try o.string("name") ?? ""
         meta.description = try o.string("description") ?? ""
         if let s = try o.object("system") { meta.system = try decodeSystem(s) }
         if let profiles = try o.object("python_profiles") {
             for (name, value) in profiles.pairs {
+                try profiles.checkName(name)
                 meta.pythonProfiles.append((name, try decodePythonProfile(JSONObjectReader(value, path: "python_profiles.\(name)"))))
             }
         }
         if let conditions = try o.object("conditions") {
             for (name, value) in conditions.pairs {
+                try conditions.checkName(name)
                 meta.conditions.append(try decodeCondition(name: name, JSONObjectReader(value, path: "conditions.\(name)")))
             }
         }
@@ -119,34 +166,36 @@ public enum PythonFormat {
         meta.cliArgs = try o.stringArray("cli_args") ?? []
         meta.startTime = try o.string("start_time") ?? ""
         meta.endTime = try o.string("end_time") ?? ""
-        meta.packagesTotal = try o.int("packages_total") ?? 0
-        meta.packagesCompleted = try o.int("packages_completed") ?? 0
-        meta.packagesSkipped = try o.int("packages_skipped") ?? 0
+        meta.packagesTotal = try o.int("packages_total", in: Limits.count) ?? 0
+        meta.packagesCompleted = try o.int("packages_completed", in: Limits.count) ?? 0
+        meta.packagesSkipped = try o.int("packages_skipped", in: Limits.count) ?? 0
+        if let shard = try o.object("shard") { meta.shard = try ShardInfo.decode(shard) }
+        if let merge = try o.object("shard_merge") { meta.shardMerge = try ShardMergeInfo.decode(merge) }
         return meta
     }
 
     static func decodeSystem(_ o: JSONObjectReader) throws -> SystemProfile {
         var s = SystemProfile()
         s.cpuModel = try o.string("cpu_model") ?? s.cpuModel
-        s.cpuCoresPhysical = try o.int("cpu_cores_physical") ?? 0
-        s.cpuCoresLogical = try o.int("cpu_cores_logical") ?? 0
-        s.cpuFreqMHz = try o.double("cpu_freq_mhz")
-        s.cpuFreqMaxMHz = try o.double("cpu_freq_max_mhz")
+        s.cpuCoresPhysical = try o.int("cpu_cores_physical", in: Limits.count) ?? 0
+        s.cpuCoresLogical = try o.int("cpu_cores_logical", in: Limits.count) ?? 0
+        s.cpuFreqMHz = try o.double("cpu_freq_mhz", in: Limits.gauge)
+        s.cpuFreqMaxMHz = try o.double("cpu_freq_max_mhz", in: Limits.gauge)
         s.cpuArchitecture = try o.string("cpu_architecture") ?? ""
-        s.ramTotalGB = try o.double("ram_total_gb") ?? 0
-        s.ramAvailableGB = try o.double("ram_available_gb") ?? 0
-        s.swapTotalGB = try o.double("swap_total_gb") ?? 0
+        s.ramTotalGB = try o.double("ram_total_gb", in: Limits.gauge) ?? 0
+        s.ramAvailableGB = try o.double("ram_available_gb", in: Limits.gauge) ?? 0
+        s.swapTotalGB = try o.double("swap_total_gb", in: Limits.gauge) ?? 0
         s.osName = try o.string("os_name") ?? ""
         s.osKernelVersion = try o.string("os_kernel_version") ?? ""
         s.osDistro = try o.string("os_distro") ?? ""
         s.hostPythonVersion = try o.string("host_python_version") ?? ""
         s.hostPythonImplementation = try o.string("host_python_implementation") ?? ""
-        s.loadAvg1m = try o.double("load_avg_1m") ?? 0
-        s.loadAvg5m = try o.double("load_avg_5m") ?? 0
-        s.loadAvg15m = try o.double("load_avg_15m") ?? 0
-        s.runningProcesses = try o.int("running_processes") ?? 0
+        s.loadAvg1m = try o.double("load_avg_1m", in: Limits.gauge) ?? 0
+        s.loadAvg5m = try o.double("load_avg_5m", in: Limits.gauge) ?? 0
+        s.loadAvg15m = try o.double("load_avg_15m", in: Limits.gauge) ?? 0
+        s.runningProcesses = try o.int("running_processes", in: Limits.count) ?? 0
         s.diskType = try o.string("disk_type") ?? "unknown"
-        s.diskAvailableGB = try o.double("disk_available_gb") ?? 0
+        s.diskAvailableGB = try o.double("disk_available_gb", in: Limits.gauge) ?? 0
         s.hostname = try o.string("hostname") ?? ""
         s.timestamp = try o.string("timestamp") ?? ""
         return s
@@ -188,12 +237,12 @@ public enum PythonFormat {
         c.testCommandSuffix = try o.string("test_command_suffix")
         c.installCommand = try o.string("install_command")
         if let k = try o.object("constraints") {
-            c.constraints.memoryLimitMB = try k.int("memory_limit_mb")
-            c.constraints.cpuTimeLimitS = try k.int("cpu_time_limit_s")
-            c.constraints.fileSizeLimitMB = try k.int("file_size_limit_mb")
+            c.constraints.memoryLimitMB = try k.int("memory_limit_mb", in: Limits.megabytes)
+            c.constraints.cpuTimeLimitS = try k.int("cpu_time_limit_s", in: Limits.cpuSeconds)
+            c.constraints.fileSizeLimitMB = try k.int("file_size_limit_mb", in: Limits.megabytes)
             if let a = try k.array("cpu_affinity") {
                 c.constraints.cpuAffinity = try a.map {
-                    guard case .integer(let cpu) = $0, cpu >= 0 else {
+                    guard case .integer(let cpu) = $0, Limits.cpuIndex.contains(cpu) else {
                         throw FormatError("field 'conditions.\(name).constraints.cpu_affinity': expected CPU numbers")
                     }
                     return cpu
@@ -205,32 +254,34 @@ public enum PythonFormat {
 
     static func decodeConfig(_ o: JSONObjectReader) throws -> RunConfig {
         var c = RunConfig()
-        c.iterations = try o.int("iterations")
-        c.warmup = try o.int("warmup")
-        c.timeout = try o.double("timeout")
+        c.iterations = try o.int("iterations", in: 1...Limits.iterations.upperBound)
+        c.warmup = try o.int("warmup", in: Limits.warmup)
+        c.timeout = try o.double("timeout", in: 0...Limits.timeoutSeconds.upperBound)
         c.alternate = try o.bool("alternate")
         c.interleave = try o.bool("interleave")
         c.packagesFilter = try o.stringArray("packages_filter")
-        c.topN = try o.int("top_n")
+        c.topN = try o.int("top_n", in: 0...Limits.topN.upperBound)
         c.adaptive = try o.bool("adaptive")
-        c.adaptiveThreshold = try o.double("adaptive_threshold")
-        c.adaptiveMinIterations = try o.int("adaptive_min_iterations")
+        c.adaptiveThreshold = try o.double("adaptive_threshold", in: 0...Limits.trendThresholdHigh)
+        c.adaptiveMinIterations = try o.int("adaptive_min_iterations", in: 0...Limits.iterations.upperBound)
         c.rawJSON = JSONWriter.compact(.object(o.pairs))
         return c
     }
 
     public static func decodePackage(_ value: JSONValue) throws -> PackageResultRecord {
         let o = try JSONObjectReader(value, path: "")
-        var p = PackageResultRecord(package: try o.requiredString("package"))
-        p.cloneDurationS = try o.double("clone_duration_s") ?? 0
+        var p = PackageResultRecord(package: try o.requiredName("package"))
+        p.cloneDurationS = try o.double("clone_duration_s", in: Limits.seconds) ?? 0
         p.skipped = try o.bool("skipped") ?? false
         p.skipReason = try o.string("skip_reason") ?? ""
+        p.shard = try o.int("shard")
         if let conds = try o.object("conditions") {
             for (name, cv) in conds.pairs {
+                try conds.checkName(name)
                 let co = try JSONObjectReader(cv, path: "conditions.\(name)")
                 var c = ConditionResultRecord(conditionName: name)
-                c.installDurationS = try co.double("install_duration_s") ?? 0
-                c.venvSetupDurationS = try co.double("venv_setup_duration_s") ?? 0
+                c.installDurationS = try co.double("install_duration_s", in: Limits.seconds) ?? 0
+                c.venvSetupDurationS = try co.double("venv_setup_duration_s", in: Limits.seconds) ?? 0
                 c.convergedEarly = try co.bool("converged_early") ?? false
                 for (i, iv) in (try co.array("iterations") ?? []).enumerated() {
                     c.iterations.append(try decodeIteration(JSONObjectReader(iv, path: "conditions.\(name).iterations[\(i)]")))
@@ -243,14 +294,20 @@ public enum PythonFormat {
 
     static func decodeIteration(_ o: JSONObjectReader) throws -> IterationRecord {
         var it = IterationRecord(
-            index: try o.requiredInt("index"), warmup: try o.requiredBool("warmup"),
-            wallTimeS: try o.requiredDouble("wall_time_s"), userTimeS: try o.requiredDouble("user_time_s"),
-            sysTimeS: try o.requiredDouble("sys_time_s"), peakRSSMB: try o.requiredDouble("peak_rss_mb"),
-            exitCode: try o.requiredInt("exit_code"), status: try o.requiredString("status"))
+            index: try o.requiredInt("index", in: Limits.iterationIndex), warmup: try o.requiredBool("warmup"),
+            wallTimeS: try o.requiredDouble("wall_time_s", in: Limits.seconds),
+            userTimeS: try o.requiredDouble("user_time_s", in: Limits.seconds),
+            sysTimeS: try o.requiredDouble("sys_time_s", in: Limits.seconds),
+            peakRSSMB: try o.requiredDouble("peak_rss_mb", in: Limits.rssMB),
+            exitCode: try o.requiredInt("exit_code", in: Limits.exitCode), status: try o.requiredString("status"))
+        guard IterationStatus(rawValue: it.status) != nil else {
+            throw o.outOfRange("status", "unknown status '\(SafeName.printable(it.status))' (expected "
+                               + IterationStatus.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+        }
         it.outlier = try o.bool("outlier") ?? false
-        it.loadAvgStart = try o.double("load_avg_start") ?? 0
-        it.loadAvgEnd = try o.double("load_avg_end") ?? 0
-        it.ramAvailableStartGB = try o.double("ram_available_start_gb") ?? 0
+        it.loadAvgStart = try o.double("load_avg_start", in: Limits.gauge) ?? 0
+        it.loadAvgEnd = try o.double("load_avg_end", in: Limits.gauge) ?? 0
+        it.ramAvailableStartGB = try o.double("ram_available_start_gb", in: Limits.gauge) ?? 0
         it.cachesDropped = try o.bool("caches_dropped") ?? false
         it.constraintsApplied = try o.bool("constraints_applied") ?? false
         it.oomDetected = try o.bool("oom_detected") ?? false
@@ -259,9 +316,16 @@ public enum PythonFormat {
             it.perTestParseSuccess = try pt.bool("parse_success") ?? true
             for (i, tv) in (try pt.array("timings") ?? []).enumerated() {
                 let t = try JSONObjectReader(tv, path: "\(pt.path).timings[\(i)]")
-                it.perTestTimings.append(TestTiming(
-                    testID: try t.requiredString("test_id"), phase: try t.requiredString("phase"),
-                    durationS: try t.requiredDouble("duration_s")))
+                let testID = try t.requiredString("test_id")
+                if testID.isEmpty || testID.unicodeScalars.contains("\0") {
+                    throw t.outOfRange("test_id", "must be a non-empty string without NUL")
+                }
+                let phase = try t.requiredString("phase")
+                guard ["setup", "call", "teardown"].contains(phase) else {
+                    throw t.outOfRange("phase", "unknown phase '\(SafeName.printable(phase))' (expected setup, call or teardown)")
+                }
+                it.perTestTimings.append(TestTiming(testID: testID, phase: phase,
+                                                    durationS: try t.requiredDouble("duration_s", in: Limits.testSeconds)))
             }
         }
         return it

@@ -37,13 +37,16 @@ extension PythonFormat {
         })
         let conditions: JSONValue = .obj(m.conditions.map { ($0.name, encodeCondition($0)) })
         let config = (try? JSONParser.parse(m.config.rawJSON)) ?? .obj([])
+        var shardKeys: [(String, JSONValue)] = []
+        if let shard = m.shard { shardKeys.append(("shard", shard.json)) }
+        if let merge = m.shardMerge { shardKeys.append(("shard_merge", merge.json)) }
         return .obj([
             ("bench_id", .string(m.benchID)), ("name", .string(m.name)), ("description", .string(m.description)),
             ("system", system), ("python_profiles", profiles), ("conditions", conditions), ("config", config),
             ("cli_args", .array(m.cliArgs.map { .string($0) })), ("start_time", .string(m.startTime)),
             ("end_time", .string(m.endTime)), ("packages_total", .int(m.packagesTotal)),
             ("packages_completed", .int(m.packagesCompleted)), ("packages_skipped", .int(m.packagesSkipped)),
-        ])
+        ] + shardKeys)
     }
 
     /// Sparse: `name` always, other keys only when set (spec §2.3).
@@ -103,7 +106,7 @@ extension PythonFormat {
             ("package", .string(p.package)), ("conditions", .obj(conditions)),
             ("clone_duration_s", .number(round(p.cloneDurationS, 2))), ("skipped", .bool(p.skipped)),
             ("skip_reason", .string(p.skipReason)),
-        ])
+        ] + (p.shard.map { [("shard", JSONValue.int($0))] } ?? []))
     }
 
     static func encodeIteration(_ it: IterationRecord) -> JSONValue {

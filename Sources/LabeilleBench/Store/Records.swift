@@ -106,6 +106,10 @@ public struct RunMeta: Equatable, Sendable {
     public var packagesTotal = 0
     public var packagesCompleted = 0
     public var packagesSkipped = 0
+    /// The shard this run covers (`bench run --shard`); nil for a whole run.
+    public var shard: ShardInfo?
+    /// The shards this run was merged from (`bench merge`); nil otherwise.
+    public var shardMerge: ShardMergeInfo?
     public init(benchID: String) { self.benchID = benchID }
 
     public static func == (a: RunMeta, b: RunMeta) -> Bool {
@@ -115,6 +119,7 @@ public struct RunMeta: Equatable, Sendable {
             && a.conditions == b.conditions && a.config == b.config && a.cliArgs == b.cliArgs
             && a.startTime == b.startTime && a.endTime == b.endTime && a.packagesTotal == b.packagesTotal
             && a.packagesCompleted == b.packagesCompleted && a.packagesSkipped == b.packagesSkipped
+            && a.shard == b.shard && a.shardMerge == b.shardMerge
     }
 }
 
@@ -180,5 +185,7 @@ public struct PackageResultRecord: Equatable, Sendable {
     public var cloneDurationS = 0.0
     public var skipped = false
     public var skipReason = ""
+    /// In a merged run: the shard (hence the machine) that measured this package.
+    public var shard: Int?
     public init(package: String) { self.package = package }
 }

@@ -38,6 +38,7 @@ public final class RunWriter {
                   s.osDistro, s.hostPythonVersion, s.hostPythonImplementation, s.loadAvg1m, s.loadAvg5m,
                   s.loadAvg15m, s.runningProcesses, s.diskType, s.diskAvailableGB, s.hostname, s.timestamp])
         for cond in meta.conditions { _ = try insertCondition(cond) }
+        try ShardStore.record(meta, runID: runID, db: db)
         for (i, entry) in meta.pythonProfiles.enumerated() {
             let cid = try conditionID(entry.name)
             let p = entry.profile
@@ -57,7 +58,7 @@ public final class RunWriter {
     public static func deleteRun(db: Database, runID: Int64) throws {
         let pcs = "SELECT pc.package_condition_id FROM package_condition pc JOIN package_result pr ON pr.package_result_id = pc.package_result_id WHERE pr.run_id = ?1"
         let conds = "SELECT condition_id FROM condition WHERE run_id = ?1"
-        for sql in [
+        for sql in ShardStore.deleteStatements + [
             "DELETE FROM test_duration WHERE iteration_id IN (SELECT iteration_id FROM iteration WHERE package_condition_id IN (\(pcs)))",
             "DELETE FROM iteration WHERE package_condition_id IN (\(pcs))",
             "DELETE FROM package_condition WHERE package_result_id IN (SELECT package_result_id FROM package_result WHERE run_id = ?1)",
@@ -137,6 +138,7 @@ public final class RunWriter {
             Self.recomputeOutliers(&iterations)
             for it in iterations { try insertIteration(packageConditionID: pcID, it) }
         }
+        if let shard = p.shard { try ShardStore.recordPackageShard(packageResultID: packageResultID, shard: shard, db: db) }
         return replaced
     }
 

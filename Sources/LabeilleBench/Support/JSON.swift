@@ -108,19 +108,29 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws -> JSONValue {
         pos += 1
         var pairs: [(key: String, value: JSONValue)] = []
+        var keys = Set<String>()
         skipWhitespace()
         if pos < bytes.count && bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(pairs) }
         while true {
             skipWhitespace()
             guard pos < bytes.count else { throw error("unexpected end of input in object") }
             guard bytes[pos] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let keyStart = pos
             let key = try parseString()
             skipWhitespace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
             pos += 1
             skipWhitespace()
+            // A repeated key would silently drop one of the values (which one depends on the reader).
+            if pairs.count < 16 {
+                if pairs.contains(where: { $0.key == key }) { throw JSONParseError(offset: keyStart, reason: "duplicate key \"\(key)\"") }
+            } else {
+                if keys.isEmpty { keys = Set(pairs.map(\.key)) }
+                if keys.contains(key) { throw JSONParseError(offset: keyStart, reason: "duplicate key \"\(key)\"") }
+            }
             let value = try parseValue(depth: depth + 1)
             pairs.append((key, value))
+            if !keys.isEmpty { keys.insert(key) }
             skipWhitespace()
             guard pos < bytes.count else { throw error("unexpected end of input in object") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
@@ -145,25 +155,41 @@ public struct JSONParser {
         }
     }
 
+    /// JSON's number grammar exactly: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, so `007`,
+    /// `1.`, `.5` and `1e` are refused rather than read as something the writer did not mean.
     private mutating func parseNumber() throws -> JSONValue {
         let start = pos
         var negative = false
         if bytes[pos] == UInt8(ascii: "-") { pos += 1; negative = true }
-        var sawDigit = false
-        var isInteger = true
+        func isDigit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= 0x30 && bytes[i] <= 0x39 }
+        guard isDigit(pos) else { throw JSONParseError(offset: start, reason: "invalid number") }
         var intValue = 0
         var digits = 0
-        while pos < bytes.count {
-            let c = bytes[pos]
-            if c >= 0x30 && c <= 0x39 {
-                sawDigit = true; pos += 1
-                if isInteger { intValue = intValue &* 10 &+ Int(c - 0x30); digits += 1 }
+        if bytes[pos] == UInt8(ascii: "0") {
+            pos += 1
+            if isDigit(pos) { throw JSONParseError(offset: start, reason: "invalid number (leading zero)") }
+            digits = 1
+        } else {
+            while isDigit(pos) {
+                intValue = intValue &* 10 &+ Int(bytes[pos] - 0x30)
+                digits += 1
+                pos += 1
             }
-            else if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
-                || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") { pos += 1; isInteger = false }
-            else { break }
         }
-        guard sawDigit else { throw JSONParseError(offset: start, reason: "invalid number") }
+        var isInteger = true
+        if pos < bytes.count && bytes[pos] == UInt8(ascii: ".") {
+            pos += 1
+            guard isDigit(pos) else { throw JSONParseError(offset: start, reason: "invalid number (no digit after '.')") }
+            while isDigit(pos) { pos += 1 }
+            isInteger = false
+        }
+        if pos < bytes.count && (bytes[pos] == UInt8(ascii: "e") || bytes[pos] == UInt8(ascii: "E")) {
+            pos += 1
+            if pos < bytes.count && (bytes[pos] == UInt8(ascii: "+") || bytes[pos] == UInt8(ascii: "-")) { pos += 1 }
+            guard isDigit(pos) else { throw JSONParseError(offset: start, reason: "invalid number (no digit in the exponent)") }
+            while isDigit(pos) { pos += 1 }
+            isInteger = false
+        }
         if isInteger && digits <= 18 { return .integer(negative ? -intValue : intValue) }
         return .number(try parseDouble(start: start))
     }
@@ -186,22 +212,35 @@ public struct JSONParser {
     private mutating func parseString() throws -> String {
         pos += 1
         let start = pos
-        // Fast path: no escapes.
+        // Fast path: no escapes. Bytes above 0x7F are checked to be UTF-8 (decoding would silently
+        // replace bad ones with U+FFFD and merge distinct names).
+        var sawHighByte = false
         while pos < bytes.count {
             let c = bytes[pos]
             if c == UInt8(ascii: "\"") {
-                let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
+                let raw = UnsafeBufferPointer(rebasing: bytes[start..<pos])
+                if sawHighByte, let bad = Self.invalidUTF8Offset(raw) {
+                    throw JSONParseError(offset: start + bad, reason: "invalid UTF-8 in string")
+                }
+                let s = String(decoding: raw, as: UTF8.self)
                 pos += 1
                 return s
             }
             if c == UInt8(ascii: "\\") { break }
             if c < 0x20 { throw error("control character in string") }
+            if c >= 0x80 { sawHighByte = true }
             pos += 1
         }
         var out = [UInt8](UnsafeBufferPointer(rebasing: bytes[start..<pos]))
         while pos < bytes.count {
             let c = bytes[pos]
-            if c == UInt8(ascii: "\"") { pos += 1; return String(decoding: out, as: UTF8.self) }
+            if c == UInt8(ascii: "\"") {
+                if let bad = out.withUnsafeBufferPointer({ Self.invalidUTF8Offset($0) }) {
+                    throw JSONParseError(offset: start + bad, reason: "invalid UTF-8 in string")
+                }
+                pos += 1
+                return String(decoding: out, as: UTF8.self)
+            }
             if c < 0x20 { throw error("control character in string") }
             if c != UInt8(ascii: "\\") { out.append(c); pos += 1; continue }
             pos += 1
@@ -235,6 +274,32 @@ public struct JSONParser {
         throw error("unterminated string")
     }
 
+    /// The offset of the first byte that is not part of well-formed UTF-8, or nil.
+    static func invalidUTF8Offset(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if c < 0x80 { i += 1; continue }
+            let need: Int
+            var low: UInt8 = 0x80, high: UInt8 = 0xBF
+            switch c {
+            case 0xC2...0xDF: need = 1
+            case 0xE0: need = 2; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: need = 2
+            case 0xED: need = 2; high = 0x9F
+            case 0xF0: need = 3; low = 0x90
+            case 0xF1...0xF3: need = 3
+            case 0xF4: need = 3; high = 0x8F
+            default: return i
+            }
+            guard i + need < b.count else { return i }
+            if b[i + 1] < low || b[i + 1] > high { return i }
+            for k in 2..<(need + 1) where b[i + k] < 0x80 || b[i + k] > 0xBF { return i }
+            i += need + 1
+        }
+        return nil
+    }
+
     private mutating func parseHex4() throws -> UInt32 {
         guard pos + 4 <= bytes.count else { throw error("truncated \\u escape") }
         var v: UInt32 = 0
@@ -254,6 +319,13 @@ public struct JSONParser {
     }
 }
 
+/// A line longer than the reader's cap.
+public struct LineTooLong: Error, CustomStringConvertible {
+    public let line: Int
+    public let limit: Int
+    public var description: String { "line longer than \(limit >> 20) MB" }
+}
+
 /// Reads a file line by line through one reusable buffer, so memory does not grow with the file
 /// (only with the longest line).
 public final class LineReader {
@@ -265,9 +337,14 @@ public final class LineReader {
     private var eof = false
     public private(set) var lineNumber = 0
 
-    public init(path: String) throws {
-        fd = open(path, O_RDONLY)
-        if fd < 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    /// Longest accepted line: a longer one (or a file of zeros without newlines) is an error, not an
+    /// ever-growing buffer.
+    public let maxLineBytes: Int
+
+    /// Opens a regular file (anything else is refused by `SafeFile.openRegular`, which names the path).
+    public init(path: String, maxLineBytes: Int = Limits.maxLineBytes) throws {
+        fd = try SafeFile.openRegular(path)
+        self.maxLineBytes = maxLineBytes
         buffer = .allocate(capacity: capacity)
     }
     deinit {
@@ -303,6 +380,9 @@ public final class LineReader {
                 end = len
             }
             if end == capacity {
+                guard capacity < maxLineBytes else {
+                    throw LineTooLong(line: lineNumber + 1, limit: maxLineBytes)
+                }
                 let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
                 bigger.update(from: buffer, count: end)
                 buffer.deallocate()

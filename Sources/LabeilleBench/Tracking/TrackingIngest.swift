@@ -31,7 +31,8 @@ public enum TrackingIngest {
         let fm = FileManager.default
         let path = (dir as NSString).appendingPathComponent("tracking.json")
         guard fm.fileExists(atPath: path) else { throw IngestError("Series not found: no tracking.json in \(dir)") }
-        guard let data = fm.contents(atPath: path) else { throw IngestError("\(path): cannot read the file") }
+        let data: Data
+        do { data = try SafeFile.read(path) } catch { throw IngestError("\(error)") }
         let doc: JSONValue
         do {
             doc = try data.withUnsafeBytes { try JSONParser.parse(bytes: $0.bindMemory(to: UInt8.self)) }
@@ -105,8 +106,8 @@ public enum TrackingIngest {
                 outcome.created = true
             }
             for e in entries {
-                let o = try Tracking.addInTransaction(seriesName: name, benchID: e.benchID, notes: e.notes, commit: e.commit,
-                                                      addedAt: nil, db: db)
+                let o = try Tracking.add(seriesName: name, benchID: e.benchID, notes: e.notes, commit: e.commit,
+                                   addedAt: nil, db: db)
                 if o.kind == .added { outcome.runsAdded += 1 } else { outcome.runsAlreadyPresent += 1 }
                 outcome.warnings += o.warnings
             }

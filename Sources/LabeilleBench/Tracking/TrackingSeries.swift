@@ -193,12 +193,12 @@ public enum Tracking {
     public static func add(seriesName: String, benchID: String, notes: String = "", commit: [KeyValue] = [],
                            addedAt: String? = nil, db: Database) throws -> TrackAddOutcome {
         try db.transaction {
-            try addInTransaction(seriesName: seriesName, benchID: benchID, notes: notes, commit: commit, addedAt: addedAt, db: db)
+            try appendRun(seriesName: seriesName, benchID: benchID, notes: notes, commit: commit, addedAt: addedAt, db: db)
         }
     }
 
-    static func addInTransaction(seriesName: String, benchID: String, notes: String, commit: [KeyValue],
-                                 addedAt: String?, db: Database) throws -> TrackAddOutcome {
+    private static func appendRun(seriesName: String, benchID: String, notes: String, commit: [KeyValue],
+                                  addedAt: String?, db: Database) throws -> TrackAddOutcome {
         let s = try series(named: seriesName, db: db)
         guard let runID = try db.scalar("SELECT run_id FROM run WHERE bench_id = ?", [benchID]).intValue.map(Int64.init) else {
             throw RunNotFound(reference: benchID)

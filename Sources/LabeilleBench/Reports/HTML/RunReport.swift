@@ -57,6 +57,8 @@ public struct RunReport {
     let values: [SeriesKey: [String: RunQueries.MeasuredSeries]]
     let stats: [SeriesKey: [String: ConditionStatRow]]
     let packageOrder: [String]
+    /// Where sharded or merged runs were measured (empty for runs of one machine).
+    let machineNotes: [ShardMachinesReport.Note]
 
     /// Reads everything the report shows from the store.
     public init(store: Store, runs: [StoredRun], options: RunReportOptions = .init()) throws {
@@ -66,6 +68,7 @@ public struct RunReport {
         }
         self.runs = runs
         self.options = options
+        machineNotes = try ShardMachinesReport.notes(runs, db: store.db)
         var sets: [ComparisonSet] = []
         var note: String?
         if runs.count == 1 {
@@ -195,6 +198,7 @@ public struct RunReport {
 
         ReportDocument.section(&w, id: "environment", title: "Environment") { w in
             EnvironmentSummary.render(&w, report: self)
+            ShardMachinesReport.render(&w, machineNotes)
         }
         ReportDocument.section(&w, id: "suite", title: "Suite summary") { w in renderSuite(&w) }
         ReportDocument.section(&w, id: "forest", title: "Per-package ratios (forest plot)") { w in
