@@ -1,20 +1,6 @@
 import Foundation
 import LabeilleBench
 
-/// SplitMix64: a small seeded generator, so every figure can be reproduced.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / Double(1 << 53) }
-    mutating func normal() -> Double { (-2 * log(uniform())).squareRoot() * cos(2 * .pi * uniform()) }
-}
-
 /// Balanced (longest expected first, from a duration history) against hash assignment of packages to
 /// shards, on a synthetic sweep: each package's true duration is log-normal; the history saw it with
 /// multiplicative noise (an earlier run on another day), and this run takes it with fresh noise.
@@ -30,7 +16,7 @@ func shardMakespanBenchmark(packages: Int, shardCounts: [Int], seeds: Int) {
     for n in shardCounts {
         var sums = Array(repeating: 0.0, count: 6)
         for seed in 0..<seeds {
-            var rng = SeededGenerator(state: UInt64(1000 * n + seed))
+            var rng = SplitMix64(seed: UInt64(1000 * n + seed))
             let names = (0..<packages).map { "pkg-\(seed)-\($0)" }
             var truth: [String: Double] = [:], history: [String: Double] = [:], actual: [String: Double] = [:]
             for name in names {

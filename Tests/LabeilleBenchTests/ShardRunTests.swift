@@ -43,9 +43,9 @@ final class ShardRunTests: XCTestCase {
     }
 
     func testThreeShardsMergeIntoTheUnshardedRun() throws {
-        let packages = ["alpha", "bravo", "charlie", "delta", "echo"].enumerated().map { i, name in
+        let packages = ["alpha", "bravo", "charlie", "delta"].enumerated().map { i, name in
             ExampleRegistry.Package(name: name, downloads: 100 - i, files: [
-                "tests/test_\(name).py": ExampleRegistry.cpuSuite(tests: 1 + i % 2, milliseconds: 20 + 15 * i, imports: []),
+                "tests/test_\(name).py": ExampleRegistry.cpuSuite(tests: 1, milliseconds: 10 + 20 * i, imports: []),
             ])
         }
         let registry = try ExampleRegistry.create(at: path("toy"), packages: packages).registryDir
@@ -81,14 +81,14 @@ final class ShardRunTests: XCTestCase {
             let db = try Store(path: path("shard-\(k + 1).db")).db
             let info = try XCTUnwrap(ShardStore.shardInfo(runID: Int64(db.scalar("SELECT run_id FROM run").intValue!), db: db))
             XCTAssertEqual(info.assignment, .balanced)
-            XCTAssertEqual(info.selectedTotal, 5)
+            XCTAssertEqual(info.selectedTotal, 4)
             shardPackages.append(info.packages)
             // The results folder carries the shard as extra keys; the standard keys are unchanged.
             let meta = try Ingest.readMeta(directory: try XCTUnwrap(db.scalar("SELECT source_dir FROM run").stringValue))
             XCTAssertEqual(meta.shard, info)
         }
         XCTAssertEqual(Set(shardPackages.flatMap { $0 }), Set(packages.map(\.name)))
-        XCTAssertEqual(shardPackages.flatMap { $0 }.count, 5, "a package in two shards")
+        XCTAssertEqual(shardPackages.flatMap { $0 }.count, 4, "a package in two shards")
 
         // Merge the databases.
         let merge = try TestSupport.labeille(["bench", "merge", "--db", path("merged.db"), "--results-dir", path("merged"),
@@ -98,7 +98,7 @@ final class ShardRunTests: XCTestCase {
         let merged = try Store(path: path("merged.db"))
         let mergedID = try onlyBenchID(merged.db)
         XCTAssertEqual(try iterationKeys(merged.db, mergedID), try iterationKeys(fullStore.db, fullID))
-        XCTAssertEqual(try iterationKeys(merged.db, mergedID).count, 5 * 2 * 4)
+        XCTAssertEqual(try iterationKeys(merged.db, mergedID).count, 4 * 2 * 4)
 
         // Per-package statistics are those each shard computed on its own machine.
         var shardStats: [String: [Double?]] = [:]
@@ -108,7 +108,7 @@ final class ShardRunTests: XCTestCase {
         }
         XCTAssertEqual(try stats(merged.db, mergedID), shardStats)
         let machines = try merged.db.query("SELECT package, shard_index, hostname FROM v_package_machine WHERE bench_id = ? ORDER BY package", [mergedID])
-        XCTAssertEqual(machines.count, 5)
+        XCTAssertEqual(machines.count, 4)
         for row in machines {
             XCTAssertTrue(shardPackages[row[1].intValue! - 1].contains(row[0].stringValue!))
             XCTAssertFalse((row[2].stringValue ?? "").isEmpty)
@@ -126,8 +126,38 @@ final class ShardRunTests: XCTestCase {
         try checkMergeRefusesDuplicatesAndForeignShards()
         try checkMissingShardMarksTheRunIncomplete()
         try checkFinishedShardIsNotRunAgain(registry: registry, python: python)
+        try checkReportsListTheMachines(mergedID)
+        try checkDifferentHardwareIsWarnedAbout()
+    }
+
+    /// show, compare and report list where each shard ran.
+    func checkReportsListTheMachines(_ mergedID: String) throws {
         let show = try TestSupport.labeille(["bench", "show", "--db", path("merged.db"), mergedID])
         XCTAssertTrue(show.stdout.contains("Machines: 3 of 3 shards of group toy-sweep (complete)"), show.stdout)
+        let compare = try TestSupport.labeille(["bench", "compare", "--db", path("merged.db"), mergedID, "--format", "markdown"])
+        XCTAssertEqual(compare.code, 0, compare.stderr)
+        XCTAssertTrue(compare.stdout.contains("**Machines of \(mergedID)**"), compare.stdout)
+        let html = path("report.html")
+        let report = try TestSupport.labeille(["bench", "report", "--db", path("merged.db"), mergedID, "-o", html])
+        XCTAssertEqual(report.code, 0, report.stderr)
+        let text = try String(contentsOfFile: html, encoding: .utf8)
+        XCTAssertTrue(text.contains("id=\"machines\"") && text.contains("shard 3:"), "no machines in the report")
+    }
+
+    /// A shard measured on another CPU model: the merge keeps it, and every listing warns.
+    func checkDifferentHardwareIsWarnedAbout() throws {
+        var folders: [String] = []
+        for k in 1...3 {
+            folders.append(try XCTUnwrap(Store(path: path("shard-\(k).db")).db.scalar("SELECT source_dir FROM run").stringValue))
+        }
+        let cpu = try XCTUnwrap(Ingest.readMeta(directory: folders[1]).system.cpuModel)
+        folders[1] = try copyOfShard(folders[1], "other-cpu", replacing: "\"cpu_model\": \"\(cpu)\"", with: "\"cpu_model\": \"Other CPU 9000\"")
+        let r = try TestSupport.labeille(["bench", "merge", "--db", path("mixed.db"), "--results-dir", path("mixed")] + folders)
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("ran on different hardware") && r.stderr.contains("Other CPU 9000"), r.stderr)
+        let id = try onlyBenchID(Store(path: path("mixed.db")).db)
+        let compare = try TestSupport.labeille(["bench", "compare", "--db", path("mixed.db"), id])
+        XCTAssertTrue(compare.stderr.contains("ran on different hardware"), compare.stderr)
     }
 
     func checkMergeIsIdempotent(folder: String) throws {
@@ -199,5 +229,44 @@ final class ShardRunTests: XCTestCase {
         XCTAssertEqual(r.code, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("already complete"), r.stderr)
         XCTAssertEqual(try TestSupport.rowCounts(Store(path: path("shard-2.db")).db), before)
+    }
+
+    /// A shard killed mid-run (a preempted array task) continues when the same command runs again on its
+    /// database: what was stored is kept, nothing is measured twice.
+    func testInterruptedShardContinuesWhenRunAgain() throws {
+        let registry = try ExampleRegistry.create(at: path("toy"), packages: [
+            .init(name: "slowa", downloads: 2, files: ["tests/test_a.py": ExampleRegistry.cpuSuite(tests: 1, milliseconds: 150, imports: [])]),
+            .init(name: "slowb", downloads: 1, files: ["tests/test_b.py": ExampleRegistry.cpuSuite(tests: 1, milliseconds: 150, imports: [])]),
+        ]).registryDir
+        let args = runArgs(registry: registry, python: try realPython(), db: path("shard.db"), results: path("shard"),
+                           ["--shard", "1/1", "--shard-group", "preempted"])
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: TestSupport.binary)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var stored = 0
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            if let s = try? Store(path: path("shard.db")), let n = try? s.db.scalar("SELECT COUNT(*) FROM iteration").intValue, n >= 5 { stored = n; break }
+            usleep(50_000)
+        }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        XCTAssertGreaterThanOrEqual(stored, 5)
+        let store = try Store(path: path("shard.db"))
+        let id = try onlyBenchID(store.db)
+        let q = "SELECT package, condition, iteration, wall_s FROM v_iterations WHERE bench_id = ? ORDER BY 1, 2, 3"
+        let before = try store.db.query(q, [id])
+        XCTAssertLessThan(before.count, 16)
+        let again = try TestSupport.labeille(args)
+        XCTAssertEqual(again.code, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("was interrupted (\(id)): continuing it"), again.stderr)
+        let after = try store.db.query(q, [id])
+        XCTAssertEqual(after.count, 16)  // 2 packages × 2 conditions × (1 + 3), each once
+        for row in before { XCTAssertTrue(after.contains(row), "\(row) changed when the shard continued") }
+        XCTAssertEqual(try store.db.scalar("SELECT COUNT(*) FROM run").intValue, 1)
+        XCTAssertFalse((try store.db.scalar("SELECT end_time FROM run").stringValue ?? "").isEmpty)
     }
 }

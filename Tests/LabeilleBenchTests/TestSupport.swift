@@ -87,21 +87,3 @@ func XCTAssertClose(_ a: Double?, _ b: Double, rel: Double = 1e-9, abs absTol: D
     if a == b { return }
     XCTAssertLessThanOrEqual(Swift.abs(a - b), Swift.max(absTol, rel * Swift.abs(b)), "\(a) vs \(b) \(message)", file: file, line: line)
 }
-
-/// A small deterministic generator for test data (SplitMix64, normal variates by Box–Muller).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    init(state: UInt64) { self.state = state }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in (0, 1).
-    mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / Double(1 << 53) }
-    /// A standard normal draw.
-    mutating func normal() -> Double { (-2 * log(uniform())).squareRoot() * cos(2 * .pi * uniform()) }
-}
