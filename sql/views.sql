@@ -1,16 +1,43 @@
--- Analysis views of labeille-bench: a public contract, documented in README.md.
--- They need nothing beyond stock SQLite (3.25+ for window functions): `sqlite3 results/labeille.db`
--- gives the same numbers as the CLI. Statistics use measured (non-warm-up) iterations whose status
--- is 'ok'; the others are counted in n_excluded. Quartiles use linear interpolation (numpy's default,
--- Hyndman–Fan type 7); stdev is the sample standard deviation (n − 1).
+-- Analysis views of labeille-bench: a public contract, documented in README.md and docs/sql.md.
+-- Stock SQLite only (3.40+ with its math functions, as Debian, Python and RSQLite ship it): `sqlite3
+-- results/labeille.db` gives the same numbers as the CLI, which reads its statistics through these views.
+-- Statistics use measured (non-warm-up) iterations whose status is 'ok'; the others are counted in
+-- n_excluded. Quartiles use linear interpolation (numpy's default, Hyndman–Fan type 7); stdev is the sample
+-- standard deviation (n − 1).
+--
+-- How the views stay fast: every statistic is a correlated subquery over the iterations of one
+-- package × condition (found through the package_condition_id indexes), and the rows it is computed for come
+-- from plain joins that SQLite flattens into the caller's query. So a WHERE on bench_id, package, condition or
+-- metric selects the rows first and only their statistics are computed: the cost follows the rows selected,
+-- not the size of the database. Window functions over whole tables are avoided on purpose: SQLite evaluates
+-- them over every row before the caller's WHERE applies. Only the columns a query selects are computed, so
+-- `SELECT package, median` costs less than `SELECT *`.
 
+DROP VIEW IF EXISTS v_wall_stats;
 DROP VIEW IF EXISTS v_test_stats;
 DROP VIEW IF EXISTS v_condition_stats;
+DROP VIEW IF EXISTS v_measured_values;
 DROP VIEW IF EXISTS v_metric_values;
+DROP VIEW IF EXISTS v_metrics;
 DROP VIEW IF EXISTS v_iterations;
 DROP VIEW IF EXISTS v_package_conditions;
 
+-- The metrics of v_condition_stats, in display order.
+--   metric           'wall' (wall-clock time), 'user' and 'sys' (CPU time of the test process tree), 'cpu'
+--                    (user + sys), 'rss' (peak resident set size), 'instructions' (user-space instructions of
+--                    the test process tree, counted by `bench run --instructions`)
+--   metric_position  0, 1, … (ORDER BY it to list metrics in this order)
+--   unit             's', 'MB' or 'instr'
+CREATE VIEW v_metrics(metric, metric_position, unit) AS
+VALUES ('wall', 0, 's'), ('user', 1, 's'), ('sys', 2, 's'), ('cpu', 3, 's'), ('rss', 4, 'MB'), ('instructions', 5, 'instr');
+
 -- One row per package × condition of a run, with names resolved.
+--   bench_id, package, condition    the run, the package and the condition (by name)
+--   condition_position              0 for the baseline (the run's first condition), then 1, 2, …
+--   package_position                the package's line number in the run (0-based)
+--   package_condition_id            key of the package × condition (joins to the other views)
+--   install_duration_s, venv_setup_duration_s   set-up times of this package × condition
+--   converged_early                 1 when adaptive iteration stopped before the maximum
 CREATE VIEW v_package_conditions AS
 SELECT r.bench_id,
        pr.package,
@@ -27,6 +54,21 @@ JOIN condition c       ON c.condition_id = pc.condition_id
 JOIN run r             ON r.run_id = pr.run_id;
 
 -- One row per iteration (warm-ups included).
+--   bench_id, package, condition     as in v_package_conditions
+--   iteration                        1-based position in the warm-up + measured sequence
+--   warmup                           1 for a warm-up (never in the statistics)
+--   status, exit_code                'ok' or why not ('fail', 'timeout', 'oom', …) and the exit code
+--   wall_s, user_s, sys_s, cpu_s     wall-clock, user CPU, system CPU and user + system CPU seconds
+--   peak_rss_mb                      peak resident set size of the test process tree
+--   outlier                          1 when the runner flagged the iteration as an outlier
+--   round, round_position            when it ran in an alternating schedule (NULL for ingested runs)
+--   load_avg_start, load_avg_end     1-minute load average before and after the iteration
+--   ram_available_start_gb           available memory before the iteration
+--   instructions                     user-space instructions of the process tree (NULL: not counted)
+--   instruction_method               'perf' or 'valgrind' (NULL: not counted)
+--   instrumented                     1 when it ran under Valgrind: its times and RSS are not in any statistic
+--   hash_seed                        PYTHONHASHSEED the harness fixed (instruction-counting runs), else NULL
+--   condition_position, package_position, package_condition_id, iteration_id   for ordering and joins
 CREATE VIEW v_iterations AS
 SELECT pcv.bench_id,
        pcv.package,
@@ -57,117 +99,136 @@ SELECT pcv.bench_id,
 FROM iteration i
 JOIN v_package_conditions pcv ON pcv.package_condition_id = i.package_condition_id;
 
--- Measured, ok values, one row per metric (helper for v_condition_stats). Instrumented iterations (run
--- under Valgrind) have no time or memory values; only counted iterations have an instruction count.
-CREATE VIEW v_metric_values AS
-SELECT package_condition_id, 'wall' AS metric, wall_time_s AS value FROM iteration WHERE warmup = 0 AND status = 'ok' AND instrumented = 0
-UNION ALL
-SELECT package_condition_id, 'user', user_time_s FROM iteration WHERE warmup = 0 AND status = 'ok' AND instrumented = 0
-UNION ALL
-SELECT package_condition_id, 'sys', sys_time_s FROM iteration WHERE warmup = 0 AND status = 'ok' AND instrumented = 0
-UNION ALL
-SELECT package_condition_id, 'cpu', user_time_s + sys_time_s FROM iteration WHERE warmup = 0 AND status = 'ok' AND instrumented = 0
-UNION ALL
-SELECT package_condition_id, 'rss', peak_rss_mb FROM iteration WHERE warmup = 0 AND status = 'ok' AND instrumented = 0
-UNION ALL
-SELECT package_condition_id, 'instructions', instructions FROM iteration WHERE warmup = 0 AND status = 'ok' AND instructions IS NOT NULL;
+-- The values the statistics are computed from: one row per measured ok iteration × metric.
+--   package_condition_id, iteration_id, metric, value
+-- Filter it on package_condition_id (it is indexed); v_condition_stats does.
+CREATE VIEW v_measured_values AS
+SELECT i.package_condition_id,
+       i.iteration_id,
+       m.metric,
+       CASE m.metric
+           WHEN 'wall' THEN i.wall_time_s
+           WHEN 'user' THEN i.user_time_s
+           WHEN 'sys'  THEN i.sys_time_s
+           WHEN 'cpu'  THEN i.user_time_s + i.sys_time_s
+           WHEN 'rss'  THEN i.peak_rss_mb
+           WHEN 'instructions' THEN i.instructions
+       END AS value
+FROM iteration i
+CROSS JOIN v_metrics m
+-- Instrumented iterations (Valgrind) have no time or RSS values; only counted ones have an instruction count.
+WHERE i.warmup = 0 AND i.status = 'ok'
+  AND CASE WHEN m.metric = 'instructions' THEN i.instructions IS NOT NULL ELSE i.instrumented = 0 END;
 
--- One row per bench_id × package × condition × metric (wall, user, sys, cpu, rss, instructions).
--- n = 0 (all statistics NULL) when no measured iteration is ok; cv is NULL when the mean is 0.
+-- One row per bench_id × package × condition × metric (see v_metrics: wall, user, sys, cpu, rss, instructions).
+-- ALWAYS filter on metric (or use v_wall_stats): without it every package × condition has one row per metric.
+--   n           measured iterations whose status is 'ok' (the sample); 0 leaves every statistic NULL
+--   n_excluded  measured iterations whose status is not 'ok' (not in the statistics)
+--   mean, median, stdev (sample, n − 1; 0 for n = 1), min, max
+--   q1, q3, iqr quartiles by linear interpolation (numpy's default) and q3 − q1
+--   cv          stdev / mean (0 for n = 1; NULL when the mean is 0)
+--   condition_position, package_position, metric_position, package_condition_id   for ordering and joins
+-- Each statistic is its own subquery over the ≤ a few dozen values of one package × condition × metric
+-- (ranked with ROW_NUMBER for the quartiles), so only the selected rows and columns are computed.
 CREATE VIEW v_condition_stats AS
-WITH ranked AS (
-    SELECT package_condition_id, metric, value,
-           ROW_NUMBER() OVER (PARTITION BY package_condition_id, metric ORDER BY value) - 1 AS r,
-           COUNT(*)     OVER (PARTITION BY package_condition_id, metric) AS n,
-           AVG(value)   OVER (PARTITION BY package_condition_id, metric) AS mean
-    FROM v_metric_values
-),
-agg AS (
-    SELECT package_condition_id, metric, n, mean,
-           SUM((value - mean) * (value - mean)) AS ss,
-           MIN(value) AS min_v,
-           MAX(value) AS max_v,
-           MAX(CASE WHEN r = (n - 1) / 4         THEN value END) AS q1_lo,
-           MAX(CASE WHEN r = (n - 1) / 4 + 1     THEN value END) AS q1_hi,
-           MAX(CASE WHEN r = (n - 1) / 2         THEN value END) AS md_lo,
-           MAX(CASE WHEN r = (n - 1) / 2 + 1     THEN value END) AS md_hi,
-           MAX(CASE WHEN r = 3 * (n - 1) / 4     THEN value END) AS q3_lo,
-           MAX(CASE WHEN r = 3 * (n - 1) / 4 + 1 THEN value END) AS q3_hi
-    FROM ranked
-    GROUP BY package_condition_id, metric
-),
-quartiles AS (
-    SELECT package_condition_id, metric, n, mean, ss, min_v, max_v,
-           CASE WHEN (n - 1) % 4 = 0 THEN q1_lo
-                ELSE q1_lo + (q1_hi - q1_lo) * (((n - 1) % 4) / 4.0) END AS q1,
-           CASE WHEN (n - 1) % 2 = 0 THEN md_lo
-                ELSE md_lo + (md_hi - md_lo) * 0.5 END AS median,
-           CASE WHEN (3 * (n - 1)) % 4 = 0 THEN q3_lo
-                ELSE q3_lo + (q3_hi - q3_lo) * (((3 * (n - 1)) % 4) / 4.0) END AS q3
-    FROM agg
-),
-metrics(metric, metric_position) AS (
-    VALUES ('wall', 0), ('user', 1), ('sys', 2), ('cpu', 3), ('rss', 4), ('instructions', 5)
-),
-excluded AS (
-    SELECT package_condition_id, COUNT(*) AS n_excluded
-    FROM iteration WHERE warmup = 0 AND status <> 'ok'
-    GROUP BY package_condition_id
-)
 SELECT pcv.bench_id,
        pcv.package,
        pcv.condition,
        m.metric,
-       COALESCE(q.n, 0)                                    AS n,
-       COALESCE(e.n_excluded, 0)                           AS n_excluded,
-       q.mean,
-       q.median,
-       CASE WHEN q.n >= 2 THEN sqrt(q.ss / (q.n - 1)) WHEN q.n = 1 THEN 0.0 END AS stdev,
-       q.min_v                                             AS min,
-       q.max_v                                             AS max,
-       q.q1,
-       q.q3,
-       q.q3 - q.q1                                         AS iqr,
-       CASE WHEN q.n = 1 THEN 0.0
-            WHEN q.n >= 2 AND q.mean <> 0 THEN sqrt(q.ss / (q.n - 1)) / q.mean END AS cv,
+       (SELECT COUNT(*) FROM v_measured_values v
+        WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric) AS n,
+       (SELECT COUNT(*) FROM iteration i
+        WHERE i.package_condition_id = pcv.package_condition_id AND i.warmup = 0 AND i.status <> 'ok') AS n_excluded,
+       (SELECT AVG(v.value) FROM v_measured_values v
+        WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric) AS mean,
+       -- Quartile p of k sorted values x1…xk: h = (k − 1)·p, x[⌊h⌋+1] + (x[⌊h⌋+2] − x[⌊h⌋+1])·(h − ⌊h⌋).
+       (SELECT MAX(CASE WHEN rn = lo THEN value END)
+               + (COALESCE(MAX(CASE WHEN rn = lo + 1 THEN value END), 0) - MAX(CASE WHEN rn = lo THEN value END)) * MAX(h - lo + 1)
+        FROM (SELECT value, rn, h, CAST(h AS INTEGER) + 1 AS lo
+              FROM (SELECT v.value, ROW_NUMBER() OVER (ORDER BY v.value) AS rn, (COUNT(*) OVER () - 1) * 0.5 AS h
+                    FROM v_measured_values v
+                    WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric))) AS median,
+       (SELECT CASE WHEN COUNT(*) >= 2 THEN sqrt(SUM((value - mu) * (value - mu)) / (COUNT(*) - 1))
+                    WHEN COUNT(*) = 1 THEN 0.0 END
+        FROM (SELECT v.value, AVG(v.value) OVER () AS mu FROM v_measured_values v
+              WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric)) AS stdev,
+       (SELECT MIN(v.value) FROM v_measured_values v
+        WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric) AS min,
+       (SELECT MAX(v.value) FROM v_measured_values v
+        WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric) AS max,
+       (SELECT MAX(CASE WHEN rn = lo THEN value END)
+               + (COALESCE(MAX(CASE WHEN rn = lo + 1 THEN value END), 0) - MAX(CASE WHEN rn = lo THEN value END)) * MAX(h - lo + 1)
+        FROM (SELECT value, rn, h, CAST(h AS INTEGER) + 1 AS lo
+              FROM (SELECT v.value, ROW_NUMBER() OVER (ORDER BY v.value) AS rn, (COUNT(*) OVER () - 1) * 0.25 AS h
+                    FROM v_measured_values v
+                    WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric))) AS q1,
+       (SELECT MAX(CASE WHEN rn = lo THEN value END)
+               + (COALESCE(MAX(CASE WHEN rn = lo + 1 THEN value END), 0) - MAX(CASE WHEN rn = lo THEN value END)) * MAX(h - lo + 1)
+        FROM (SELECT value, rn, h, CAST(h AS INTEGER) + 1 AS lo
+              FROM (SELECT v.value, ROW_NUMBER() OVER (ORDER BY v.value) AS rn, (COUNT(*) OVER () - 1) * 0.75 AS h
+                    FROM v_measured_values v
+                    WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric))) AS q3,
+       -- q3 − q1 in one pass over the ranked values (h1, h3: the positions of q1 and q3).
+       (SELECT MAX(CASE WHEN rn = lo3 THEN value END)
+               + (COALESCE(MAX(CASE WHEN rn = lo3 + 1 THEN value END), 0) - MAX(CASE WHEN rn = lo3 THEN value END)) * MAX(h3 - lo3 + 1)
+               - MAX(CASE WHEN rn = lo1 THEN value END)
+               - (COALESCE(MAX(CASE WHEN rn = lo1 + 1 THEN value END), 0) - MAX(CASE WHEN rn = lo1 THEN value END)) * MAX(h1 - lo1 + 1)
+        FROM (SELECT value, rn, h1, h3, CAST(h1 AS INTEGER) + 1 AS lo1, CAST(h3 AS INTEGER) + 1 AS lo3
+              FROM (SELECT v.value, ROW_NUMBER() OVER (ORDER BY v.value) AS rn,
+                           (COUNT(*) OVER () - 1) * 0.25 AS h1, (COUNT(*) OVER () - 1) * 0.75 AS h3
+                    FROM v_measured_values v
+                    WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric))) AS iqr,
+       (SELECT CASE WHEN COUNT(*) = 1 THEN 0.0
+                    WHEN COUNT(*) >= 2 AND MAX(mu) <> 0 THEN sqrt(SUM((value - mu) * (value - mu)) / (COUNT(*) - 1)) / MAX(mu) END
+        FROM (SELECT v.value, AVG(v.value) OVER () AS mu FROM v_measured_values v
+              WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric)) AS cv,
        pcv.condition_position,
        pcv.package_position,
        m.metric_position,
        pcv.package_condition_id
 FROM v_package_conditions pcv
-CROSS JOIN metrics m
-LEFT JOIN quartiles q ON q.package_condition_id = pcv.package_condition_id AND q.metric = m.metric
-LEFT JOIN excluded e  ON e.package_condition_id = pcv.package_condition_id;
+CROSS JOIN v_metrics m;
+
+-- v_condition_stats for metric = 'wall' only (one row per bench_id × package × condition): the usual question,
+-- without the trap of forgetting the metric filter. Same columns except metric and metric_position.
+CREATE VIEW v_wall_stats AS
+SELECT bench_id, package, condition, n, n_excluded, mean, median, stdev, min, max, q1, q3, iqr, cv,
+       condition_position, package_position, package_condition_id
+FROM v_condition_stats
+WHERE metric = 'wall';
 
 -- One row per bench_id × package × condition × test id × phase, over measured ok iterations.
+--   bench_id, package, condition, test_id (pytest node id), phase ('call', 'setup' or 'teardown')
+--   n       durations recorded (one per iteration in which the test ran)
+--   mean, median   of the durations, seconds (median by linear interpolation)
+--   condition_position, package_condition_id   for ordering and joins
+-- A GROUP BY view whose groups include every filter column, so SQLite moves a WHERE on bench_id, package,
+-- condition, test_id or phase inside the grouping (before the durations are read); the median is a
+-- subquery over the group's own durations.
 CREATE VIEW v_test_stats AS
-WITH d AS (
-    SELECT i.package_condition_id, td.test_case_id, td.phase, td.duration_s,
-           ROW_NUMBER() OVER (PARTITION BY i.package_condition_id, td.test_case_id, td.phase
-                              ORDER BY td.duration_s) - 1 AS r,
-           COUNT(*) OVER (PARTITION BY i.package_condition_id, td.test_case_id, td.phase) AS n
-    FROM test_duration td
-    JOIN iteration i ON i.iteration_id = td.iteration_id
-    WHERE i.warmup = 0 AND i.status = 'ok'
-),
-agg AS (
-    SELECT package_condition_id, test_case_id, phase, n,
-           AVG(duration_s) AS mean,
-           MAX(CASE WHEN r = (n - 1) / 2     THEN duration_s END) AS md_lo,
-           MAX(CASE WHEN r = (n - 1) / 2 + 1 THEN duration_s END) AS md_hi
-    FROM d
-    GROUP BY package_condition_id, test_case_id, phase
-)
-SELECT pcv.bench_id,
-       pcv.package,
-       pcv.condition,
+SELECT r.bench_id,
+       pr.package,
+       c.name                AS condition,
        tc.test_id,
-       a.phase,
-       a.n,
-       a.mean,
-       CASE WHEN (a.n - 1) % 2 = 0 THEN a.md_lo ELSE a.md_lo + (a.md_hi - a.md_lo) * 0.5 END AS median,
-       pcv.condition_position,
-       pcv.package_condition_id
-FROM agg a
-JOIN v_package_conditions pcv ON pcv.package_condition_id = a.package_condition_id
-JOIN test_case tc             ON tc.test_case_id = a.test_case_id;
+       td.phase,
+       COUNT(*)              AS n,
+       AVG(td.duration_s)    AS mean,
+       (SELECT AVG(duration_s)
+        FROM (SELECT d.duration_s, ROW_NUMBER() OVER (ORDER BY d.duration_s) AS rn, COUNT(*) OVER () AS k
+              FROM iteration mi
+              JOIN test_duration d ON d.iteration_id = mi.iteration_id
+              WHERE mi.package_condition_id = pc.package_condition_id AND mi.warmup = 0 AND mi.status = 'ok'
+                -- The unary + keeps SQLite on the iteration's rows (a few per test) rather than the test's
+                -- rows in every run (test_duration_by_test).
+                AND +d.test_case_id = td.test_case_id AND d.phase = td.phase)
+        WHERE rn IN ((k + 1) / 2, (k + 2) / 2)) AS median,
+       c.position            AS condition_position,
+       pc.package_condition_id
+FROM run r
+JOIN package_result pr    ON pr.run_id = r.run_id
+JOIN package_condition pc ON pc.package_result_id = pr.package_result_id
+JOIN condition c          ON c.condition_id = pc.condition_id
+JOIN iteration i          ON i.package_condition_id = pc.package_condition_id AND i.warmup = 0 AND i.status = 'ok'
+JOIN test_duration td     ON td.iteration_id = i.iteration_id
+JOIN test_case tc         ON tc.test_case_id = td.test_case_id
+GROUP BY r.bench_id, pr.package, c.name, tc.test_id, td.phase, pc.package_condition_id, td.test_case_id;

@@ -77,8 +77,8 @@ final class StoreTests: XCTestCase {
         try Ingest.ingest(directory: TestSupport.fixtureRun, into: store)
         var checked = 0
         for metric in ["wall", "user", "sys", "cpu", "rss"] {
-          // The view (for sqlite3 users) and the CLI's filtered query must both match numpy.
-          for source in [RunQueries.conditionStatsFromView, RunQueries.conditionStats] {
+          // The CLI reads v_condition_stats; v_wall_stats is the same rows for metric = 'wall'.
+          for source in [RunQueries.conditionStats, metric == "wall" ? Self.wallStats : RunQueries.conditionStats] {
             let rows = try source(store.db, "bench_20261127_221025", metric)
             XCTAssertEqual(rows.count, 12)
             for r in rows {
@@ -101,6 +101,19 @@ final class StoreTests: XCTestCase {
           }
         }
         XCTAssertEqual(checked, 2 * FixtureReference.conditionStats.count)
+    }
+
+    /// The rows of v_wall_stats, read like RunQueries.conditionStats reads v_condition_stats.
+    static func wallStats(_ db: Database, _ benchID: String, _ metric: String) throws -> [ConditionStatRow] {
+        try db.query("""
+            SELECT package, condition, n, n_excluded, mean, median, stdev, min, max, q1, q3, iqr, cv
+            FROM v_wall_stats WHERE bench_id = ? ORDER BY package_position, condition_position
+            """, [benchID]).map {
+            ConditionStatRow(package: $0[0].stringValue!, condition: $0[1].stringValue!, metric: "wall", n: $0[2].intValue!,
+                             nExcluded: $0[3].intValue!, mean: $0[4].doubleValue, median: $0[5].doubleValue,
+                             stdev: $0[6].doubleValue, min: $0[7].doubleValue, max: $0[8].doubleValue, q1: $0[9].doubleValue,
+                             q3: $0[10].doubleValue, iqr: $0[11].doubleValue, cv: $0[12].doubleValue)
+        }
     }
 
     func testTestStatsViewMatchesNumpy() throws {
@@ -147,9 +160,9 @@ final class StoreTests: XCTestCase {
             try writer.insertPackage(p)
             expected["p\(n)"] = values
         }
-        let cli = try RunQueries.conditionStats(db: store.db, benchID: "bench_q", metric: "wall")
-        XCTAssertEqual(cli.count, 9)
-        for r in try RunQueries.conditionStatsFromView(db: store.db, benchID: "bench_q", metric: "wall") + cli {
+        let rows = try RunQueries.conditionStats(db: store.db, benchID: "bench_q", metric: "wall")
+        XCTAssertEqual(rows.count, 9)
+        for r in rows {
             let d = DescriptiveStats(expected[r.package]!)
             XCTAssertEqual(r.n, d.n)
             XCTAssertEqual(r.nExcluded, 1)

@@ -372,12 +372,13 @@ final class TrackingTests: XCTestCase {
         }
         XCTAssertEqual(checked, 2 * 2 * 10)
         // cpu and rss medians against the iterations.
-        let cpu = try store.db.scalar("""
-            SELECT lb_quantile(v.cpu_s, 0.5) FROM v_iterations v
+        let iterations = try store.db.query("""
+            SELECT v.user_s + v.sys_s, v.peak_rss_mb FROM v_iterations v
             WHERE v.bench_id = 'viewed-run03' AND v.package = 'calm' AND v.condition = 'jit' AND v.warmup = 0 AND v.status = 'ok'
-            """).doubleValue
-        let cpuView = try store.db.scalar("SELECT cpu_median_s FROM v_series_points WHERE series = 'viewed' AND position = 3 AND package = 'calm' AND condition = 'jit'").doubleValue
-        XCTAssertClose(cpuView, cpu!)
+            """)
+        let medians = try store.db.query("SELECT cpu_median_s, rss_median_mb FROM v_series_points WHERE series = 'viewed' AND position = 3 AND package = 'calm' AND condition = 'jit'")[0]
+        XCTAssertClose(medians[0].doubleValue, Statistics.median(iterations.map { $0[0].doubleValue! }))
+        XCTAssertClose(medians[1].doubleValue, Statistics.median(iterations.map { $0[1].doubleValue! }))
 
         let report = TrendAnalyzer.analyze(data)
         try store.db.forEachRow("""

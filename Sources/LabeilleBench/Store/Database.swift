@@ -92,7 +92,6 @@ public final class Database {
         sqlite3_busy_handler(handle, waitForLock, Unmanaged.passUnretained(lockWaiter).toOpaque())
         do {
             try execute("PRAGMA foreign_keys = ON")
-            try registerFunctions()
             if wal && !readOnly && path != ":memory:" { try enableWAL() }
         } catch {
             sqlite3_close_v2(handle)

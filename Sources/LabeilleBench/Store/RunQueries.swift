@@ -158,42 +158,10 @@ public enum RunQueries {
         return m
     }
 
-    /// The numbers of `v_condition_stats` for one run and metric, in package then condition order.
-    /// Same definitions as the view, but computed with the registered aggregates after filtering on the
-    /// run, so the cost does not grow with the rest of the database.
+    /// The rows of `v_condition_stats` for one run and metric, in package then condition order. The view is
+    /// the one definition of these statistics: sqlite3 users and the CLI read the same numbers.
     public static func conditionStats(db: Database, benchID: String, metric: String) throws -> [ConditionStatRow] {
-        let x = try metricColumn(metric)
-        let ok = "status = 'ok' AND " + (try metricOf(metric)).hasValueSQL()
-        var rows: [ConditionStatRow] = []
-        try db.forEachRow("""
-            SELECT package, condition,
-                   SUM(\(ok)), SUM(status <> 'ok'),
-                   AVG(\(x)) FILTER (WHERE \(ok)),
-                   lb_quantile(\(x), 0.5) FILTER (WHERE \(ok)),
-                   lb_stdev(\(x)) FILTER (WHERE \(ok)),
-                   MIN(\(x)) FILTER (WHERE \(ok)),
-                   MAX(\(x)) FILTER (WHERE \(ok)),
-                   lb_quantile(\(x), 0.25) FILTER (WHERE \(ok)),
-                   lb_quantile(\(x), 0.75) FILTER (WHERE \(ok))
-            FROM v_iterations
-            WHERE bench_id = ? AND warmup = 0
-            GROUP BY package_condition_id
-            ORDER BY MIN(package_position), MIN(condition_position)
-            """, [benchID]) { st in
-            let n = st.int(2) ?? 0
-            let mean = st.double(4), stdev = st.double(6)
-            let q1 = st.double(9), q3 = st.double(10)
-            let cv: Double? = n == 1 ? 0 : (n >= 2 && mean != 0 ? stdev.flatMap { s in mean.map { s / $0 } } : nil)
-            rows.append(ConditionStatRow(
-                package: st.string(0)!, condition: st.string(1)!, metric: metric, n: n, nExcluded: st.int(3) ?? 0,
-                mean: mean, median: st.double(5), stdev: stdev, min: st.double(7), max: st.double(8), q1: q1, q3: q3,
-                iqr: q1.flatMap { a in q3.map { $0 - a } }, cv: cv))
-        }
-        return rows
-    }
-
-    /// The same rows read from the `v_condition_stats` view (the public contract for sqlite3 users).
-    public static func conditionStatsFromView(db: Database, benchID: String, metric: String) throws -> [ConditionStatRow] {
+        _ = try metricColumn(metric)
         var rows: [ConditionStatRow] = []
         try db.forEachRow("""
             SELECT s.package, s.condition, s.metric, s.n, s.n_excluded, s.mean, s.median, s.stdev, s.min, s.max,
@@ -211,20 +179,12 @@ public enum RunQueries {
         return rows
     }
 
-    /// Per-test statistics of one package (as `v_test_stats`): n, mean, median per condition × test × phase.
+    /// Per-test statistics of one package and condition, from `v_test_stats`: n, mean, median per test × phase.
     public static func testStats(db: Database, benchID: String, package: String, condition: String)
         throws -> [(testID: String, phase: String, n: Int, mean: Double, median: Double)] {
         try db.query("""
-            SELECT tc.test_id, td.phase, COUNT(*), AVG(td.duration_s), lb_quantile(td.duration_s, 0.5)
-            FROM run r
-            JOIN package_result pr ON pr.run_id = r.run_id
-            JOIN package_condition pc ON pc.package_result_id = pr.package_result_id
-            JOIN condition c ON c.condition_id = pc.condition_id
-            JOIN iteration i ON i.package_condition_id = pc.package_condition_id
-            JOIN test_duration td ON td.iteration_id = i.iteration_id
-            JOIN test_case tc ON tc.test_case_id = td.test_case_id
-            WHERE r.bench_id = ? AND pr.package = ? AND c.name = ? AND i.warmup = 0 AND i.status = 'ok'
-            GROUP BY td.test_case_id, td.phase
+            SELECT test_id, phase, n, mean, median FROM v_test_stats
+            WHERE bench_id = ? AND package = ? AND condition = ?
             """, [benchID, package, condition]).map {
             ($0[0].stringValue ?? "", $0[1].stringValue ?? "", $0[2].intValue ?? 0, $0[3].doubleValue ?? .nan, $0[4].doubleValue ?? .nan)
         }

@@ -57,18 +57,14 @@ public enum SeriesPoints {
             throw TrackingError("condition '\(condition)' is not in series '\(seriesName)' (conditions: "
                                 + (conditions.isEmpty ? "none" : conditions.joined(separator: ", ")) + ")")
         }
-        let valueExpr: String
-        switch Metric(rawValue: metric) {
-        case .wall?: valueExpr = "i.wall_time_s"
-        case .cpu?: valueExpr = "i.user_time_s + i.sys_time_s"
-        case .rss?: valueExpr = "i.peak_rss_mb"
-        case .instructions?: valueExpr = "i.instructions"
-        default: throw TrackingError("unknown metric '\(metric)' (expected wall, cpu, rss or instructions)")
+        guard let known = Metric(rawValue: metric), Metric.comparable.contains(known) else {
+            throw TrackingError("unknown metric '\(metric)' (expected \(Metric.comparable.map(\.rawValue).joined(separator: ", ")))")
         }
-        let hasValue = Metric(rawValue: metric)!.hasValueSQL(prefix: "i.")
-        let conditionFilter = condition == nil ? "" : " AND c.name = ?2"
-        var params: [SQLBindable] = [series.id]
+        let conditionFilter = condition == nil ? "" : " AND c.name = ?3"
+        var params: [SQLBindable] = [series.id, metric]
         if let condition { params.append(condition) }
+        // The first query has no metric: its ?2 slot is bound to NULL and unused.
+        let rowParams: [SQLBindable] = condition == nil ? [series.id] : [series.id, SQLValue.null, condition!]
 
         // 1. package × condition rows of the series' runs (non-skipped packages).
         var slotOfPC: [Int64: Int] = [:]
@@ -83,7 +79,7 @@ public enum SeriesPoints {
             JOIN package_condition pc ON pc.package_result_id = pr.package_result_id
             JOIN condition c          ON c.condition_id = pc.condition_id
             WHERE tr.series_id = ?1\(conditionFilter)
-            """, params) { st in
+            """, rowParams) { st in
             let pkg = st.string(2)!, cond = st.string(3)!
             let key = pkg + "\u{0}" + cond
             let item: Int
@@ -98,16 +94,18 @@ public enum SeriesPoints {
             slotRun.append(runIndex)
         }
 
-        // 2. measured ok values, gathered per package × condition.
+        // 2. measured ok values, gathered per package × condition, from the view the SQL statistics are computed
+        // from (v_measured_values: which iterations count and what each metric is). The medians computed here are
+        // those of v_series_points (TrackingTests checks it); the per-point noise (log SE, CV) is not in the views.
         var values = Array(repeating: [Double](), count: slotItem.count)
         try db.forEachRow("""
-            SELECT pc.package_condition_id, \(valueExpr)
+            SELECT pc.package_condition_id, v.value
             FROM tracking_run tr
-            JOIN package_result pr    ON pr.run_id = tr.run_id AND pr.skipped = 0
-            JOIN package_condition pc ON pc.package_result_id = pr.package_result_id
-            JOIN condition c          ON c.condition_id = pc.condition_id
-            JOIN iteration i          ON i.package_condition_id = pc.package_condition_id
-            WHERE tr.series_id = ?1\(conditionFilter) AND i.warmup = 0 AND i.status = 'ok' AND \(hasValue)
+            JOIN package_result pr     ON pr.run_id = tr.run_id AND pr.skipped = 0
+            JOIN package_condition pc  ON pc.package_result_id = pr.package_result_id
+            JOIN condition c           ON c.condition_id = pc.condition_id
+            JOIN v_measured_values v   ON v.package_condition_id = pc.package_condition_id AND v.metric = ?2
+            WHERE tr.series_id = ?1\(conditionFilter)
             """, params) { st in
             if let slot = slotOfPC[Int64(st.int(0)!)], let v = st.double(1) { values[slot].append(v) }
         }
