@@ -68,6 +68,11 @@ JOIN run r             ON r.run_id = pr.run_id;
 --   instruction_method               'perf' or 'valgrind' (NULL: not counted)
 --   instrumented                     1 when it ran under Valgrind: its times and RSS are not in any statistic
 --   hash_seed                        PYTHONHASHSEED the harness fixed (instruction-counting runs), else NULL
+--   tests_passed, tests_failed, tests_skipped, tests_errors, tests_xfailed, tests_xpassed, tests_subtests
+--                                    what the test runner reported for this iteration (NULL when unknown)
+--   tests_digest                     identifies the set of tests that ran (pytest only; NULL otherwise)
+--   per_test_rejected                per-test durations dropped as impossible (negative, not finite,
+--                                    longer than the iteration)
 --   condition_position, package_position, package_condition_id, iteration_id   for ordering and joins
 CREATE VIEW v_iterations AS
 SELECT pcv.bench_id,
@@ -92,6 +97,15 @@ SELECT pcv.bench_id,
        i.instruction_method,
        i.instrumented,
        i.hash_seed,
+       i.tests_passed,
+       i.tests_failed,
+       i.tests_skipped,
+       i.tests_errors,
+       i.tests_xfailed,
+       i.tests_xpassed,
+       i.tests_subtests,
+       i.tests_digest,
+       i.per_test_rejected,
        pcv.condition_position,
        pcv.package_position,
        i.package_condition_id,

@@ -28,6 +28,8 @@ struct ReportCommand: ParsableCommand {
         "Practical threshold δ as a fraction (default 0.01 = 1% for times and RSS, 0.005 for instructions).",
         valueName: "fraction")) var thresholdOption: Double?
     var threshold: Double { thresholdOption ?? (Metric(rawValue: metric)?.defaultThreshold ?? 0.01) }
+    @Flag(name: .customLong("include-mismatched"), help: "Keep packages whose conditions ran different tests in the geometric mean (left out by default).")
+    var includeMismatched = false
     @Option(name: .customLong("regression-threshold"), parsing: .unconditional, help: ArgumentHelp("With --series: a run-to-run change counts beyond this fraction.", valueName: "fraction"))
     var regressionThreshold: Double = 0.02
     @Option(name: .customLong("trend-threshold"), parsing: .unconditional, help: ArgumentHelp("With --series: a trend over the series counts beyond this fraction.", valueName: "fraction"))
@@ -62,8 +64,9 @@ struct ReportCommand: ParsableCommand {
             what = "series \(series)"
         } else {
             let stored = try cli { try runs.map { try RunQueries.resolve($0, store: store, log: printErr) } }
-            let options = RunReportOptions(baseline: baseline, metric: metric, threshold: threshold,
+            var options = RunReportOptions(baseline: baseline, metric: metric, threshold: threshold,
                                            generatedAt: ISO8601DateFormatter().string(from: Date()))
+            options.includeMismatched = includeMismatched
             html = try cli { try RunReport.render(store: store, runs: stored, options: options) }
             try ShardCLI.printWarnings(stored, store: store)
             what = stored.map(\.benchID).joined(separator: ", ")

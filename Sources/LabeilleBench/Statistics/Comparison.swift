@@ -2,6 +2,8 @@ import Foundation
 
 public enum Verdict: String, Sendable, CaseIterable {
     case slower, faster, equivalent, inconclusive
+    /// The difference is below the resolution of the timer that measured it: nothing can be said.
+    case unresolved
 }
 
 /// How a ratio and its interval were obtained (methodology notes §2 item 2).
@@ -74,6 +76,16 @@ public struct PackageComparison: Sendable {
     public var residualCV: Double?
     /// True when an observed residual variation was below the floor, so the floor was used.
     public var noiseFloorApplied = false
+    /// The two sides did not measure the same workload (different tests ran or skipped, or iterations of
+    /// one side differed); such a package stays out of the suite's geometric mean unless asked for.
+    public var workloadMismatch = false
+    /// Why, in words (nil when the workloads match or are unknown).
+    public var workloadNote: String?
+    /// The typical test counts of each side's iterations (nil when unknown).
+    public var testsBaseline: TestCounts?
+    public var testsTreatment: TestCounts?
+    public var workloadChangedBaseline = false
+    public var workloadChangedTreatment = false
 }
 
 public struct ComparisonSummary: Sendable {
@@ -83,6 +95,11 @@ public struct ComparisonSummary: Sendable {
     public var geomeanHigh: Double
     public var counts: [Verdict: Int]
     public var excludedIterations: Int
+    /// Packages with a workload mismatch, and whether the geometric mean includes them.
+    public var mismatchedPackages = 0
+    public var geomeanIncludesMismatched = false
+    /// Packages left out of the geometric mean because of a workload mismatch.
+    public var mismatchedExcluded: Int { geomeanIncludesMismatched ? 0 : mismatchedPackages }
 }
 
 public enum Comparator {
@@ -194,18 +211,49 @@ public enum Comparator {
     }
 
     /// Geometric mean of the per-package ratios with a t-interval over packages, and verdict counts.
-    public static func summarize(_ comparisons: [PackageComparison]) -> ComparisonSummary {
-        let logs = comparisons.map(\.ratio).filter { $0 > 0 && $0.isFinite }.map { log($0) }
+    /// Packages whose two sides ran different workloads are left out of the mean unless `includeMismatched`.
+    public static func summarize(_ comparisons: [PackageComparison], includeMismatched: Bool = false) -> ComparisonSummary {
+        let mismatched = comparisons.filter(\.workloadMismatch).count
+        let logs = comparisons.filter { includeMismatched || !$0.workloadMismatch }
+            .map(\.ratio).filter { $0 > 0 && $0.isFinite }.map { log($0) }
         var counts: [Verdict: Int] = [:]
         for v in Verdict.allCases { counts[v] = 0 }
         for c in comparisons { counts[c.verdict, default: 0] += 1 }
         let excluded = comparisons.reduce(0) { $0 + $1.excludedBaseline + $1.excludedTreatment }
         guard !logs.isEmpty else {
             return ComparisonSummary(packages: comparisons.count, geomeanRatio: .nan, geomeanLow: .nan,
-                                     geomeanHigh: .nan, counts: counts, excludedIterations: excluded)
+                                     geomeanHigh: .nan, counts: counts, excludedIterations: excluded,
+                                     mismatchedPackages: mismatched, geomeanIncludesMismatched: includeMismatched)
         }
         let t = Inference.oneSampleT(logs)
         return ComparisonSummary(packages: comparisons.count, geomeanRatio: exp(t.mean), geomeanLow: exp(t.low),
-                                 geomeanHigh: exp(t.high), counts: counts, excludedIterations: excluded)
+                                 geomeanHigh: exp(t.high), counts: counts, excludedIterations: excluded,
+                                 mismatchedPackages: mismatched, geomeanIncludesMismatched: includeMismatched)
+    }
+
+    /// Per-test comparisons whose difference is below the timer's resolution say `unresolved`: a timer
+    /// that counts in steps of `resolution` cannot show an effect smaller than one step, so neither
+    /// "equivalent" nor a direction can be claimed.
+    public static func markUnresolved(_ comparisons: inout [PackageComparison], resolution: Double, threshold: Double) {
+        for i in comparisons.indices {
+            let c = comparisons[i]
+            let smaller = min(c.medianBaseline, c.medianTreatment)
+            let stepTooCoarse = !(smaller > 0) || resolution > threshold * smaller
+            if stepTooCoarse && !(abs(c.medianTreatment - c.medianBaseline) >= resolution) {
+                comparisons[i].verdict = .unresolved
+                comparisons[i].confirmed = false
+            }
+        }
+    }
+
+    /// The step of the timer behind a set of durations: 10 ms when all are multiples of 0.01 s (pytest's
+    /// `--durations` text), 1 ms when all are multiples of 0.001 s, else 1 µs (the stored precision).
+    public static func timerResolution(_ durations: [Double]) -> Double {
+        func allMultiples(_ step: Double) -> Bool {
+            durations.allSatisfy { d in let k = (d / step).rounded(); return abs(d - k * step) < step * 1e-6 }
+        }
+        if durations.count >= 2 && allMultiples(0.01) { return 0.01 }
+        if durations.count >= 2 && allMultiples(0.001) { return 0.001 }
+        return 1e-6
     }
 }

@@ -6,6 +6,12 @@ public struct ComparisonSet: Sendable {
     public var treatment: String
     public var comparisons: [PackageComparison]
     public var summary: ComparisonSummary
+    /// Across runs: how the baseline run's environment differs from this set's run (empty within a run).
+    public var environmentDifferences: [EnvironmentDifference] = []
+    /// Across runs: the bench ids whose environments were compared.
+    public var environmentRuns: (baseline: String, other: String)?
+    /// Load while the compared runs were measured, by bench id (runs that recorded it).
+    public var measurementLoads: [(benchID: String, load: MeasurementLoad)] = []
     public init(baseline: String, treatment: String, comparisons: [PackageComparison], summary: ComparisonSummary) {
         self.baseline = baseline; self.treatment = treatment; self.comparisons = comparisons; self.summary = summary
     }
@@ -22,7 +28,7 @@ public enum RunComparison {
 
     /// Every condition of one run against its baseline (the first condition, or `baseline`).
     public static func withinRun(store: Store, run: StoredRun, baseline: String?, metric: String,
-                                 threshold: Double) throws -> [ComparisonSet] {
+                                 threshold: Double, includeMismatched: Bool = false) throws -> [ComparisonSet] {
         let names = run.conditions.map(\.name)
         guard names.count >= 2 else {
             throw CompareError("run \(run.benchID) has only one condition (\(names.first ?? "none")); give two runs to compare them")
@@ -33,6 +39,7 @@ public enum RunComparison {
         }
         let series = try RunQueries.measuredSeries(db: store.db, benchID: run.benchID, metric: metric)
         let skipped = try skippedPackages(store.db, run.runID)
+        let workloads = try WorkloadAnalysis.load(db: store.db, benchID: run.benchID)
         var byPackage: [String: [String: RunQueries.MeasuredSeries]] = [:]
         var order: [String] = []
         for s in series where !skipped.contains(s.package) {
@@ -43,14 +50,18 @@ public enum RunComparison {
             var comps: [PackageComparison] = []
             for pkg in order {
                 guard let a = byPackage[pkg]?[base], let b = byPackage[pkg]?[treatment] else { continue }
-                comps.append(Comparator.compare(
+                var c = Comparator.compare(
                     package: pkg, baseline: base, treatment: treatment, metric: metric, a: a.values, b: b.values,
                     roundsA: CountStatistics.pairingKeys(a, metric: metric) ?? a.rounds,
-                    roundsB: CountStatistics.pairingKeys(b, metric: metric) ?? b.rounds,
-                    excludedA: a.excluded, excludedB: b.excluded, threshold: threshold))
+                    roundsB: CountStatistics.pairingKeys(b, metric: metric) ?? b.rounds, excludedA: a.excluded, excludedB: b.excluded, threshold: threshold)
+                WorkloadAnalysis.annotate(&c, baseline: workloads[pkg]?[base], treatment: workloads[pkg]?[treatment])
+                comps.append(c)
             }
             Comparator.finalize(&comps, threshold: threshold)
-            return ComparisonSet(baseline: base, treatment: treatment, comparisons: comps, summary: Comparator.summarize(comps))
+            var set = ComparisonSet(baseline: base, treatment: treatment, comparisons: comps,
+                                    summary: Comparator.summarize(comps, includeMismatched: includeMismatched))
+            set.measurementLoads = run.measurementLoad.map { [(run.benchID, $0)] } ?? []
+            return set
         }
     }
 
@@ -58,7 +69,7 @@ public enum RunComparison {
     /// Runs are labelled by bench id, so two runs that share a name stay apart. Iterations of different
     /// runs never pair.
     public static func acrossRuns(store: Store, runs: [StoredRun], baseline: String?, metric: String,
-                                  threshold: Double) throws -> [ComparisonSet] {
+                                  threshold: Double, includeMismatched: Bool = false) throws -> [ComparisonSet] {
         let ids = runs.map(\.benchID)
         if Set(ids).count != ids.count { throw CompareError("the same run is given twice: \(ids.joined(separator: ", "))") }
         let baseRun: StoredRun
@@ -77,9 +88,11 @@ public enum RunComparison {
             return m
         }
         let base = try load(baseRun)
+        let baseWorkloads = try WorkloadAnalysis.load(db: store.db, benchID: baseRun.benchID)
         var sets: [ComparisonSet] = []
         for other in runs where other.benchID != baseRun.benchID {
             let data = try load(other)
+            let otherWorkloads = try WorkloadAnalysis.load(db: store.db, benchID: other.benchID)
             let shared = baseRun.conditions.map(\.name).filter { n in other.conditions.contains { $0.name == n } }
             // With no condition name in common, compare the first condition of each run.
             let pairs: [(String, String)] = shared.isEmpty
@@ -89,16 +102,24 @@ public enum RunComparison {
                 var comps: [PackageComparison] = []
                 for pkg in base.keys.sorted() {
                     guard let a = base[pkg]?[ca], let b = data[pkg]?[cb] else { continue }
-                    comps.append(Comparator.compare(
+                    var c = Comparator.compare(
                         package: pkg, baseline: "\(baseRun.benchID)/\(ca)", treatment: "\(other.benchID)/\(cb)",
                         metric: metric, a: a.values, b: b.values,
                         roundsA: CountStatistics.pairingKeys(a, metric: metric) ?? [],
                         roundsB: CountStatistics.pairingKeys(b, metric: metric) ?? [],
-                        excludedA: a.excluded, excludedB: b.excluded, threshold: threshold))
+                        excludedA: a.excluded, excludedB: b.excluded,
+                        threshold: threshold)
+                    WorkloadAnalysis.annotate(&c, baseline: baseWorkloads[pkg]?[ca], treatment: otherWorkloads[pkg]?[cb])
+                    comps.append(c)
                 }
                 Comparator.finalize(&comps, threshold: threshold)
-                sets.append(ComparisonSet(baseline: "\(baseRun.benchID)/\(ca)", treatment: "\(other.benchID)/\(cb)",
-                                          comparisons: comps, summary: Comparator.summarize(comps)))
+                var set = ComparisonSet(baseline: "\(baseRun.benchID)/\(ca)", treatment: "\(other.benchID)/\(cb)",
+                                        comparisons: comps, summary: Comparator.summarize(comps, includeMismatched: includeMismatched))
+                set.environmentDifferences = EnvironmentRows.differences(baseline: baseRun, other: other,
+                                                                         baselineCondition: ca, otherCondition: cb)
+                set.environmentRuns = (baseRun.benchID, other.benchID)
+                set.measurementLoads = [baseRun, other].compactMap { r in r.measurementLoad.map { (r.benchID, $0) } }
+                sets.append(set)
             }
         }
         // Runs with no package in common have nothing to compare: that is unusable input, not a result.
@@ -135,6 +156,7 @@ public enum RunComparison {
             rounds[test, default: [:]][cond, default: []].append(st.int(3))
         }
         var comps: [PackageComparison] = []
+        let resolution = Comparator.timerResolution(data.values.flatMap { $0.values.flatMap { $0 } })
         for test in data.keys.sorted() {
             guard let a = data[test]?[baseline], let b = data[test]?[treatment] else { continue }
             comps.append(Comparator.compare(
@@ -142,6 +164,7 @@ public enum RunComparison {
                 roundsA: rounds[test]?[baseline] ?? [], roundsB: rounds[test]?[treatment] ?? [], threshold: threshold))
         }
         Comparator.finalize(&comps, threshold: threshold)
+        Comparator.markUnresolved(&comps, resolution: resolution, threshold: threshold)
         return comps
     }
 }

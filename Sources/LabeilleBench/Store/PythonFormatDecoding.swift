@@ -312,6 +312,14 @@ public enum PythonFormat {
         it.constraintsApplied = try o.bool("constraints_applied") ?? false
         it.oomDetected = try o.bool("oom_detected") ?? false
         try decodeInstructionKeys(o, into: &it)
+        if let passed = try o.int("tests_passed", in: Limits.count) {
+            let n = { (key: String) throws -> Int in try o.int(key, in: Limits.count) ?? 0 }
+            it.tests = TestCounts(passed: passed, failed: try n("tests_failed"), skipped: try n("tests_skipped"),
+                                  errors: try n("tests_errors"), xfailed: try n("tests_xfailed"),
+                                  xpassed: try n("tests_xpassed"), subtests: try n("tests_subtests"))
+        }
+        it.testsDigest = try o.string("tests_digest")
+        it.perTestRejected = try o.int("per_test_rejected", in: Limits.count) ?? 0
         if let pt = try o.object("per_test_timings") {
             it.perTestParseSuccess = try pt.bool("parse_success") ?? true
             for (i, tv) in (try pt.array("timings") ?? []).enumerated() {
@@ -325,7 +333,8 @@ public enum PythonFormat {
                     throw t.outOfRange("phase", "unknown phase '\(SafeName.printable(phase))' (expected setup, call or teardown)")
                 }
                 it.perTestTimings.append(TestTiming(testID: testID, phase: phase,
-                                                    durationS: try t.requiredDouble("duration_s", in: Limits.testSeconds)))
+                                                    durationS: try t.requiredDouble("duration_s", in: Limits.testSeconds),
+                                                    outcome: try t.string("outcome").flatMap(TestOutcome.init(rawValue:))))
             }
         }
         return it

@@ -122,10 +122,21 @@ extension PythonFormat {
         if it.constraintsApplied { pairs.append(("constraints_applied", .bool(true))) }
         if it.oomDetected { pairs.append(("oom_detected", .bool(true))) }
         pairs += instructionKeys(it)
+        // Keys the Python tool does not know (its reader ignores unknown keys): what the iteration ran.
+        if let t = it.tests {
+            pairs += [("tests_passed", .int(t.passed)), ("tests_failed", .int(t.failed)), ("tests_skipped", .int(t.skipped)),
+                      ("tests_errors", .int(t.errors)), ("tests_xfailed", .int(t.xfailed)), ("tests_xpassed", .int(t.xpassed)),
+                      ("tests_subtests", .int(t.subtests))]
+        }
+        if let d = it.testsDigest { pairs.append(("tests_digest", .string(d))) }
+        if it.perTestRejected > 0 { pairs.append(("per_test_rejected", .int(it.perTestRejected))) }
         if let parsed = it.perTestParseSuccess {
             pairs.append(("per_test_timings", .obj([
                 ("timings", .array(it.perTestTimings.map {
-                    .obj([("test_id", .string($0.testID)), ("phase", .string($0.phase)), ("duration_s", .number(round($0.durationS, 6)))])
+                    var t: [(String, JSONValue)] = [("test_id", .string($0.testID)), ("phase", .string($0.phase)),
+                                                    ("duration_s", .number(round($0.durationS, 6)))]
+                    if let o = $0.outcome { t.append(("outcome", .string(o.rawValue))) }
+                    return .obj(t)
                 })),
                 ("parse_success", .bool(parsed)),
             ])))

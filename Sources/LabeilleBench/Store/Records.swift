@@ -127,8 +127,10 @@ public struct TestTiming: Equatable, Sendable {
     public var testID: String
     public var phase: String
     public var durationS: Double
-    public init(testID: String, phase: String, durationS: Double) {
-        self.testID = testID; self.phase = phase; self.durationS = durationS
+    /// The test's outcome in that iteration, when the source says.
+    public var outcome: TestOutcome?
+    public init(testID: String, phase: String, durationS: Double, outcome: TestOutcome? = nil) {
+        self.testID = testID; self.phase = phase; self.durationS = durationS; self.outcome = outcome
     }
 }
 
@@ -162,6 +164,12 @@ public struct IterationRecord: Equatable, Sendable {
     public var instrumented = false
     /// The PYTHONHASHSEED the iteration ran with, when it was fixed (instruction-counting runs).
     public var hashSeed: Int?
+    /// What the test runner reported running; nil when unknown.
+    public var tests: TestCounts?
+    /// Digest of the ids of the tests that ran (not skipped); nil when test ids are unknown.
+    public var testsDigest: String?
+    /// Per-test durations dropped as impossible (negative, non-finite, longer than the wall time).
+    public var perTestRejected = 0
 
     public init(index: Int, warmup: Bool, wallTimeS: Double, userTimeS: Double, sysTimeS: Double,
                 peakRSSMB: Double, exitCode: Int, status: String) {

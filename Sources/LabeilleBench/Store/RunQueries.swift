@@ -29,6 +29,8 @@ public struct StoredRun: Sendable {
     public var adaptiveMinIterations: Int?
     public var system: SystemProfile?
     public var conditions: [Condition]
+    /// Load average while its iterations were measured (nil when not recorded).
+    public var measurementLoad: MeasurementLoad?
     /// name, or bench id when the run has no name.
     public var title: String { name.isEmpty ? benchID : name }
 }
@@ -143,6 +145,7 @@ public enum RunQueries {
             run.conditions.append(.init(id: cid, name: c[1].stringValue!, description: c[2].stringValue ?? "",
                                         targetPython: c[3].stringValue ?? "", env: env, profile: profile))
         }
+        run.measurementLoad = try MeasurementLoad.of(db: db, benchID: run.benchID, logicalCPUs: run.system?.cpuCoresLogical ?? 0)
         return run
     }
 
@@ -258,7 +261,9 @@ extension RunQueries {
             try db.forEachRow("""
                 SELECT iteration_id, idx, warmup, wall_time_s, user_time_s, sys_time_s, peak_rss_mb, exit_code, status, outlier,
                        load_avg_start, load_avg_end, ram_available_start_gb, caches_dropped, constraints_applied, oom_detected,
-                       per_test_parsed, round, round_position, instructions, instruction_method, instrumented, hash_seed
+                       per_test_parsed, round, round_position, tests_passed, tests_failed, tests_skipped, tests_errors,
+                       tests_xfailed, tests_xpassed, tests_subtests, tests_digest, per_test_rejected,
+                       instructions, instruction_method, instrumented, hash_seed
                 FROM iteration WHERE package_condition_id = ? ORDER BY idx
                 """, [pc[0]]) { st in
                 var it = IterationRecord(index: st.int(1) ?? 0, warmup: st.int(2) == 1, wallTimeS: st.double(3) ?? 0,
@@ -274,18 +279,25 @@ extension RunQueries {
                 it.perTestParseSuccess = st.int(16).map { $0 == 1 }
                 it.round = st.int(17)
                 it.roundPosition = st.int(18)
-                it.readInstructionColumns(st, from: 19)
+                if let passed = st.int(19) {
+                    it.tests = TestCounts(passed: passed, failed: st.int(20) ?? 0, skipped: st.int(21) ?? 0, errors: st.int(22) ?? 0,
+                                          xfailed: st.int(23) ?? 0, xpassed: st.int(24) ?? 0, subtests: st.int(25) ?? 0)
+                }
+                it.testsDigest = st.string(26)
+                it.perTestRejected = st.int(27) ?? 0
+                it.readInstructionColumns(st, from: 28)
                 byIteration[Int64(st.int(0)!)] = c.iterations.count
                 c.iterations.append(it)
             }
             try db.forEachRow("""
-                SELECT td.iteration_id, tc.test_id, td.phase, td.duration_s FROM test_duration td
+                SELECT td.iteration_id, tc.test_id, td.phase, td.duration_s, td.outcome FROM test_duration td
                 JOIN test_case tc ON tc.test_case_id = td.test_case_id
                 WHERE td.iteration_id IN (SELECT iteration_id FROM iteration WHERE package_condition_id = ?)
                 ORDER BY td.rowid
                 """, [pc[0]]) { st in
                 if let i = byIteration[Int64(st.int(0)!)] {
-                    c.iterations[i].perTestTimings.append(TestTiming(testID: st.string(1) ?? "", phase: st.string(2) ?? "", durationS: st.double(3) ?? 0))
+                    c.iterations[i].perTestTimings.append(TestTiming(testID: st.string(1) ?? "", phase: st.string(2) ?? "", durationS: st.double(3) ?? 0,
+                                                                     outcome: st.string(4).flatMap(TestOutcome.init(rawValue:))))
                 }
             }
             p.conditions.append(c)

@@ -28,6 +28,10 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
                     ("verdict", .string(c.verdict.rawValue)), ("confirmed", .bool(c.confirmed)),
                     ("method", .string(c.method.rawValue)), ("min_detectable_effect", n(c.minimumDetectableEffect)),
                     ("iterations_needed", .int(c.iterationsNeeded)), ("probability_slower", n(c.probabilitySlower)),
+                    ("workload_mismatch", .bool(c.workloadMismatch)), ("workload_note", c.workloadNote.map { .string($0) } ?? .null),
+                    ("workload_changed_baseline", .bool(c.workloadChangedBaseline)),
+                    ("workload_changed_treatment", .bool(c.workloadChangedTreatment)),
+                    ("tests_baseline", Self.counts(c.testsBaseline)), ("tests_treatment", Self.counts(c.testsTreatment)),
                 ] + Self.noiseFloorKeys(c)))
             }
         }
@@ -38,8 +42,23 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
                 ("geomean_ratio", n(s.geomeanRatio)), ("geomean_ci_low", n(s.geomeanLow)), ("geomean_ci_high", n(s.geomeanHigh)),
                 ("slower", .int(s.counts[.slower] ?? 0)), ("faster", .int(s.counts[.faster] ?? 0)),
                 ("equivalent", .int(s.counts[.equivalent] ?? 0)), ("inconclusive", .int(s.counts[.inconclusive] ?? 0)),
-                ("excluded_iterations", .int(s.excludedIterations)),
+                ("excluded_iterations", .int(s.excludedIterations)), ("unresolved", .int(s.counts[.unresolved] ?? 0)),
+                ("workload_mismatched", .int(s.mismatchedPackages)),
+                ("geomean_excluded_mismatched", .int(s.mismatchedExcluded)),
             ])
+        }
+        var differences: [JSONValue] = []
+        var loads: [JSONValue] = []
+        var seenLoads: Set<String> = []
+        for set in sets {
+            for d in set.environmentDifferences {
+                differences.append(.obj([("baseline_run", .string(d.baselineRun)), ("run", .string(d.run)), ("item", .string(d.item)),
+                                         ("baseline", .string(d.baseline)), ("value", .string(d.value))]))
+            }
+            for (id, l) in set.measurementLoads where seenLoads.insert(id).inserted {
+                loads.append(.obj([("bench_id", .string(id)), ("median_load", n(l.median)), ("max_load", n(l.maximum)),
+                                   ("logical_cpus", .int(l.logicalCPUs)), ("high_load", .bool(l.isHigh))]))
+            }
         }
         // `summary` is the first comparison's (the common two-condition case); `summaries` has one per pair.
         return .obj([
@@ -47,6 +66,15 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
             ("comparisons", .array(comparisons)),
             ("summary", summaries.first ?? .null),
             ("summaries", .array(summaries)),
+            ("environment_differences", .array(differences)),
+            ("measurement_load", .array(loads)),
         ])
+    }
+
+    /// Test counts of one side, null when unknown.
+    static func counts(_ t: TestCounts?) -> JSONValue {
+        guard let t else { return .null }
+        return .obj([("passed", .int(t.passed)), ("failed", .int(t.failed)), ("skipped", .int(t.skipped)), ("errors", .int(t.errors)),
+                     ("xfailed", .int(t.xfailed)), ("xpassed", .int(t.xpassed)), ("subtests", .int(t.subtests))])
     }
 }

@@ -22,11 +22,37 @@ extension PackageComparison {
         return "[\(Fmt.pct((ratioLow - 1) * 100)), \(Fmt.pct((ratioHigh - 1) * 100))]"
     }
     var verdictText: String { verdict.rawValue + (confirmed ? "!" : "") }
+    /// The package name, marked when the two sides ran different workloads.
+    var markedPackage: String { workloadMismatch ? "⚠ " + package : package }
+}
+
+extension ComparisonSet {
+    /// Lines about the environment of a cross-run comparison and the load of the runs.
+    var environmentLines: [String] {
+        var out: [String] = []
+        if let runs = environmentRuns {
+            let differing = Set(environmentDifferences.map(\.item))
+            let same = EnvironmentRows.keyItems.filter { !differing.contains($0) }
+            if !same.isEmpty { out.append("Environment: same \(same.joined(separator: ", ")) in \(runs.baseline) and \(runs.other).") }
+            if environmentDifferences.isEmpty { out.append("No other difference in system, settings or interpreter.") }
+            for d in environmentDifferences { out.append("  \(d.item): \(runs.baseline) \(d.baseline); \(runs.other) \(d.value)") }
+        }
+        for (id, l) in measurementLoads where l.isHigh { out.append("⚠ " + l.warning(run: id)) }
+        return out
+    }
 }
 
 extension ComparisonSummary {
     var verdictCountsText: String {
-        Verdict.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+        Verdict.allCases.filter { $0 != .unresolved || (counts[$0] ?? 0) > 0 }
+            .map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+    }
+    /// The sentence about packages left out of the geometric mean (nil when there are none).
+    var mismatchText: String? {
+        guard mismatchedPackages > 0 else { return nil }
+        return geomeanIncludesMismatched
+            ? "\(mismatchedPackages) package(s) ran different workloads (⚠); included in the geometric mean (--include-mismatched)"
+            : "\(mismatchedPackages) package(s) ran different workloads (⚠); left out of the geometric mean (--include-mismatched keeps them)"
     }
     var geomeanText: String {
         guard geomeanRatio.isFinite else { return "N/A" }

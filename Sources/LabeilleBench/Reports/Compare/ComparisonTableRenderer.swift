@@ -16,16 +16,20 @@ public struct ComparisonTableRenderer: ComparisonRenderer {
             for c in set.comparisons.sorted(by: { ($0.ratio.isFinite ? $0.ratio : 0) > ($1.ratio.isFinite ? $1.ratio : 0) }) {
                 let n = "\(c.nBaseline)/\(c.nTreatment)" + (c.excludedBaseline + c.excludedTreatment > 0
                     ? " (-\(c.excludedBaseline + c.excludedTreatment))" : "")
-                t.add([c.package.truncatedHead(30), value(c.medianBaseline), value(c.medianTreatment),
+                t.add([c.markedPackage.truncatedHead(30), value(c.medianBaseline), value(c.medianTreatment),
                        Fmt.pct(c.overheadPct), Fmt.ratio(c.ratio), c.ratioIntervalText, Fmt.pValue(c.qValue),
                        c.welch.stars, c.verdictText, n])
             }
             out.append(t.render())
+            for c in set.comparisons where c.workloadMismatch {
+                out.append("⚠ \(c.package): different workloads: \(c.workloadNote ?? "")")
+            }
             out.append("")
             let s = set.summary
             out.append("Summary (\(s.packages) packages, metric \(set.comparisons.first?.metric ?? "wall"), δ = \(Fmt.f(threshold * 100, 1))%)")
             out.append("  Geometric mean ratio: \(s.geomeanText)")
             out.append("  Verdicts:             \(s.verdictCountsText)")
+            if let m = s.mismatchText { out.append("  Workload mismatch:    \(m)") }
             if s.excludedIterations > 0 {
                 out.append("  Excluded iterations:  \(s.excludedIterations) (failed, timed out, errored or OOM; not in any statistic)")
             }
@@ -42,6 +46,8 @@ public struct ComparisonTableRenderer: ComparisonRenderer {
                 if !need.isEmpty { line += "; ~\(need[need.count / 2]) iterations per condition would resolve ±\(Fmt.f(threshold * 100, 1))%" }
                 out.append(line)
             }
+            let env = set.environmentLines
+            if !env.isEmpty { out.append(""); out += env }
             out.append("")
         }
         out.append("Ratio = treatment/baseline (Hodges–Lehmann on log-times, or paired by round); CI excludes 1 and")
