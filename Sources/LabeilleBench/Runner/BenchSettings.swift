@@ -81,6 +81,8 @@ public struct CLIOverrides: Equatable, Sendable {
     /// `--force-run`: benchmark packages marked `skip`/`skip_versions` in the registry
     /// (the original ignored those marks altogether).
     public var forceRun: Bool?
+    /// `--instructions auto|perf|valgrind`: count each iteration's instructions.
+    public var instructions: String?
     /// The process arguments after the program name, recorded in `bench_meta.json` as `cli_args`.
     public var cliArgs: [String]?
 
@@ -145,6 +147,8 @@ public struct BenchSettings: Equatable, Sendable {
     public var runDangerouslyAsRoot = false
     public var installer = InstallerPreference.auto
     public var verbose = false
+    /// Count the user-space instructions of every iteration, and how (nil: not counted).
+    public var instructions: InstructionCountingRequest?
     public var cliArgs: [String] = []
     /// Non-fatal findings, to be logged as `Config warning: <field>: <message>`.
     public var warnings: [ConfigIssue] = []
@@ -241,6 +245,11 @@ public struct BenchSettings: Equatable, Sendable {
             s.installer = value
         } else {
             error("installer", "Installer must be one of auto, uv, pip (got '\(installer)').")
+        }
+
+        if let text = cli.instructions {
+            s.instructions = InstructionCountingRequest(rawValue: text.lowercased())
+            if s.instructions == nil { error("instructions", "--instructions must be one of auto, perf, valgrind (got '\(text)').") }
         }
 
         // Packages.

@@ -142,7 +142,7 @@ public enum AnomalyDetector {
             SELECT c.name FROM condition c JOIN run r ON r.run_id = c.run_id WHERE r.bench_id = ? ORDER BY c.position
             """, [benchID]).compactMap { $0[0].stringValue }
         try db.forEachRow("""
-            SELECT v.package, v.condition, v.status, v.wall_s, v.outlier FROM v_iterations v
+            SELECT v.package, v.condition, v.status, v.wall_s, v.outlier, v.instrumented FROM v_iterations v
             JOIN package_result pr ON pr.package_result_id = (SELECT package_result_id FROM package_condition
                                                                WHERE package_condition_id = v.package_condition_id)
             WHERE v.bench_id = ? AND v.warmup = 0 AND pr.skipped = 0
@@ -155,7 +155,7 @@ public enum AnomalyDetector {
             }
             let status = st.string(2) ?? ""
             current!.statuses.append(status)
-            if status == "ok" {
+            if status == "ok" && st.int(5) != 1 {  // instrumented (Valgrind) times are not timings
                 current!.wall.append(st.double(3) ?? .nan)
                 if st.int(4) == 1 { current!.outliers += 1 }
             }

@@ -311,6 +311,7 @@ public enum PythonFormat {
         it.cachesDropped = try o.bool("caches_dropped") ?? false
         it.constraintsApplied = try o.bool("constraints_applied") ?? false
         it.oomDetected = try o.bool("oom_detected") ?? false
+        try decodeInstructionKeys(o, into: &it)
         if let passed = try o.int("tests_passed", in: Limits.count) {
             let n = { (key: String) throws -> Int in try o.int(key, in: Limits.count) ?? 0 }
             it.tests = TestCounts(passed: passed, failed: try n("tests_failed"), skipped: try n("tests_skipped"),

@@ -99,6 +99,7 @@ extension PythonFormat {
                 pairs.append(("sys_time_stats", statsBlock(measured.map(\.sysTimeS))))
                 pairs.append(("peak_rss_stats", statsBlock(measured.map(\.peakRSSMB))))
             }
+            pairs += instructionStatsKey(c.iterations)
             return (c.conditionName, .obj(pairs))
         }
         return .obj([
@@ -120,6 +121,7 @@ extension PythonFormat {
         if it.cachesDropped { pairs.append(("caches_dropped", .bool(true))) }
         if it.constraintsApplied { pairs.append(("constraints_applied", .bool(true))) }
         if it.oomDetected { pairs.append(("oom_detected", .bool(true))) }
+        pairs += instructionKeys(it)
         // Keys the Python tool does not know (its reader ignores unknown keys): what the iteration ran.
         if let t = it.tests {
             pairs += [("tests_passed", .int(t.passed)), ("tests_failed", .int(t.failed)), ("tests_skipped", .int(t.skipped)),

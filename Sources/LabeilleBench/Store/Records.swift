@@ -157,6 +157,14 @@ public struct IterationRecord: Equatable, Sendable {
     /// When it ran in the schedule (measured runs only).
     public var round: Int?
     public var roundPosition: Int?
+    /// User-space instructions of the whole process tree (`bench run --instructions`); nil when not counted.
+    public var instructions: Int?
+    public var instructionMethod: InstructionCountingMethod?
+    /// Ran under instrumentation (Valgrind): the times and RSS describe the instrumented program and are
+    /// left out of their statistics.
+    public var instrumented = false
+    /// The PYTHONHASHSEED the iteration ran with, when it was fixed (instruction-counting runs).
+    public var hashSeed: Int?
     /// What the test runner reported running; nil when unknown.
     public var tests: TestCounts?
     /// Digest of the ids of the tests that ran (not skipped); nil when test ids are unknown.

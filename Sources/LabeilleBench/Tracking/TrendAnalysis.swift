@@ -13,9 +13,12 @@ public struct TrendOptions: Sendable, Equatable {
     public var falseDiscoveryRate = 0.05
     /// CV above which a run counts as noisy for the volatility rule.
     public var volatileCV = 0.10
-    public init(regressionThreshold: Double = 0.02, trendThreshold: Double = 0.05) {
+    /// What the points are (for units in the output).
+    public var metric = Metric.wall
+    public init(regressionThreshold: Double = 0.02, trendThreshold: Double = 0.05, metric: Metric = .wall) {
         self.regressionThreshold = regressionThreshold
         self.trendThreshold = trendThreshold
+        self.metric = metric
     }
 }
 
