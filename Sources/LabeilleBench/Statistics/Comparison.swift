@@ -6,7 +6,8 @@ public enum Verdict: String, Sendable, CaseIterable {
     case unresolved
 }
 
-/// How a ratio and its interval were obtained (methodology notes §2 item 2).
+/// How a ratio and its interval were obtained: the method depends on whether the iterations can be paired
+/// by round and on the sample size.
 public enum ComparisonMethod: String, Sendable {
     /// Paired by schedule round, ≥ 6 pairs: Hodges–Lehmann on log-ratios, exact signed-rank CI and p.
     case pairedSignedRank = "paired-signed-rank"
@@ -16,6 +17,10 @@ public enum ComparisonMethod: String, Sendable {
     case hodgesLehmann = "hodges-lehmann-mwu"
     /// Unpaired, below 5 per side: Welch on log-times (underpowered).
     case welchLog = "welch-log-low-n"
+    /// Instruction counts: Welch on log counts with the residual variation raised to a floor.
+    case welchLogNoiseFloor = "welch-log-noise-floor"
+    /// Instruction counts paired by hash seed: t on log ratios with the residual variation raised to a floor.
+    case pairedTNoiseFloor = "paired-t-noise-floor"
     /// Not enough valid iterations to compare.
     case insufficient = "insufficient-data"
 
@@ -26,6 +31,8 @@ public enum ComparisonMethod: String, Sendable {
         case .pairedT: return "paired t on log-ratios (3–5 pairs)"
         case .hodgesLehmann: return "Hodges–Lehmann with the Moses interval"
         case .welchLog: return "Welch t on log-times (under 5 per side)"
+        case .welchLogNoiseFloor: return "Welch t on log counts, residual variation floored"
+        case .pairedTNoiseFloor: return "t on log-ratios paired by hash seed, residual variation floored"
         case .insufficient: return "none (too few iterations)"
         }
     }
@@ -64,6 +71,12 @@ public struct PackageComparison: Sendable {
     public var cvTreatment: Double
     /// P(T_treatment > T_baseline) estimated as U/(n·m).
     public var probabilitySlower: Double
+    /// Instruction counts: the floor of the residual variation per iteration (nil for other metrics).
+    public var noiseFloor: Double?
+    /// Instruction counts: the larger of the two sides' observed residual variation (sd of log count).
+    public var residualCV: Double?
+    /// True when an observed residual variation was below the floor, so the floor was used.
+    public var noiseFloorApplied = false
     /// The two sides did not measure the same workload (different tests ran or skipped, or iterations of
     /// one side differed); such a package stays out of the suite's geometric mean unless asked for.
     public var workloadMismatch = false
@@ -118,6 +131,10 @@ public enum Comparator {
             var byRound: [Int: Double] = [:]
             for (r, v) in zip(roundsA, la) { if let r { byRound[r] = v } }
             for (r, v) in zip(roundsB, lb) { if let r, let x = byRound[r] { pairs.append(v - x) } }
+        }
+        if metric == Metric.instructions.rawValue {
+            CountStatistics.fill(&c, la: la, lb: lb, pairs: pairs, threshold: threshold)
+            return c
         }
         var logEstimate = Double.nan, logLow = Double.nan, logHigh = Double.nan
         if pairs.count >= 6 {

@@ -24,7 +24,7 @@ public struct CompareError: Error, CustomStringConvertible {
 }
 
 public enum RunComparison {
-    public static let metrics = ["wall", "cpu", "rss", "user", "sys"]
+    public static let metrics = ["wall", "cpu", "rss", "user", "sys", "instructions"]
 
     /// Every condition of one run against its baseline (the first condition, or `baseline`).
     public static func withinRun(store: Store, run: StoredRun, baseline: String?, metric: String,
@@ -52,7 +52,8 @@ public enum RunComparison {
                 guard let a = byPackage[pkg]?[base], let b = byPackage[pkg]?[treatment] else { continue }
                 var c = Comparator.compare(
                     package: pkg, baseline: base, treatment: treatment, metric: metric, a: a.values, b: b.values,
-                    roundsA: a.rounds, roundsB: b.rounds, excludedA: a.excluded, excludedB: b.excluded, threshold: threshold)
+                    roundsA: CountStatistics.pairingKeys(a, metric: metric) ?? a.rounds,
+                    roundsB: CountStatistics.pairingKeys(b, metric: metric) ?? b.rounds, excludedA: a.excluded, excludedB: b.excluded, threshold: threshold)
                 WorkloadAnalysis.annotate(&c, baseline: workloads[pkg]?[base], treatment: workloads[pkg]?[treatment])
                 comps.append(c)
             }
@@ -103,7 +104,10 @@ public enum RunComparison {
                     guard let a = base[pkg]?[ca], let b = data[pkg]?[cb] else { continue }
                     var c = Comparator.compare(
                         package: pkg, baseline: "\(baseRun.benchID)/\(ca)", treatment: "\(other.benchID)/\(cb)",
-                        metric: metric, a: a.values, b: b.values, excludedA: a.excluded, excludedB: b.excluded,
+                        metric: metric, a: a.values, b: b.values,
+                        roundsA: CountStatistics.pairingKeys(a, metric: metric) ?? [],
+                        roundsB: CountStatistics.pairingKeys(b, metric: metric) ?? [],
+                        excludedA: a.excluded, excludedB: b.excluded,
                         threshold: threshold)
                     WorkloadAnalysis.annotate(&c, baseline: baseWorkloads[pkg]?[ca], treatment: otherWorkloads[pkg]?[cb])
                     comps.append(c)
