@@ -159,8 +159,14 @@ struct CompareCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Argument(help: ArgumentHelp("Results directories or bench ids.", valueName: "run")) var runs: [String]
     @Option(help: "Baseline condition (one run) or bench id (several runs).") var baseline: String?
-    @Option(help: "wall | cpu (user + sys) | rss") var metric: String = "wall"
-    @Option(parsing: .unconditional, help: ArgumentHelp("Practical threshold δ as a fraction (default 0.01 = 1%).", valueName: "fraction")) var threshold: Double = 0.01
+    @Option(help: """
+        wall | cpu (user + sys) | rss | instructions (counted by `bench run --instructions`; the residual variation \
+        used is never below a floor of 0.1% per iteration, and the output says when the floor applied)
+        """) var metric: String = "wall"
+    @Option(name: .customLong("threshold"), parsing: .unconditional, help: ArgumentHelp(
+        "Practical threshold δ as a fraction (default 0.01 = 1% for times and RSS, 0.005 for instructions).",
+        valueName: "fraction")) var thresholdOption: Double?
+    var threshold: Double { thresholdOption ?? (Metric(rawValue: metric)?.defaultThreshold ?? 0.01) }
     @Option(name: .customLong("per-test"), help: ArgumentHelp("Per-test comparison of one package (one run).", valueName: "pkg")) var perTest: String?
     @Option(help: "table | markdown | json") var format: String = "table"
     @Option(name: .customLong("run-noise"), parsing: .unconditional, help: ArgumentHelp(
@@ -172,7 +178,7 @@ struct CompareCommand: ParsableCommand {
 
     func validate() throws {
         guard !runs.isEmpty else { throw ValidationError("give at least one RUN") }
-        guard ["wall", "cpu", "rss"].contains(metric) else { throw ValidationError("--metric must be wall, cpu or rss, not '\(metric)'") }
+        do { _ = try Metric.parse(metric, allowed: Metric.comparable) } catch { throw ValidationError("\(error)") }
         guard ComparisonFormat(rawValue: format) != nil else { throw ValidationError("--format must be table, markdown or json, not '\(format)'") }
         try checkThreshold("--threshold", threshold)
         if let failOn, Verdict(rawValue: failOn) == nil { throw ValidationError("--fail-on must be one of slower, faster, equivalent, inconclusive, unresolved") }

@@ -7,7 +7,7 @@ import XCTest
 /// FixtureReference.swift by scripts/reference/fixture_reference.py.
 final class StatisticsTests: XCTestCase {
     func testDescriptiveVectorsOfTheOriginal() {
-        // formats spec §5.11 (labeille's own output; cross-checked with numpy there).
+        // Vectors from the Python labeille's own output, cross-checked with numpy.
         let d = DescriptiveStats([10.0, 10.2, 9.9, 10.1, 10.4])
         XCTAssertClose(d.mean, 10.12, rel: 1e-14)
         XCTAssertClose(d.stdev, 0.1923538406167134, rel: 1e-12)

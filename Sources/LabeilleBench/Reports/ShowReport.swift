@@ -57,6 +57,7 @@ public enum ShowReport {
         let table = packageTable(packages: packages, conditions: condNames, stats: stats, statuses: statuses, verdicts: verdicts)
         if packages.isEmpty { out.append("No measured packages.") } else { out.append(table.render()) }
         if condNames.count >= 2 { out += tableFootnote(base: base, comparisons: verdicts.values.flatMap(\.values)) }
+        out += try instructionLines(store: store, run: run)
         out.append("")
         out += try qualityBlock(store.db, run: run, stats: stats, conditions: condNames)
         return out.joined(separator: "\n")

@@ -45,6 +45,8 @@ public final class BenchRunner {
     let environment: [String: String]
     /// The probed version of each condition's interpreter (part of the venv key).
     var interpreterVersions: [String] = []
+    /// Counts each iteration's instructions (`--instructions`), resolved before any work.
+    var instructionCounter: InstructionCounter?
     /// Set for `--shard K/N`: narrows the selected packages to this machine's share.
     public var shardSelection: ShardSelection?
 
@@ -138,6 +140,8 @@ public final class BenchRunner {
         let problems = s.pathProblems().filter { $0.severity == .error }
         if !problems.isEmpty { throw RunError(problems.map(\.description).joined(separator: "; ")) }
         let cacheDropper = try CacheDropper.forSettings(s)  // refuses before any work without the rights
+        instructionCounter = try s.instructions.map { try InstructionCounter.resolve($0, environment: environment) }
+        if let counter = instructionCounter { log(Self.instructionCountingNote(counter)) }
 
         // Packages.
         let registry: [RegistryPackage]
@@ -269,7 +273,7 @@ public final class BenchRunner {
             }
             iterationsRun += 1
             progress.end(status: record.status, wall: record.wallTimeS)
-            if !record.warmup && record.status == "ok" {
+            if !record.warmup && record.status == "ok" && !record.instrumented {
                 st.measuredOK[task.condition].append(record.wallTimeS)
                 if s.adaptive && st.measuredOK[task.condition].count >= s.adaptiveMinIterations
                     && Statistics.relativeStandardError(st.measuredOK[task.condition]) < s.adaptiveThreshold {
@@ -399,10 +403,12 @@ public final class BenchRunner {
         let before = SystemProfiler.snapshot()
         let oomBefore = Self.oomKillCount()
         let (argv, viaShell) = TestCommand.argv(command)
+        let counted = try prepareCounting(argv: argv, environment: &env, workingDirectory: wt, index: task.index,
+                                          scratch: (dir as NSString).appendingPathComponent("\(task.index).cachegrind"))
         let o: ProcessOutcome
         do {
-            o = try ChildProcess.run(argv, environment: env, workingDirectory: wt, stdoutPath: out, stderrPath: err,
-                                     limits: limits, timeout: timeout)
+            o = try ChildProcess.run(counted?.argv ?? argv, environment: env, workingDirectory: wt, stdoutPath: out, stderrPath: err,
+                                     limits: limits, timeout: timeout, counter: counted?.counter)
         } catch {
             throw RunError("cannot run the tests of \(st.registry.name)/\(c.name): \(error)")
         }
@@ -441,6 +447,7 @@ public final class BenchRunner {
         record.round = task.round
         record.roundPosition = task.roundPosition
         recordTests(&record, report: report, stdout: out, stderr: err, perTest: s.perTestTiming && TestCommand.invokesPytest(command))
+        if let counted { recordCount(&record, counted, outcome: o, environment: env) }
         // Logs are kept for iterations that did not pass.
         if status == "ok" { unlink(out); unlink(err); unlink(report) }
         return record

@@ -147,7 +147,7 @@ public struct Workspace {
     }
 }
 
-/// Test-command resolution and per-test duration parsing (runner spec §5.6, §6.4).
+/// Test-command resolution and per-test duration parsing.
 public enum TestCommand {
     /// The command to run: override, or registry command with the prefix or suffix applied.
     public static func resolve(registryCommand: String, condition: ConditionDefinition, defaultSuffix: String?) -> String {

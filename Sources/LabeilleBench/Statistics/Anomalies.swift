@@ -1,6 +1,7 @@
 import Foundation
 
-/// Measurement anomalies with the original's five types and thresholds (formats spec §7).
+/// Measurement anomalies: the original's five types and thresholds, plus tests that changed between iterations
+/// or between conditions.
 public struct Anomaly: Sendable, Equatable {
     public enum Severity: String, Sendable, CaseIterable { case error, warning, info }
     public var package: String
@@ -101,7 +102,9 @@ public enum AnomalyDetector {
         return out
     }
 
-    /// Gap heuristic of the original (§7.2).
+    /// Gap heuristic of the original: a gap well above the median gap splitting the sorted values into two
+    /// groups of at least 2. Weak at small n: it calls ordinary 5-point noise such as [6.0, 8.5, 7.0, 8.0, 6.5]
+    /// bimodal.
     public static func isBimodal(_ values: [Double], gapFactor: Double = 1.5) -> Bool {
         guard values.count >= 4 else { return false }
         let s = values.sorted()
@@ -139,7 +142,7 @@ public enum AnomalyDetector {
             SELECT c.name FROM condition c JOIN run r ON r.run_id = c.run_id WHERE r.bench_id = ? ORDER BY c.position
             """, [benchID]).compactMap { $0[0].stringValue }
         try db.forEachRow("""
-            SELECT v.package, v.condition, v.status, v.wall_s, v.outlier FROM v_iterations v
+            SELECT v.package, v.condition, v.status, v.wall_s, v.outlier, v.instrumented FROM v_iterations v
             JOIN package_result pr ON pr.package_result_id = (SELECT package_result_id FROM package_condition
                                                                WHERE package_condition_id = v.package_condition_id)
             WHERE v.bench_id = ? AND v.warmup = 0 AND pr.skipped = 0
@@ -152,7 +155,7 @@ public enum AnomalyDetector {
             }
             let status = st.string(2) ?? ""
             current!.statuses.append(status)
-            if status == "ok" {
+            if status == "ok" && st.int(5) != 1 {  // instrumented (Valgrind) times are not timings
                 current!.wall.append(st.double(3) ?? .nan)
                 if st.int(4) == 1 { current!.outliers += 1 }
             }

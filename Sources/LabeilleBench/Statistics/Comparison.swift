@@ -24,6 +24,10 @@ public enum ComparisonMethod: String, Sendable {
     case moderatedT = "moderated-t"
     /// Block order: a drift-adjusted (time as covariate) moderated t on log-times.
     case driftAdjustedT = "drift-adjusted-moderated-t"
+    /// Instruction counts: Welch on log counts with the residual variation raised to a floor.
+    case welchLogNoiseFloor = "welch-log-noise-floor"
+    /// Instruction counts paired by hash seed: t on log ratios with the residual variation raised to a floor.
+    case pairedTNoiseFloor = "paired-t-noise-floor"
     /// Not enough valid iterations to compare.
     case insufficient = "insufficient-data"
 
@@ -40,6 +44,8 @@ public enum ComparisonMethod: String, Sendable {
         case .pairedModeratedT: return "paired t on log-ratios, variance moderated across packages"
         case .moderatedT: return "t on log-times, variance moderated across packages"
         case .driftAdjustedT: return "t on log-times adjusted for drift over the blocks, variance moderated across packages"
+        case .welchLogNoiseFloor: return "Welch t on log counts, residual variation floored"
+        case .pairedTNoiseFloor: return "t on log-ratios paired by hash seed, residual variation floored"
         case .insufficient: return "none (too few iterations)"
         }
     }
@@ -111,6 +117,12 @@ public struct PackageComparison: Sendable {
     /// Inputs kept for the suite-level step (moderation, method choice).
     public var fit: LogRatioFit?
     public var rank: RankEstimate?
+    /// Instruction counts: the floor of the residual variation per iteration (nil for other metrics).
+    public var noiseFloor: Double?
+    /// Instruction counts: the larger of the two sides' observed residual variation (sd of log count).
+    public var residualCV: Double?
+    /// True when an observed residual variation was below the floor, so the floor was used.
+    public var noiseFloorApplied = false
     /// The two sides did not measure the same workload (different tests ran or skipped, or iterations of
     /// one side differed); such a package stays out of the suite's geometric mean unless asked for.
     public var workloadMismatch = false
@@ -201,6 +213,11 @@ public enum Comparator {
         let mw = MannWhitneyTest(lb, la)
         c.probabilitySlower = mw.u / Double(a.count * b.count)
         let pairs = pairedDifferences(la, lb, roundsA, roundsB)
+        if metric == Metric.instructions.rawValue {
+            // Near-deterministic counts: their own floored test, and no moderation or rank step later (no fit).
+            CountStatistics.fill(&c, la: la, lb: lb, pairs: pairs.d, threshold: threshold)
+            return c
+        }
         if pairs.d.count >= 3 && !pairingUseless(pairs.a, pairs.b) {
             c.order = .paired
             c.fit = LogFits.paired(pairs.d)

@@ -24,7 +24,7 @@ public struct CompareError: Error, CustomStringConvertible {
 }
 
 public enum RunComparison {
-    public static let metrics = ["wall", "cpu", "rss", "user", "sys"]
+    public static let metrics = ["wall", "cpu", "rss", "user", "sys", "instructions"]
 
     /// Every condition of one run against its baseline (the first condition, or `baseline`).
     public static func withinRun(store: Store, run: StoredRun, baseline: String?, metric: String,
@@ -53,7 +53,8 @@ public enum RunComparison {
                 let times = blockTimes(run: run, a, b, names: names)
                 var c = Comparator.compare(
                     package: pkg, baseline: base, treatment: treatment, metric: metric, a: a.values, b: b.values,
-                    roundsA: a.rounds, roundsB: b.rounds, timesA: times.a, timesB: times.b,
+                    roundsA: CountStatistics.pairingKeys(a, metric: metric) ?? a.rounds,
+                    roundsB: CountStatistics.pairingKeys(b, metric: metric) ?? b.rounds, timesA: times.a, timesB: times.b,
                     excludedA: a.excluded, excludedB: b.excluded, threshold: threshold)
                 WorkloadAnalysis.annotate(&c, baseline: workloads[pkg]?[base], treatment: workloads[pkg]?[treatment])
                 comps.append(c)
@@ -112,7 +113,10 @@ public enum RunComparison {
                     let control = source.control.flatMap { c in base[pkg]?[c].flatMap { x in data[pkg]?[c].map { (x.values, $0.values) } } }
                     var c = Comparator.compare(
                         package: pkg, baseline: "\(baseRun.benchID)/\(ca)", treatment: "\(other.benchID)/\(cb)",
-                        metric: metric, a: a.values, b: b.values, runNoise: source.noise(package: pkg),
+                        metric: metric, a: a.values, b: b.values,
+                        roundsA: CountStatistics.pairingKeys(a, metric: metric) ?? [],
+                        roundsB: CountStatistics.pairingKeys(b, metric: metric) ?? [],
+                        runNoise: source.noise(package: pkg),
                         controlA: control?.0 ?? [], controlB: control?.1 ?? [], excludedA: a.excluded, excludedB: b.excluded,
                         threshold: threshold)
                     WorkloadAnalysis.annotate(&c, baseline: baseWorkloads[pkg]?[ca], treatment: otherWorkloads[pkg]?[cb])

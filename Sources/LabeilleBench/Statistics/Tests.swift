@@ -1,6 +1,7 @@
 import Foundation
 
-/// Welch's unequal-variance t-test (formats spec §5.5, with the sign kept when both variances are 0).
+/// Welch's unequal-variance t-test, as the original's, except that t keeps its sign when both variances
+/// are 0 (the original gave +∞ whichever mean was larger).
 public struct WelchTest: Equatable, Sendable {
     public var t: Double
     public var df: Double

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Writes `bench_meta.json` and `bench_results.jsonl` as the Python labeille does (formats spec §1–3), so
+/// Writes `bench_meta.json` and `bench_results.jsonl` as the Python labeille does, so
 /// the Python tool can read our runs: key order, rounding, sparse keys and the stats blocks.
 extension PythonFormat {
     /// Python's round(x, n): the double nearest to the correctly rounded decimal.
@@ -49,7 +49,7 @@ extension PythonFormat {
         ] + shardKeys)
     }
 
-    /// Sparse: `name` always, other keys only when set (spec §2.3).
+    /// Sparse, as the original: `name` always, other keys only when set.
     static func encodeCondition(_ c: ConditionDefinition) -> JSONValue {
         var pairs: [(String, JSONValue)] = [("name", .string(c.name))]
         if !c.description.isEmpty { pairs.append(("description", .string(c.description))) }
@@ -99,6 +99,7 @@ extension PythonFormat {
                 pairs.append(("sys_time_stats", statsBlock(measured.map(\.sysTimeS))))
                 pairs.append(("peak_rss_stats", statsBlock(measured.map(\.peakRSSMB))))
             }
+            pairs += instructionStatsKey(c.iterations)
             return (c.conditionName, .obj(pairs))
         }
         return .obj([
@@ -120,6 +121,7 @@ extension PythonFormat {
         if it.cachesDropped { pairs.append(("caches_dropped", .bool(true))) }
         if it.constraintsApplied { pairs.append(("constraints_applied", .bool(true))) }
         if it.oomDetected { pairs.append(("oom_detected", .bool(true))) }
+        pairs += instructionKeys(it)
         // Keys the Python tool does not know (its reader ignores unknown keys): what the iteration ran.
         if let t = it.tests {
             pairs += [("tests_passed", .int(t.passed)), ("tests_failed", .int(t.failed)), ("tests_skipped", .int(t.skipped)),

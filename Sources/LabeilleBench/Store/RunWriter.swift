@@ -204,6 +204,7 @@ public final class RunWriter {
                        it.roundPosition, t?.passed, t?.failed, t?.skipped, t?.errors, t?.xfailed, t?.xpassed, t?.subtests,
                        it.testsDigest, it.perTestRejected + checked.rejected])
         try stmt.execute()
+        try recordInstructionCount(iterationID: db.lastInsertRowID, it)
         guard !checked.kept.isEmpty else { return }
         let iterationID = db.lastInsertRowID
         let ins = try db.prepare("INSERT INTO test_duration (iteration_id, test_case_id, phase, duration_s, outcome) VALUES (?,?,?,?,?)")

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Thresholds of `track trend` and `track alert` (defaults as the original's, formats spec §8).
+/// Thresholds of `track trend` and `track alert` (defaults as the original's).
 public struct TrendOptions: Sendable, Equatable {
     /// A change between two runs counts only beyond ±this fraction; also the minimum change-point magnitude.
     public var regressionThreshold = 0.02
@@ -22,9 +22,12 @@ public struct TrendOptions: Sendable, Equatable {
     public var runLevelShare = 0.6
     /// CV above which a run counts as noisy for the volatility rule.
     public var volatileCV = 0.10
-    public init(regressionThreshold: Double = 0.02, trendThreshold: Double = 0.05) {
+    /// What the points are (for units in the output).
+    public var metric = Metric.wall
+    public init(regressionThreshold: Double = 0.02, trendThreshold: Double = 0.05, metric: Metric = .wall) {
         self.regressionThreshold = regressionThreshold
         self.trendThreshold = trendThreshold
+        self.metric = metric
     }
 }
 
@@ -192,7 +195,9 @@ public struct TrendReport: Sendable {
     public func count(_ c: TrendClassification) -> Int { packages.filter { $0.classification == c }.count }
 }
 
-/// Trend classification, change points and alerts (the original's §8, noise-aware, formats spec §13 items 13–18).
+/// Trend classification, change points and alerts: the original's classes and alerts, made noise-aware and
+/// measured from the pinned baseline (the original called a package regressing after one +5% run, raised
+/// "recovered" alerts for packages that merely wobbled, and ignored the pin).
 public enum TrendAnalyzer {
     public static func analyze(_ data: SeriesData, condition: String? = nil, options: TrendOptions = .init()) -> TrendReport {
         var scratch: [Double] = []

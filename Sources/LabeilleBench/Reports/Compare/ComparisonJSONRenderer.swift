@@ -21,6 +21,13 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
         return [reason, drift, df, runNoise(c.runNoise)]
     }
 
+    /// Instruction counts only: the floor of the residual variation, the observed one, and whether the floor was used.
+    static func noiseFloorKeys(_ c: PackageComparison) -> [(String, JSONValue)] {
+        guard let floor = c.noiseFloor else { return [] }
+        return [("noise_floor", .number(floor)), ("residual_cv", c.residualCV.map { .number($0) } ?? .null),
+                ("noise_floor_applied", .bool(c.noiseFloorApplied))]
+    }
+
     public static func document(_ sets: [ComparisonSet], threshold: Double) -> JSONValue {
         func n(_ d: Double) -> JSONValue { d.isFinite ? .number(d) : .null }
         var comparisons: [JSONValue] = []
@@ -44,7 +51,7 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
                     ("workload_changed_baseline", .bool(c.workloadChangedBaseline)),
                     ("workload_changed_treatment", .bool(c.workloadChangedTreatment)),
                     ("tests_baseline", Self.counts(c.testsBaseline)), ("tests_treatment", Self.counts(c.testsTreatment)),
-                ]))
+                ] + Self.noiseFloorKeys(c)))
             }
         }
         let summaries: [JSONValue] = sets.map { set in

@@ -10,6 +10,7 @@ public struct ComparisonMarkdownRenderer: ComparisonRenderer {
             out.append("- **Geometric mean ratio:** \(s.geomeanText)")
             out.append("- **Verdicts:** \(s.verdictCountsText) (δ = \(Fmt.f(threshold * 100, 1))%)")
             if s.excludedIterations > 0 { out.append("- **Excluded iterations (not ok):** \(s.excludedIterations)") }
+            if let note = CountStatistics.floorNote(set.comparisons) { out.append("- **Noise floor:** \(note)") }
             if let m = s.mismatchText { out.append("- **Workload mismatch:** \(m)") }
             for line in set.environmentLines { out.append("- " + line.trimmingCharacters(in: .whitespaces)) }
             out.append("")

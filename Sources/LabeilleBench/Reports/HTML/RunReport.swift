@@ -66,7 +66,7 @@ public struct RunReport {
     public init(store: Store, runs: [StoredRun], options: RunReportOptions = .init()) throws {
         precondition(!runs.isEmpty, "a report needs at least one run")
         guard RunComparison.metrics.contains(options.metric) else {
-            throw CompareError("unknown metric '\(options.metric)' (expected wall, cpu or rss)")
+            throw CompareError("unknown metric '\(options.metric)' (expected \(Metric.comparable.map(\.rawValue).joined(separator: ", ")))")
         }
         self.runs = runs
         self.options = options
