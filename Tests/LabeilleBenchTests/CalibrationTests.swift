@@ -61,7 +61,7 @@ final class CalibrationTests: XCTestCase {
     /// n = 5, unpaired, 50 packages: the exact Mann–Whitney test cannot get below p = 0.0079, so a lone large
     /// change would never pass Benjamini–Hochberg; the moderated t decides and says so.
     func testLoneLargeChangeIsCalledAndTheDecidingMethodIsNamed() {
-        var rng = SeededGenerator(seed: 99)
+        var rng = SplitMix64(seed: 99)
         var comps: [PackageComparison] = []
         for p in 0..<50 {
             let change = p == 3 ? log(1.2) : 0

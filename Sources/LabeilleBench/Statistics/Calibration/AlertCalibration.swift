@@ -50,7 +50,7 @@ public enum AlertCalibration {
 
     static func regressed(_ s: Scenario, package p: Int) -> Bool { s == .step && p < 5 }
 
-    static func simulate(_ s: Scenario, _ setup: Setup, rng: inout SeededGenerator) -> SeriesData {
+    static func simulate(_ s: Scenario, _ setup: Setup, rng: inout SplitMix64) -> SeriesData {
         let info = TrackingSeriesInfo(id: 1, name: "sim", description: "", createdAt: "", pinnedBenchID: nil,
                                       runCount: setup.runs, firstTimestamp: nil, lastTimestamp: nil)
         let runs = (1...setup.runs).map {
@@ -89,7 +89,7 @@ public enum AlertCalibration {
     }
 
     public static func run(_ s: Scenario, series: Int, setup: Setup = .init(), seed: UInt64) -> Result {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var result = Result(scenario: s)
         for _ in 0..<series {
             let data = simulate(s, setup, rng: &rng)

@@ -73,7 +73,7 @@ public enum CompareCalibration {
 
     /// Runs one cell with its own seed.
     public static func run(_ cell: Cell, seed: UInt64) -> Result {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var result = Result(cell: cell)
         result.detectable = Array(repeating: [], count: cell.cvs.count)
         for _ in 0..<cell.suites {

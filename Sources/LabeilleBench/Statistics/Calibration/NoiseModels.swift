@@ -1,20 +1,6 @@
 import Foundation
 
-/// A small deterministic generator for the calibration simulations (SplitMix64).
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in (0, 1).
-    public mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / Double(1 << 53) }
-    /// Standard normal (Box–Muller).
-    public mutating func normal() -> Double { (-2 * log(uniform())).squareRoot() * cos(2 * .pi * uniform()) }
+extension SplitMix64 {
     /// Exponential with the given mean.
     public mutating func exponential(mean: Double) -> Double { -mean * log(uniform()) }
 }
@@ -37,7 +23,7 @@ public enum NoiseModel: String, CaseIterable, Sendable {
     case realistic
 
     /// Log-noise for `length` consecutive iterations in time order.
-    public func sequence(length: Int, cv: Double, rng: inout SeededGenerator) -> [Double] {
+    public func sequence(length: Int, cv: Double, rng: inout SplitMix64) -> [Double] {
         var out = [Double](repeating: 0, count: length)
         let span = Double(max(length - 1, 1))
         switch self {
@@ -92,7 +78,7 @@ public struct SimulatedPackage: Sendable {
     /// Simulates one package with `n` iterations per condition, base timing 1 s × e^level, true log-change
     /// `change`, and for cross-run designs the runs' level offsets (log scale) `runOffsets`.
     public static func make(model: NoiseModel, design: CalibrationDesign, n: Int, cv: Double, change: Double,
-                            runOffsets: (Double, Double), rng: inout SeededGenerator) -> SimulatedPackage {
+                            runOffsets: (Double, Double), rng: inout SplitMix64) -> SimulatedPackage {
         switch design {
         case .crossRun:
             let first = model.sequence(length: n, cv: cv, rng: &rng), second = model.sequence(length: n, cv: cv, rng: &rng)
