@@ -24,11 +24,12 @@ DROP VIEW IF EXISTS v_package_conditions;
 
 -- The metrics of v_condition_stats, in display order.
 --   metric           'wall' (wall-clock time), 'user' and 'sys' (CPU time of the test process tree), 'cpu'
---                    (user + sys), 'rss' (peak resident set size)
+--                    (user + sys), 'rss' (peak resident set size), 'instructions' (user-space instructions of
+--                    the test process tree, counted by `bench run --instructions`)
 --   metric_position  0, 1, … (ORDER BY it to list metrics in this order)
---   unit             's' or 'MB'
+--   unit             's', 'MB' or 'instr'
 CREATE VIEW v_metrics(metric, metric_position, unit) AS
-VALUES ('wall', 0, 's'), ('user', 1, 's'), ('sys', 2, 's'), ('cpu', 3, 's'), ('rss', 4, 'MB');
+VALUES ('wall', 0, 's'), ('user', 1, 's'), ('sys', 2, 's'), ('cpu', 3, 's'), ('rss', 4, 'MB'), ('instructions', 5, 'instr');
 
 -- One row per package × condition of a run, with names resolved.
 --   bench_id, package, condition    the run, the package and the condition (by name)
@@ -63,6 +64,15 @@ JOIN run r             ON r.run_id = pr.run_id;
 --   round, round_position            when it ran in an alternating schedule (NULL for ingested runs)
 --   load_avg_start, load_avg_end     1-minute load average before and after the iteration
 --   ram_available_start_gb           available memory before the iteration
+--   instructions                     user-space instructions of the process tree (NULL: not counted)
+--   instruction_method               'perf' or 'valgrind' (NULL: not counted)
+--   instrumented                     1 when it ran under Valgrind: its times and RSS are not in any statistic
+--   hash_seed                        PYTHONHASHSEED the harness fixed (instruction-counting runs), else NULL
+--   tests_passed, tests_failed, tests_skipped, tests_errors, tests_xfailed, tests_xpassed, tests_subtests
+--                                    what the test runner reported for this iteration (NULL when unknown)
+--   tests_digest                     identifies the set of tests that ran (pytest only; NULL otherwise)
+--   per_test_rejected                per-test durations dropped as impossible (negative, not finite,
+--                                    longer than the iteration)
 --   condition_position, package_position, package_condition_id, iteration_id   for ordering and joins
 CREATE VIEW v_iterations AS
 SELECT pcv.bench_id,
@@ -83,6 +93,19 @@ SELECT pcv.bench_id,
        i.load_avg_start,
        i.load_avg_end,
        i.ram_available_start_gb,
+       i.instructions,
+       i.instruction_method,
+       i.instrumented,
+       i.hash_seed,
+       i.tests_passed,
+       i.tests_failed,
+       i.tests_skipped,
+       i.tests_errors,
+       i.tests_xfailed,
+       i.tests_xpassed,
+       i.tests_subtests,
+       i.tests_digest,
+       i.per_test_rejected,
        pcv.condition_position,
        pcv.package_position,
        i.package_condition_id,
@@ -103,12 +126,15 @@ SELECT i.package_condition_id,
            WHEN 'sys'  THEN i.sys_time_s
            WHEN 'cpu'  THEN i.user_time_s + i.sys_time_s
            WHEN 'rss'  THEN i.peak_rss_mb
+           WHEN 'instructions' THEN i.instructions
        END AS value
 FROM iteration i
 CROSS JOIN v_metrics m
-WHERE i.warmup = 0 AND i.status = 'ok';
+-- Instrumented iterations (Valgrind) have no time or RSS values; only counted ones have an instruction count.
+WHERE i.warmup = 0 AND i.status = 'ok'
+  AND CASE WHEN m.metric = 'instructions' THEN i.instructions IS NOT NULL ELSE i.instrumented = 0 END;
 
--- One row per bench_id × package × condition × metric (see v_metrics: wall, user, sys, cpu, rss).
+-- One row per bench_id × package × condition × metric (see v_metrics: wall, user, sys, cpu, rss, instructions).
 -- ALWAYS filter on metric (or use v_wall_stats): without it every package × condition has one row per metric.
 --   n           measured iterations whose status is 'ok' (the sample); 0 leaves every statistic NULL
 --   n_excluded  measured iterations whose status is not 'ok' (not in the statistics)

@@ -14,7 +14,8 @@ DROP VIEW IF EXISTS v_series_points;
 --   series, position (1-based order in the series), bench_id, timestamp (the run's start_time), commit_sha
 --   (the run's `sha` commit value in this series, or NULL), pinned (1 for the series' pinned run), package,
 --   condition, n (ok measured iterations), wall_median_s, cpu_median_s (user + sys), rss_median_mb,
---   condition_position, package_condition_id.
+--   condition_position, package_condition_id. The medians leave out instrumented (Valgrind) iterations: their
+--   times are not timings.
 CREATE VIEW v_series_points AS
 SELECT ts.name                                     AS series,
        tr.position,
@@ -29,16 +30,16 @@ SELECT ts.name                                     AS series,
         WHERE i.package_condition_id = pc.package_condition_id AND i.warmup = 0 AND i.status = 'ok') AS n,
        (SELECT AVG(v) FROM (SELECT i.wall_time_s AS v, ROW_NUMBER() OVER (ORDER BY i.wall_time_s) AS rn, COUNT(*) OVER () AS k
                             FROM iteration i
-                            WHERE i.package_condition_id = pc.package_condition_id AND i.warmup = 0 AND i.status = 'ok')
+                            WHERE i.package_condition_id = pc.package_condition_id AND i.warmup = 0 AND i.status = 'ok' AND i.instrumented = 0)
         WHERE rn IN ((k + 1) / 2, (k + 2) / 2)) AS wall_median_s,
        (SELECT AVG(v) FROM (SELECT i.user_time_s + i.sys_time_s AS v,
                                    ROW_NUMBER() OVER (ORDER BY i.user_time_s + i.sys_time_s) AS rn, COUNT(*) OVER () AS k
                             FROM iteration i
-                            WHERE i.package_condition_id = pc.package_condition_id AND i.warmup = 0 AND i.status = 'ok')
+                            WHERE i.package_condition_id = pc.package_condition_id AND i.warmup = 0 AND i.status = 'ok' AND i.instrumented = 0)
         WHERE rn IN ((k + 1) / 2, (k + 2) / 2)) AS cpu_median_s,
        (SELECT AVG(v) FROM (SELECT i.peak_rss_mb AS v, ROW_NUMBER() OVER (ORDER BY i.peak_rss_mb) AS rn, COUNT(*) OVER () AS k
                             FROM iteration i
-                            WHERE i.package_condition_id = pc.package_condition_id AND i.warmup = 0 AND i.status = 'ok')
+                            WHERE i.package_condition_id = pc.package_condition_id AND i.warmup = 0 AND i.status = 'ok' AND i.instrumented = 0)
         WHERE rn IN ((k + 1) / 2, (k + 2) / 2)) AS rss_median_mb,
        c.position                                  AS condition_position,
        pc.package_condition_id

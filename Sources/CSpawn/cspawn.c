@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "cspawn.h"
+#include "cperf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +42,7 @@ static int lb_child_open(const char *path, int flags) {
     return fd;
 }
 
-static void lb_child(int errfd, const char *path, char *const argv[], char *const envp[],
+static void lb_child(int errfd, int gatefd, const char *path, char *const argv[], char *const envp[],
                      const char *cwd, const char *out_path, const char *err_path,
                      const struct lb_limits *lim, const cpu_set_t *cpus) {
     if (setpgid(0, 0) != 0) lb_child_fail(errfd, errno);
@@ -84,17 +85,24 @@ static void lb_child(int errfd, const char *path, char *const argv[], char *cons
     }
     if (cpus && sched_setaffinity(0, sizeof *cpus, cpus) != 0) lb_child_fail(errfd, errno);
 
+    /* Counted spawn: wait until the parent has attached its counter (a byte, or EOF if it gave up). */
+    if (gatefd >= 0) {
+        char go;
+        while (read(gatefd, &go, 1) < 0 && errno == EINTR) {}
+    }
     execve(path, argv, envp);
     lb_child_fail(errfd, errno);
 }
 
 /* ---- parent side ------------------------------------------------------- */
 
-int lb_spawn(const char *path, char *const argv[], char *const envp[],
-             const char *cwd, const char *stdout_path, const char *stderr_path,
-             const struct lb_limits *limits, int *out_pid, int *out_errno) {
+static int lb_spawn_impl(const char *path, char *const argv[], char *const envp[],
+                         const char *cwd, const char *stdout_path, const char *stderr_path,
+                         const struct lb_limits *limits, const struct lb_counter_event *counter,
+                         int *out_pid, int *out_errno, int *out_counter_fd) {
     *out_pid = -1;
     *out_errno = 0;
+    if (out_counter_fd) *out_counter_fd = -1;
 
     /* Everything the child needs is prepared before fork(). */
     cpu_set_t set;
@@ -111,6 +119,8 @@ int lb_spawn(const char *path, char *const argv[], char *const envp[],
 
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) { *out_errno = errno; return -1; }
+    int gate[2] = {-1, -1};
+    if (counter && pipe2(gate, O_CLOEXEC) != 0) { *out_errno = errno; close(fds[0]); close(fds[1]); return -1; }
 
     /* Block all signals so no harness handler runs in the child before the reset. */
     sigset_t all, old;
@@ -119,14 +129,28 @@ int lb_spawn(const char *path, char *const argv[], char *const envp[],
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
-        lb_child(fds[1], path, argv, envp, cwd, stdout_path, stderr_path, limits, cpus);
+        if (gate[1] >= 0) close(gate[1]);
+        lb_child(fds[1], gate[0], path, argv, envp, cwd, stdout_path, stderr_path, limits, cpus);
     }
     int fork_errno = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     close(fds[1]);
-    if (pid < 0) { close(fds[0]); *out_errno = fork_errno; return -1; }
+    if (gate[0] >= 0) close(gate[0]);
+    if (pid < 0) { close(fds[0]); if (gate[1] >= 0) close(gate[1]); *out_errno = fork_errno; return -1; }
 
     (void)setpgid(pid, pid); /* closes the race with the child's own setpgid; EACCES after exec is fine */
+
+    /* The counter is attached while the child waits at the gate, before its execve: with inherit and
+       enable_on_exec it counts the program and every descendant, and nothing of the harness. */
+    int counter_errno = 0;
+    if (counter) {
+        int cfd = lb_counter_open(pid, *counter, 1);
+        if (cfd < 0) counter_errno = errno ? errno : EIO;
+        else *out_counter_fd = cfd;
+        if (cfd < 0) (void)kill(pid, SIGKILL);
+        else while (write(gate[1], "g", 1) < 0 && errno == EINTR) {}
+        close(gate[1]);
+    }
 
     int child_err = 0;
     size_t got = 0;
@@ -136,14 +160,30 @@ int lb_spawn(const char *path, char *const argv[], char *const envp[],
         else if (n == 0 || errno != EINTR) break;
     }
     close(fds[0]);
-    if (got > 0) { /* setup or execve failed: reap the child */
+    if (got > 0 || counter_errno) { /* setup, execve or the counter failed: reap the child */
         int status;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+        if (out_counter_fd && *out_counter_fd >= 0) { close(*out_counter_fd); *out_counter_fd = -1; }
+        if (counter_errno) { *out_errno = counter_errno; return -2; }
         *out_errno = (got == sizeof child_err && child_err != 0) ? child_err : EIO;
         return -1;
     }
     *out_pid = pid;
     return 0;
+}
+
+int lb_spawn(const char *path, char *const argv[], char *const envp[],
+             const char *cwd, const char *stdout_path, const char *stderr_path,
+             const struct lb_limits *limits, int *out_pid, int *out_errno) {
+    return lb_spawn_impl(path, argv, envp, cwd, stdout_path, stderr_path, limits, NULL, out_pid, out_errno, NULL);
+}
+
+int lb_spawn_counted(const char *path, char *const argv[], char *const envp[],
+                     const char *cwd, const char *stdout_path, const char *stderr_path,
+                     const struct lb_limits *limits, struct lb_counter_event counter,
+                     int *out_pid, int *out_errno, int *out_counter_fd) {
+    return lb_spawn_impl(path, argv, envp, cwd, stdout_path, stderr_path, limits, &counter, out_pid, out_errno,
+                         out_counter_fd);
 }
 
 int lb_pidfd_open(int pid) {

@@ -50,6 +50,9 @@ struct IngestCommand: ParsableCommand {
                     print(String(format: "%@: %@ %d packages, %d iterations, %d per-test rows in %.2fs",
                                  o.benchID, o.kind == .replaced ? "replaced," : "stored", o.packages, o.iterations,
                                  o.testRows, Date().timeIntervalSince(start)))
+                    if o.rejectedTestDurations > 0 {
+                        print("  \(o.rejectedTestDurations) per-test durations dropped: negative, not finite or longer than their iteration (counted in per_test_rejected)")
+                    }
                 }
             } catch {
                 printErr("error: \(error)")
@@ -144,23 +147,42 @@ struct CompareCommand: ParsableCommand {
             conditions by name. Only iterations whose status is ok count; the others are reported.
             Verdicts: slower/faster when the 95% interval of the ratio excludes 1, the Benjamini–Hochberg q ≤ 0.05
             and the estimate is beyond ±threshold; equivalent when the interval lies inside ±threshold;
-            inconclusive otherwise. Exit 1 with --fail-on slower when any package is slower; 2 on bad input.
+            inconclusive otherwise; with --per-test, unresolved when the difference is below the timer's step.
+            A package whose two sides ran different tests (a test skipped on one side, other test counts, or
+            iterations of one side that differ) is marked ⚠ and `workload_mismatch: true` in JSON, and left
+            out of the suite's geometric mean unless --include-mismatched. Across runs, the differences in
+            system, settings, interpreter and load are listed. Exit 1 with --fail-on slower when any package
+            is slower; 2 on bad input.
+            Across runs, every interval includes run-to-run noise: relative to a control condition with the same
+            interpreter in both runs when there is one, else from the runs' tracking series, else --run-noise.
             """)
     @OptionGroup var database: DatabaseOptions
     @Argument(help: ArgumentHelp("Results directories or bench ids.", valueName: "run")) var runs: [String]
     @Option(help: "Baseline condition (one run) or bench id (several runs).") var baseline: String?
-    @Option(help: "wall | cpu (user + sys) | rss") var metric: String = "wall"
-    @Option(parsing: .unconditional, help: ArgumentHelp("Practical threshold δ as a fraction (default 0.01 = 1%).", valueName: "fraction")) var threshold: Double = 0.01
+    @Option(help: """
+        wall | cpu (user + sys) | rss | instructions (counted by `bench run --instructions`; the residual variation \
+        used is never below a floor of 0.1% per iteration, and the output says when the floor applied)
+        """) var metric: String = "wall"
+    @Option(name: .customLong("threshold"), parsing: .unconditional, help: ArgumentHelp(
+        "Practical threshold δ as a fraction (default 0.01 = 1% for times and RSS, 0.005 for instructions).",
+        valueName: "fraction")) var thresholdOption: Double?
+    var threshold: Double { thresholdOption ?? (Metric(rawValue: metric)?.defaultThreshold ?? 0.01) }
     @Option(name: .customLong("per-test"), help: ArgumentHelp("Per-test comparison of one package (one run).", valueName: "pkg")) var perTest: String?
     @Option(help: "table | markdown | json") var format: String = "table"
-    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when any package gets this verdict: slower, faster, equivalent or inconclusive (e.g. --fail-on slower in CI).", valueName: "verdict")) var failOn: String?
+    @Option(name: .customLong("run-noise"), parsing: .unconditional, help: ArgumentHelp(
+        "Run-to-run noise of one run's level, as a fraction, assumed across runs without a control condition or series history (default 0.01 = 1%).",
+        valueName: "fraction")) var runNoise: Double = RunNoise.defaultFloor
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when any package gets this verdict: slower, faster, equivalent, inconclusive or unresolved (e.g. --fail-on slower in CI).", valueName: "verdict")) var failOn: String?
+    @Flag(name: .customLong("include-mismatched"), help: "Keep packages whose conditions ran different tests in the geometric mean (left out by default).")
+    var includeMismatched = false
 
     func validate() throws {
         guard !runs.isEmpty else { throw ValidationError("give at least one RUN") }
-        guard ["wall", "cpu", "rss"].contains(metric) else { throw ValidationError("--metric must be wall, cpu or rss, not '\(metric)'") }
+        do { _ = try Metric.parse(metric, allowed: Metric.comparable) } catch { throw ValidationError("\(error)") }
         guard ComparisonFormat(rawValue: format) != nil else { throw ValidationError("--format must be table, markdown or json, not '\(format)'") }
         try checkThreshold("--threshold", threshold)
-        if let failOn, Verdict(rawValue: failOn) == nil { throw ValidationError("--fail-on must be one of slower, faster, equivalent, inconclusive") }
+        if let failOn, Verdict(rawValue: failOn) == nil { throw ValidationError("--fail-on must be one of slower, faster, equivalent, inconclusive, unresolved") }
+        guard runNoise >= 0 && runNoise < 1 else { throw ValidationError("--run-noise must be a fraction between 0 and 1, e.g. 0.01") }
     }
 
     func run() throws {
@@ -175,16 +197,19 @@ struct CompareCommand: ParsableCommand {
             var result: [ComparisonSet] = []
             for t in run.conditions.map(\.name) where t != base {
                 let comps = try cli { try RunComparison.perTest(store: store, run: run, package: pkg, baseline: base, treatment: t, threshold: threshold) }
-                result.append(ComparisonSet(baseline: base, treatment: t, comparisons: comps, summary: Comparator.summarize(comps)))
+                result.append(ComparisonSet(baseline: base, treatment: t, comparisons: comps,
+                                            summary: Comparator.summarize(comps, includeMismatched: includeMismatched)))
             }
             if result.allSatisfy({ $0.comparisons.isEmpty }) {
                 throw CLIError(message: "no per-test timings for '\(pkg)' in \(run.benchID) (run with --per-test-timing)")
             }
             sets = result
         } else if stored.count == 1 {
-            sets = try cli { try RunComparison.withinRun(store: store, run: stored[0], baseline: baseline, metric: metric, threshold: threshold) }
+            sets = try cli { try RunComparison.withinRun(store: store, run: stored[0], baseline: baseline, metric: metric, threshold: threshold,
+                                                      includeMismatched: includeMismatched) }
         } else {
-            sets = try cli { try RunComparison.acrossRuns(store: store, runs: stored, baseline: baseline, metric: metric, threshold: threshold) }
+            sets = try cli { try RunComparison.acrossRuns(store: store, runs: stored, baseline: baseline, metric: metric, threshold: threshold,
+                                                       includeMismatched: includeMismatched, runNoiseFloor: runNoise) }
         }
         if format == "table" && perTest == nil {
             if stored.count > 1 {

@@ -81,7 +81,7 @@ final class CLITests: XCTestCase {
         }
         try check(["bench", "show", "--db", db, "bench_nope"], "unknown run 'bench_nope'")
         try check(["bench", "ingest", "--db", db, dir.path], "No bench_meta.json in")
-        try check(["bench", "compare", "--db", db, "bench_20261127_221025", "--metric", "bogus"], "--metric must be wall, cpu or rss")
+        try check(["bench", "compare", "--db", db, "bench_20261127_221025", "--metric", "bogus"], "--metric must be one of wall, cpu, rss, instructions")
         try check(["bench", "compare", "--db", db, "bench_20261127_221025", "--baseline", "nope"], "baseline 'nope' not found")
         try check(["bench", "export", "--db", db, "bench_20261127_221025", "--format", "xml"], "unknown export format 'xml'")
         try check(["bench", "export", "--db", db, "bench_20261127_221025", "-o", "/nonexistent/dir/x.csv"], "cannot write /nonexistent/dir/x.csv")

@@ -58,7 +58,7 @@ final class ProfilingTests: XCTestCase {
         if let nproc = shell("/usr/bin/nproc", []).flatMap(Int.init) {
             XCTAssertEqual(p.cpuCoresLogical, nproc)
         }
-        // Host python3.
+        // Host python3 (the original reported its own harness interpreter).
         if let exe = try? hostPython3() {
             XCTAssertEqual(p.hostPythonVersion, shell(exe, ["-c", "import platform; print(platform.python_version())"]))
             XCTAssertEqual(p.hostPythonImplementation, "CPython")
@@ -241,7 +241,8 @@ final class ProfilingTests: XCTestCase {
             XCTAssertTrue(flag.hasPrefix("--enable-") || flag.hasPrefix("--with-"), flag)
             XCTAssertFalse(flag.contains("'"), flag)
         }
-        // Build flags match CONFIG_ARGS when the interpreter was built with any.
+        // Build flags match CONFIG_ARGS when the interpreter was built with any
+        // (the original tested still-quoted tokens and never found one).
         let configArgs = shell(exe, ["-c", "import sysconfig; print(sysconfig.get_config_var('CONFIG_ARGS') or '')"]) ?? ""
         if configArgs.contains("--enable-") || configArgs.contains("--with-") {
             XCTAssertFalse(p.buildFlags.isEmpty, configArgs)
@@ -262,7 +263,7 @@ final class ProfilingTests: XCTestCase {
         XCTAssertEqual(seeded.version, random.version)
     }
 
-    /// Exercises the probe script's JIT / GIL / build-flag / debug logic by faking the
+    /// Exercises the probe script's JIT / GIL / build-flag / debug logic by faking the
     /// interpreter attributes from a sitecustomize.py put on the probe's PYTHONPATH (which also
     /// shows the supplied environment wins over the PYTHONPATH scrubbing of the inherited one).
     func testProbeJITGILAndBuildFlagLogic() throws {

@@ -3,11 +3,11 @@ import XCTest
 @testable import LabeilleBench
 
 /// Configuration layer of `bench run`: inline conditions, YAML profiles, settings resolution and the
-/// registry (spec cli-and-runner §2–4, §5.2, §9).
+/// registry.
 final class RunConfigurationTests: XCTestCase {
     // MARK: - Fixtures
 
-    /// The full example profile of the user documentation (labeille-bench.txt, "A profile defines…").
+    /// The full example profile of the Python labeille's user documentation, which must load unchanged.
     static let userDocProfile = """
         name: JIT overhead measurement
         description: Compare JIT-enabled vs JIT-disabled CPython
@@ -201,7 +201,7 @@ final class RunConfigurationTests: XCTestCase {
         XCTAssertEqual(p.defaultConstraints, ResourceConstraints(memoryLimitMB: 4096, cpuAffinity: [0, 1]))
         XCTAssertTrue(p.path?.hasSuffix("jit-overhead.yaml") ?? false)
 
-        // Resolved: the default_* keys reach every condition [Q-5].
+        // Resolved: the default_* keys reach every condition (the original ignored them).
         let s = try resolve(p)
         XCTAssertEqual(s.name, "JIT overhead measurement")
         XCTAssertEqual(s.iterations, 7)
@@ -237,7 +237,7 @@ final class RunConfigurationTests: XCTestCase {
     }
 
     func testProfileEnvScalarsCoercedToStrings() throws {
-        // Unquoted numbers and booleans become strings as written [Q-21].
+        // Unquoted numbers and booleans become strings as written (the original crashed on them).
         let p = try profile("""
             default_env:
               THREADS: 4
@@ -431,7 +431,8 @@ final class RunConfigurationTests: XCTestCase {
             conditions:
               jit: {target_python: /p}
             """)
-        // Nothing given on the CLI: every profile value survives (drop_caches included [Q-6]).
+        // Nothing given on the CLI: every profile value survives (drop_caches included: the original's flag
+        // default overwrote it).
         let s = try resolve(p)
         XCTAssertEqual(s.name, "from profile")
         XCTAssertEqual(s.iterations, 7)
@@ -446,7 +447,7 @@ final class RunConfigurationTests: XCTestCase {
         XCTAssertEqual(s.adaptiveMinIterations, 6)
         XCTAssertEqual(s.packages, ["a", "b"])
         XCTAssertEqual(s.topN, 10)
-        XCTAssertEqual(s.registryDir, "/profile/registry")  // [Q-5]
+        XCTAssertEqual(s.registryDir, "/profile/registry")  // the original ignored it
         XCTAssertEqual(s.resultsDir, "/profile/results")
         XCTAssertEqual(s.reposDir, "/profile/work/repos")
         XCTAssertEqual(s.venvsDir, "/profile/work/venvs")
@@ -598,7 +599,8 @@ final class RunConfigurationTests: XCTestCase {
         cli.name = "My bench"
         XCTAssertEqual(try resolve(nil, cli).name, "My bench (quick)")
 
-        // Adaptive from the profile or the CLI is switched off, with a warning for the explicit flag [Q-7].
+        // Adaptive from the profile or the CLI is switched off, with a warning for the explicit flag
+        // (3 iterations are below its minimum, so it could never trigger).
         let p = try profile("adaptive: true\nconditions:\n  a: {target_python: /p}\n")
         XCTAssertFalse(try resolve(p, cli).adaptive)
         cli.adaptive = true
@@ -621,7 +623,7 @@ final class RunConfigurationTests: XCTestCase {
         XCTAssertTrue(inter.warnings.isEmpty)  // auto-alternate does not conflict
         cli.alternate = true
         XCTAssertEqual(try resolve(two, cli).warnings.map(\.field), ["interleave"])
-        // --interleave is honoured without a profile too [Q-1].
+        // --interleave is honoured without a profile too (the original ignored it there).
         var bare = CLIOverrides()
         bare.interleave = true
         XCTAssertEqual(try resolve(nil, bare, ["a:target_python=/p", "b:target_python=/p"]).strategy, .interleaved)
@@ -655,7 +657,7 @@ final class RunConfigurationTests: XCTestCase {
             return c
         }
         assertConfigError(try resolve(p, cli { $0.iterations = 0 }),
-                          contains: ["Invalid benchmark configuration:", "iterations: Need at least 3", "(got 0)"])  // [Q-15]
+                          contains: ["Invalid benchmark configuration:", "iterations: Need at least 3", "(got 0)"])  // 0 is not "unset"
         assertConfigError(try resolve(p, cli { $0.iterations = 2 }), contains: ["iterations", "(got 2)"])
         assertConfigError(try resolve(p, cli { $0.warmup = -1 }), contains: ["warmup", "cannot be negative"])
         assertConfigError(try resolve(p, cli { $0.timeout = 0 }), contains: ["timeout", "must be positive (got 0)"])
@@ -799,13 +801,13 @@ final class RunConfigurationTests: XCTestCase {
 
     func testRegistryTopOrdersByDownloads() throws {
         let all = try Registry.load(directory: try makeRegistry().path)
-        // Force-run: nothing skipped, ranked by downloads desc, unknown counts last [Q-2].
+        // Force-run: nothing skipped, ranked by downloads desc, unknown counts last (the original took names A–Z).
         let forced = Registry.select(all, packages: nil, top: nil, pythonVersion: "3.14", forceRun: true)
         XCTAssertEqual(forced.selected.map(\.name), ["gamma", "delta", "alpha", "beta"])
         XCTAssertTrue(forced.skipped.isEmpty)
         XCTAssertEqual(Registry.select(all, packages: nil, top: 2, pythonVersion: "3.12", forceRun: true).selected.map(\.name),
                        ["gamma", "delta"])
-        // Without force-run, skipped packages do not count towards N [Q-9].
+        // Without force-run, skipped packages do not count towards N.
         let top2 = Registry.select(all, packages: nil, top: 2, pythonVersion: "3.14", forceRun: false)
         XCTAssertEqual(top2.selected.map(\.name), ["gamma", "beta"])
         XCTAssertEqual(top2.skipped.map(\.name), ["delta", "alpha"])

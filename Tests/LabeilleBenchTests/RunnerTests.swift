@@ -234,22 +234,7 @@ final class RunnerTests: XCTestCase {
         }
     }
 
-    func testPerTestDurationsAreParsedFromPytest() throws {
-        let out = """
-            ============================= slowest durations ==============================
-            1.23s call     tests/test_foo.py::test_heavy_computation
-            0.45s call     tests/test_bar.py::test_network
-            0.12s setup    tests/test_foo.py::test_heavy_computation
-            0.01s teardown tests/test_foo.py::test_heavy_computation
-            (3 durations < 0.005s hidden.  Use -vv to show these durations.)
-            0.08s call     tests/test_foo.py::test_light
-            ============================== 42 passed in 3.50s ==============================
-            """
-        let parsed = TestCommand.parseDurations(out)
-        XCTAssertTrue(parsed.parsed)
-        XCTAssertEqual(parsed.timings.count, 5)
-        XCTAssertEqual(parsed.timings.filter { $0.phase == "call" }.count, 3)
-        XCTAssertFalse(TestCommand.parseDurations("no header").parsed)
+    func testCommandLinesAndSchedulesOrder() throws {
         XCTAssertEqual(TestCommand.argv("python -m pytest -k 'not slow' tests").argv, ["python", "-m", "pytest", "-k", "not slow", "tests"])
         XCTAssertTrue(TestCommand.argv("cd src && python -m pytest").viaShell)
         var c = ConditionDefinition(name: "cov")

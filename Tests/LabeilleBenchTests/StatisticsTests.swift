@@ -7,7 +7,7 @@ import XCTest
 /// FixtureReference.swift by scripts/reference/fixture_reference.py.
 final class StatisticsTests: XCTestCase {
     func testDescriptiveVectorsOfTheOriginal() {
-        // formats spec §5.11 (labeille's own output; cross-checked with numpy there).
+        // Vectors from the Python labeille's own output, cross-checked with numpy.
         let d = DescriptiveStats([10.0, 10.2, 9.9, 10.1, 10.4])
         XCTAssertClose(d.mean, 10.12, rel: 1e-14)
         XCTAssertClose(d.stdev, 0.1923538406167134, rel: 1e-12)
@@ -143,7 +143,8 @@ final class StatisticsTests: XCTestCase {
                 total += 1
                 if c.ratioLow <= 1 && 1 <= c.ratioHigh { covered += 1 }
                 if c.verdict == .slower { slowerCalls += 1 }
-                XCTAssertEqual(c.method, .hodgesLehmann)
+                // 5 vs 5 cannot reach p ≤ 0.05/100 with the exact Mann–Whitney test: the moderated t decides.
+                XCTAssertEqual(c.method, .moderatedT)
             }
         }
         let coverage = Double(covered) / Double(total)

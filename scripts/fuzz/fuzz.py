@@ -430,7 +430,10 @@ def parse_args():
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds per run of the binary (a hang beyond it fails)")
     ap.add_argument("--keep", action="store_true", help="keep every case folder")
     ap.add_argument("--progress", action="store_true")
-    return ap.parse_args()
+    args = ap.parse_args()
+    # Every case runs the binary from inside its own work folder, so a relative path must be resolved here.
+    args.binary = os.path.abspath(args.binary)
+    return args
 
 
 if __name__ == "__main__":

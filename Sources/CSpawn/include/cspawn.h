@@ -4,6 +4,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include "cperf.h"
+
 /// Resource limits applied in the child between fork() and execve().
 struct lb_limits {
     long memory_limit_mb;  /* RLIMIT_AS soft = hard = MiB * 2^20; <= 0: inherit      */
@@ -23,6 +25,15 @@ struct lb_limits {
 int lb_spawn(const char *path, char *const argv[], char *const envp[],
              const char *cwd, const char *stdout_path, const char *stderr_path,
              const struct lb_limits *limits, int *out_pid, int *out_errno);
+
+/// lb_spawn, with a counter of `counter` attached to the child before its execve (see lb_counter_open:
+/// user space, inherited by all descendants, counting from the exec). On success *out_counter_fd is the
+/// counter, to read with lb_counter_read once the child has been reaped, and to close. Returns -2 with
+/// *out_errno set (the child killed and reaped) when the counter cannot be opened; else as lb_spawn.
+int lb_spawn_counted(const char *path, char *const argv[], char *const envp[],
+                     const char *cwd, const char *stdout_path, const char *stderr_path,
+                     const struct lb_limits *limits, struct lb_counter_event counter,
+                     int *out_pid, int *out_errno, int *out_counter_fd);
 
 /// pidfd_open(pid, 0); the descriptor is close-on-exec. Returns -1 and sets errno on failure.
 int lb_pidfd_open(int pid);

@@ -9,6 +9,25 @@ public enum Fmt {
     }
 
     /// Seconds: µs/ms/s/min, e.g. 12.34s, 45.00ms, 2m06s.
+    /// A value of `metric` with its unit: a time, megabytes, or an instruction count (G = 10^9).
+    public static func metricValue(_ metric: Metric, _ x: Double?) -> String {
+        guard let x, x.isFinite else { return "N/A" }
+        switch metric {
+        case .rss: return String(format: "%.1fMB", x)
+        case .instructions: return count(x)
+        default: return time(x)
+        }
+    }
+
+    /// An instruction count, e.g. 4.7536G, 97.17M, 128k.
+    public static func count(_ x: Double) -> String {
+        let a = abs(x)
+        if a >= 1e9 { return String(format: "%.4fG", x / 1e9) }
+        if a >= 1e6 { return String(format: "%.2fM", x / 1e6) }
+        if a >= 1e3 { return String(format: "%.0fk", x / 1e3) }
+        return String(format: "%.0f", x)
+    }
+
     public static func time(_ s: Double?) -> String {
         guard let s, s.isFinite else { return "N/A" }
         if s < 0.001 { return String(format: "%.0fµs", s * 1e6) }

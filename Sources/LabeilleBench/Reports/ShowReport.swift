@@ -24,6 +24,10 @@ public enum ShowReport {
         out.append("Iterations: \(run.iterations.map(String.init) ?? "?") measured + \(run.warmup.map(String.init) ?? "?") warmup")
         let strategy = run.interleave == true ? "interleaved" : run.alternate == true ? "alternating" : run.alternate == false ? "block" : "unknown"
         out.append("Strategy: \(strategy)")
+        if strategy != "alternating" && strategy != "interleaved" && run.conditions.count >= 2 {
+            out.append("  Block order: each condition's iterations ran together, so drift over the run is confounded with the"
+                       + " difference; compare estimates the drift from the time order and calls inconclusive what it cannot separate.")
+        }
         if run.adaptive == true {
             out.append(String(format: "Adaptive: on (threshold %.1f%% RSE, min %d iterations)",
                               (run.adaptiveThreshold ?? 0.005) * 100, run.adaptiveMinIterations ?? 5))
@@ -53,6 +57,7 @@ public enum ShowReport {
         let table = packageTable(packages: packages, conditions: condNames, stats: stats, statuses: statuses, verdicts: verdicts)
         if packages.isEmpty { out.append("No measured packages.") } else { out.append(table.render()) }
         if condNames.count >= 2 { out += tableFootnote(base: base, comparisons: verdicts.values.flatMap(\.values)) }
+        out += try instructionLines(store: store, run: run)
         out.append("")
         out += try qualityBlock(store.db, run: run, stats: stats, conditions: condNames)
         return out.joined(separator: "\n")
@@ -159,6 +164,8 @@ public enum ShowReport {
                              conditions: [String]) throws -> [String] {
         var out = ["Measurement Quality", String(repeating: "─", count: 19)]
         var allCVs: [Double] = []
+        let cpus = run.system?.cpuCoresLogical ?? 0
+        let workloads = try WorkloadAnalysis.load(db: db, benchID: run.benchID)
         for c in conditions {
             let cvs = stats.values.compactMap { $0[c]?.cv }
             guard !cvs.isEmpty else { continue }
@@ -176,12 +183,24 @@ public enum ShowReport {
                 out.append("    Excluded (not ok): \(excluded) iterations")
             }
             out.append("    Max system load:   \(Fmt.f(row[2].doubleValue, 1))")
+            if let load = try MeasurementLoad.of(db: db, benchID: run.benchID, condition: c, logicalCPUs: cpus) {
+                out.append("    Median load:       \(load.text)")
+            }
+            let changed = workloads.values.compactMap { $0[c] }.filter(\.changedWithin).map(\.package).sorted()
+            if !changed.isEmpty {
+                out.append("    ⚠ Workload changed between iterations: \(changed.joined(separator: ", ")) (see --anomalies)")
+            }
         }
         if !allCVs.isEmpty {
             let m = Statistics.median(allCVs)
             let q = m < 0.03 ? "Excellent (CV < 3%)" : m < 0.05 ? "Good (CV < 5%)" : m < 0.10 ? "Acceptable (CV < 10%)"
                 : "Poor (CV ≥ 10%) — results may be unreliable"
-            out.append("  Overall: \(q)")
+            if let load = run.measurementLoad, load.isHigh {
+                out.append("  Overall: Unreliable — median load \(Fmt.f(load.median, 2)) above the \(load.logicalCPUs) logical CPUs (the CV alone would say \(q))")
+                out.append("  ⚠ " + load.warning(run: run.benchID))
+            } else {
+                out.append("  Overall: \(q)")
+            }
         }
         return out
     }
@@ -221,6 +240,13 @@ public enum ShowReport {
             out.append("Per-Test Timing Summary")
             out.append(String(repeating: "─", count: 23))
             out.append("  Tests: \(tests)")
+            let rejected = try store.db.scalar("""
+                SELECT SUM(per_test_rejected) FROM iteration WHERE package_condition_id IN
+                    (SELECT package_condition_id FROM v_package_conditions WHERE bench_id = ? AND package = ? AND condition = ?)
+                """, [run.benchID, package, c.name]).intValue ?? 0
+            if rejected > 0 {
+                out.append("  Rejected durations: \(rejected) (negative, not finite or longer than the iteration; left out)")
+            }
             out.append(String(format: "  Total test time (sum of median call durations): %.2fs", total))
             var t = TextTable([("Slowest tests", .left), ("Median", .right), ("Mean", .right), ("n", .right)])
             for r in calls.prefix(10) {

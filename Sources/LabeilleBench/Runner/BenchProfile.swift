@@ -1,7 +1,7 @@
 import Foundation
 import Yams
 
-/// A YAML benchmark profile (spec §4 and the user doc), as written in the file: only the keys present are
+/// A YAML benchmark profile (the Python labeille's format), as written in the file: only the keys present are
 /// set; defaults and CLI overrides are applied by `BenchSettings.resolve`.
 ///
 /// Top-level keys: `name`, `description`, `iterations`, `warmup`, `timeout` (seconds), `target_python`,
@@ -21,9 +21,11 @@ import Yams
 /// `cpu_affinity` (list of core indices, a single index, or a string such as `"0,1"` or `"0-3"`).
 ///
 /// Unknown keys at any level are **errors** naming the key and listing the valid ones: a misspelt key
-/// (say `defualt_env`) would otherwise silently change what is measured — the very failure of.
+/// (say `defualt_env`) would otherwise silently change what is measured — as the original silently
+/// ignored even its documented `default_*`, `packages` and `registry_dir` keys.
 /// Env values that are YAML scalars of any type are kept as written (`PYTHON_JIT: 1` → `"1"`,
-/// `FLAG: true` → `"true"`); a null, list or mapping env value is an error.
+/// `FLAG: true` → `"true"`; the original passed non-strings on and crashed); a null, list or mapping env
+/// value is an error.
 /// Errors carry the file name and, where known, the line: `jit.yaml:12: conditions.jit: unknown key 'evn' …`.
 public struct BenchProfile: Equatable, Sendable {
     /// The file it was loaded from (nil when parsed from a string without a source).
@@ -327,7 +329,7 @@ struct YAMLSource {
         }
     }
 
-    /// A mapping of variable → scalar; scalars are kept as written.
+    /// A mapping of variable → scalar; scalars are kept as written, as strings.
     func env(_ node: Node, path: String) throws -> [KeyValue] {
         let map = try mapping(node, path: path, expected: "a mapping of VARIABLE: value")
         var out: [KeyValue] = []

@@ -45,6 +45,8 @@ public final class BenchRunner {
     let environment: [String: String]
     /// The probed version of each condition's interpreter (part of the venv key).
     var interpreterVersions: [String] = []
+    /// Counts each iteration's instructions (`--instructions`), resolved before any work.
+    var instructionCounter: InstructionCounter?
     /// Set for `--shard K/N`: narrows the selected packages to this machine's share.
     public var shardSelection: ShardSelection?
 
@@ -112,6 +114,10 @@ public final class BenchRunner {
         var setupFailed: String?
         var worktrees: [String] = []
         var venvs: [Workspace.Venv] = []
+        /// Per condition: the worktree right after the install, restored before every iteration.
+        var snapshots: [WorktreeSnapshot] = []
+        /// Per condition: whether the venv holds the pytest report plugin.
+        var pytestPlugin: [Bool] = []
         var packageConditionIDs: [Int64] = []
         var converged: [Bool] = []
         var measuredOK: [[Double]] = []
@@ -134,6 +140,8 @@ public final class BenchRunner {
         let problems = s.pathProblems().filter { $0.severity == .error }
         if !problems.isEmpty { throw RunError(problems.map(\.description).joined(separator: "; ")) }
         let cacheDropper = try CacheDropper.forSettings(s)  // refuses before any work without the rights
+        instructionCounter = try s.instructions.map { try InstructionCounter.resolve($0, environment: environment) }
+        if let counter = instructionCounter { log(Self.instructionCountingNote(counter)) }
 
         // Packages.
         let registry: [RegistryPackage]
@@ -265,7 +273,7 @@ public final class BenchRunner {
             }
             iterationsRun += 1
             progress.end(status: record.status, wall: record.wallTimeS)
-            if !record.warmup && record.status == "ok" {
+            if !record.warmup && record.status == "ok" && !record.instrumented {
                 st.measuredOK[task.condition].append(record.wallTimeS)
                 if s.adaptive && st.measuredOK[task.condition].count >= s.adaptiveMinIterations
                     && Statistics.relativeStandardError(st.measuredOK[task.condition]) < s.adaptiveThreshold {
@@ -319,6 +327,8 @@ public final class BenchRunner {
                                                      installCommand: install, worktree: wt, timeout: s.timeout)
                 st.worktrees.append(wt)
                 st.venvs.append(venv)
+                st.pytestPlugin.append(PytestReportPlugin.install(venv: venv.path))
+                st.snapshots.append(try workspace.snapshotWorktree(wt))
                 var rec = ConditionResultRecord(conditionName: c.name)
                 rec.installDurationS = venv.installSeconds
                 rec.venvSetupDurationS = venv.setupSeconds
@@ -366,30 +376,39 @@ public final class BenchRunner {
         var env = workspace.venvEnvironment(venv: st.venvs[task.condition].path, extra: c.env)
         env["PYTHONFAULTHANDLER"] = env["PYTHONFAULTHANDLER"] ?? "1"
         env["PYTHONDONTWRITEBYTECODE"] = env["PYTHONDONTWRITEBYTECODE"] ?? "1"
-        let perTest = s.perTestTiming && TestCommand.invokesPytest(command)
-        if perTest {
-            // Through the environment, so it applies wherever pytest sits in the command line; the
-            // minimum 0 keeps the entries pytest hides below 5 ms.
-            env["PYTEST_ADDOPTS"] = ((env["PYTEST_ADDOPTS"].map { $0 + " " }) ?? "") + "--durations=0 --durations-min=0"
-        }
         let wt = st.worktrees[task.condition]
-        if task.index > 1 { workspace.cleanWorktree(wt) }
+        let removed: [String]
+        do { removed = try workspace.restoreWorktree(wt, to: st.snapshots[task.condition]) } catch {
+            throw RunError("cannot bring the worktree of \(st.registry.name)/\(c.name) back to its post-install state: \(error)")
+        }
+        if !removed.isEmpty {
+            log("\(st.registry.name)/\(c.name): the tests deleted \(removed.count) file(s) the install made (e.g. \(removed[0])); they cannot be restored")
+        }
         var dropped = false
         if let cacheDropper, s.dropsCaches(for: c.name) { dropped = cacheDropper.drop() }
         let dir = ((logsDir as NSString).appendingPathComponent(st.registry.name) as NSString).appendingPathComponent(c.name)
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let out = (dir as NSString).appendingPathComponent("\(task.index).out")
         let err = (dir as NSString).appendingPathComponent("\(task.index).err")
+        let report = (dir as NSString).appendingPathComponent("\(task.index).tests.jsonl")
+        unlink(report)
+        if TestCommand.invokesPytest(command) && st.pytestPlugin[task.condition] {
+            // Through the environment, so it applies wherever pytest sits in the command line.
+            env["PYTEST_ADDOPTS"] = ((env["PYTEST_ADDOPTS"].map { $0 + " " }) ?? "") + "-p \(PytestReportPlugin.moduleName)"
+            env[PytestReportPlugin.reportVariable] = report
+        }
         let limits = ProcessLimits(memoryLimitMB: c.constraints.memoryLimitMB, cpuTimeLimitS: c.constraints.cpuTimeLimitS,
                                    cpuAffinity: c.constraints.cpuAffinity)
         let timeout = st.registry.effectiveTimeout(runTimeout: s.timeout)
         let before = SystemProfiler.snapshot()
         let oomBefore = Self.oomKillCount()
         let (argv, viaShell) = TestCommand.argv(command)
+        let counted = try prepareCounting(argv: argv, environment: &env, workingDirectory: wt, index: task.index,
+                                          scratch: (dir as NSString).appendingPathComponent("\(task.index).cachegrind"))
         let o: ProcessOutcome
         do {
-            o = try ChildProcess.run(argv, environment: env, workingDirectory: wt, stdoutPath: out, stderrPath: err,
-                                     limits: limits, timeout: timeout)
+            o = try ChildProcess.run(counted?.argv ?? argv, environment: env, workingDirectory: wt, stdoutPath: out, stderrPath: err,
+                                     limits: limits, timeout: timeout, counter: counted?.counter)
         } catch {
             throw RunError("cannot run the tests of \(st.registry.name)/\(c.name): \(error)")
         }
@@ -427,14 +446,25 @@ public final class BenchRunner {
         record.oomDetected = oom
         record.round = task.round
         record.roundPosition = task.roundPosition
-        if perTest {
-            let parsed = TestCommand.parseDurations((try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
-            record.perTestParseSuccess = parsed.parsed
-            record.perTestTimings = parsed.timings
-        }
+        recordTests(&record, report: report, stdout: out, stderr: err, perTest: s.perTestTiming && TestCommand.invokesPytest(command))
+        if let counted { recordCount(&record, counted, outcome: o, environment: env) }
         // Logs are kept for iterations that did not pass.
-        if status == "ok" { unlink(out); unlink(err) }
+        if status == "ok" { unlink(out); unlink(err); unlink(report) }
         return record
+    }
+
+    /// What the iteration ran: the pytest plugin's report, else unittest's closing summary.
+    func recordTests(_ record: inout IterationRecord, report: String, stdout: String, stderr: String, perTest: Bool) {
+        if let r = PytestReportPlugin.read(path: report) {
+            record.tests = r.counts
+            record.testsDigest = r.digest
+            if perTest { record.perTestTimings = r.timings }
+        } else {
+            // unittest writes its summary to stderr; a wrapper may move it to stdout.
+            let text = [stderr, stdout].compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }
+            record.tests = text.lazy.compactMap(UnittestSummary.parse).first
+        }
+        if perTest { record.perTestParseSuccess = record.testsDigest != nil }
     }
 
     /// Identifies an iteration across sessions of one run (for --resume).

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One validation finding (spec §2.4): errors abort the run, warnings are logged as
+/// One validation finding: errors abort the run, warnings are logged as
 /// `Config warning: <field>: <message>`.
 public struct ConfigIssue: Equatable, Sendable, CustomStringConvertible {
     public enum Severity: String, Sendable { case error, warning }
@@ -13,7 +13,7 @@ public struct ConfigIssue: Equatable, Sendable, CustomStringConvertible {
     public var description: String { "\(field): \(message)" }
 }
 
-/// How iterations are ordered (spec §5.8).
+/// How iterations are ordered.
 public enum ExecutionStrategy: String, Equatable, Sendable {
     /// For each package, round i runs every condition once (A1 B1 A2 B2 …).
     case alternating
@@ -27,9 +27,10 @@ public enum InstallerPreference: String, Equatable, Sendable, CaseIterable {
     case auto, uv, pip
 }
 
-/// Every option of `labeille bench run` (spec §2), as given on the command line. `nil` means "not given":
-/// only given values override the profile. For plain flags the CLI passes `true` when present and
-/// `nil` when absent; `false` explicitly turns off a setting the profile turned on (`--no-alternate`).
+/// Every option of `labeille bench run`, as given on the command line. `nil` means "not given":
+/// only given values override the profile (the original let flag defaults overwrite it, e.g. `drop_caches`).
+/// For plain flags the CLI passes `true` when present and `nil` when absent; `false` explicitly turns off a
+/// setting the profile turned on (`--no-alternate`).
 ///
 /// `--profile` and `--condition` are not applied from here: the caller loads the profile
 /// (`BenchProfile.load`) and passes the `--condition` strings as `inlineConditions`; `profile` is kept
@@ -77,8 +78,11 @@ public struct CLIOverrides: Equatable, Sendable {
     /// `--installer auto|uv|pip` (case-insensitive).
     public var installer: String?
     public var verbose: Bool?
-    /// `--force-run`: benchmark packages marked `skip`/`skip_versions` in the registry.
+    /// `--force-run`: benchmark packages marked `skip`/`skip_versions` in the registry
+    /// (the original ignored those marks altogether).
     public var forceRun: Bool?
+    /// `--instructions auto|perf|valgrind`: count each iteration's instructions.
+    public var instructions: String?
     /// The process arguments after the program name, recorded in `bench_meta.json` as `cli_args`.
     public var cliArgs: [String]?
 
@@ -143,6 +147,8 @@ public struct BenchSettings: Equatable, Sendable {
     public var runDangerouslyAsRoot = false
     public var installer = InstallerPreference.auto
     public var verbose = false
+    /// Count the user-space instructions of every iteration, and how (nil: not counted).
+    public var instructions: InstructionCountingRequest?
     public var cliArgs: [String] = []
     /// Non-fatal findings, to be logged as `Config warning: <field>: <message>`.
     public var warnings: [ConfigIssue] = []
@@ -169,7 +175,7 @@ public struct BenchSettings: Equatable, Sendable {
     public static let quickIterations = 3
     public static let quickTop = 20
 
-    /// `LABEILLE_REGISTRY_DIR` if set and non-empty, else `~/.local/share/labeille/registry` (spec §9.1).
+    /// `LABEILLE_REGISTRY_DIR` if set and non-empty, else `~/.local/share/labeille/registry`, as the Python labeille.
     public static func defaultRegistryDir(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let dir = environment["LABEILLE_REGISTRY_DIR"], !dir.isEmpty { return expandTilde(dir, environment) }
         return home(environment) + "/.local/share/labeille/registry"
@@ -180,7 +186,8 @@ public struct BenchSettings: Equatable, Sendable {
     /// Precedence for every setting: CLI option (only when given) → profile key → built-in default; then
     /// inline conditions replace a profile condition of the same name in place (wholesale, no field merge)
     /// or are appended; then `--quick` forces 3 iterations, 0 warm-ups, `top = min(top ?? 20, 20)` and
-    /// adaptive off (adaptive with its 5-iteration minimum could never trigger in 3 iterations ).
+    /// adaptive off (adaptive with its 5-iteration minimum could never trigger in 3 iterations: the original
+    /// turned it on anyway).
     /// Specific rules:
     /// * repos/venvs dir: `--repos-dir` → `--work-dir`/repos → profile `repos_dir` → profile `work_dir`/repos.
     /// * registry dir: `--registry-dir` → profile `registry_dir` → `LABEILLE_REGISTRY_DIR` → ~/.local/share/labeille/registry.
@@ -238,6 +245,11 @@ public struct BenchSettings: Equatable, Sendable {
             s.installer = value
         } else {
             error("installer", "Installer must be one of auto, uv, pip (got '\(installer)').")
+        }
+
+        if let text = cli.instructions {
+            s.instructions = InstructionCountingRequest(rawValue: text.lowercased())
+            if s.instructions == nil { error("instructions", "--instructions must be one of auto, perf, valgrind (got '\(text)').") }
         }
 
         // Packages.
@@ -325,7 +337,7 @@ public struct BenchSettings: Equatable, Sendable {
                   "Condition '\(c.name)' has no target Python. Set --target-python or specify it in the condition.")
         }
 
-        // Warm vs cold: X → X-warm, X-cold.
+        // Warm vs cold: X → X-warm, X-cold (the original only turned cache dropping on).
         if s.warmVsCold {
             if s.dropCaches {
                 warning("drop_caches", "--drop-caches is ignored with --warm-vs-cold: only the '-cold' conditions drop caches.")
@@ -350,7 +362,7 @@ public struct BenchSettings: Equatable, Sendable {
             s.conditions = expanded
         }
 
-        // Quick mode, applied last.
+        // Quick mode, applied last, so its 3 iterations and adaptive off win over everything.
         if s.quick {
             if cli.adaptive == true { warning("adaptive", "--adaptive is ignored with --quick (3 iterations are too few to converge).") }
             s.iterations = quickIterations
@@ -361,8 +373,8 @@ public struct BenchSettings: Equatable, Sendable {
         }
         s.alternate = alternateSetting ?? (s.conditions.count > 1)
 
-        // Validation (spec §2.4; 0 is a value, not "unset" ); ranges of `Limits`. A value taken from
-        // the profile is reported with the profile's file and line.
+        // Validation (0 is a value, not "unset": the original silently turned 0 into the default); ranges of
+        // `Limits`. A value taken from the profile is reported with the profile's file and line.
         func field(_ key: String, cliGiven: Bool, profileKey: String? = nil) -> String {
             guard !cliGiven, let file = p.path, let line = p.keyLines[profileKey ?? key] else { return key }
             return "\(file):\(line): \(key)"
@@ -417,7 +429,7 @@ public struct BenchSettings: Equatable, Sendable {
         return s
     }
 
-    /// Filesystem checks of spec §2.4 (rules 2b, 2c, 5): each condition's interpreter exists and is a
+    /// Filesystem checks: each condition's interpreter exists and is a
     /// regular file (symlinks followed), and the registry directory exists. All are errors.
     public func pathProblems() -> [ConfigIssue] {
         var out: [ConfigIssue] = []

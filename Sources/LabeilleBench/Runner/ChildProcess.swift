@@ -45,6 +45,8 @@ public struct ProcessOutcome: Sendable, Equatable {
     public var timedOut: Bool
     /// Pid of the direct child; also its process-group id.
     public var pid: Int32
+    /// The value of the counter requested from `run(counter:)`, over the whole process tree; nil without one.
+    public var counted: CounterReading?
     /// Descendants that had left the process group (setsid, double fork) and were still running when the
     /// direct child exited: they were killed.
     public var escapedProcesses = 0
@@ -70,6 +72,8 @@ public enum ChildProcessError: Error, CustomStringConvertible, Equatable {
     /// Waiting for a started child failed (pidfd_open with a timeout, poll, or wait4, e.g.
     /// ECHILD when SIGCHLD is ignored). The child's process group has been SIGKILLed.
     case waitFailed(pid: Int32, errno: Int32)
+    /// A counter was requested but perf_event_open refused it for this child (the child was not run).
+    case counterUnavailable(event: String, errno: Int32)
 
     public var description: String {
         switch self {
@@ -77,6 +81,8 @@ public enum ChildProcessError: Error, CustomStringConvertible, Equatable {
             return "cannot run '\(command)': \(ChildProcess.errorString(err)) (errno \(err))"
         case let .waitFailed(pid, err):
             return "waiting for process \(pid) failed: \(ChildProcess.errorString(err)) (errno \(err))"
+        case let .counterUnavailable(event, err):
+            return "cannot count \(event) with perf_event_open: \(ChildProcess.errorString(err)) (errno \(err))"
         }
     }
 }
@@ -96,7 +102,7 @@ public enum ChildProcess {
     ///   Requires SIGCHLD not to be ignored in the harness (otherwise wait4 gets ECHILD).
     public static func run(_ argv: [String], environment: [String: String], workingDirectory: String?,
                            stdoutPath: String?, stderrPath: String?, limits: ProcessLimits = .init(),
-                           timeout: Double?) throws -> ProcessOutcome {
+                           timeout: Double?, counter: CounterEvent? = nil) throws -> ProcessOutcome {
         guard let command = argv.first, !command.isEmpty else {
             throw ChildProcessError.spawnFailed(command: "", errno: EINVAL)
         }
@@ -118,6 +124,7 @@ public enum ChildProcess {
 
         var pid: Int32 = -1
         var spawnErrno: Int32 = 0
+        var counterFD: Int32 = -1
         let start = monotonicNanos()
         let rc = cpus.withUnsafeBufferPointer { cpuBuf in
             var lim = lb_limits(memory_limit_mb: memoryMB, cpu_seconds: cpuSeconds,
@@ -127,16 +134,23 @@ public enum ChildProcess {
                     withOptionalCString(workingDirectory) { cwd in
                         withOptionalCString(stdoutPath) { out in
                             withOptionalCString(stderrPath) { err in
-                                lb_spawn(path, a.baseAddress, e.baseAddress, cwd, out, err, &lim, &pid, &spawnErrno)
+                                counter.map {
+                                    lb_spawn_counted(path, a.baseAddress, e.baseAddress, cwd, out, err, &lim, $0.cEvent,
+                                                     &pid, &spawnErrno, &counterFD)
+                                } ?? lb_spawn(path, a.baseAddress, e.baseAddress, cwd, out, err, &lim, &pid, &spawnErrno)
                             }
                         }
                     }
                 }
             }
         }
+        if rc == -2, let counter {
+            throw ChildProcessError.counterUnavailable(event: counter.name, errno: spawnErrno)
+        }
         if rc != 0 {
             throw ChildProcessError.spawnFailed(command: command, errno: spawnErrno)
         }
+        defer { if counterFD >= 0 { close(counterFD) } }
         // An interrupt (Ctrl-C) kills this group: the child is not in the terminal's foreground group.
         lb_set_current_pgid(pid)
         defer { lb_set_current_pgid(0) }
@@ -197,6 +211,7 @@ public enum ChildProcess {
             signal: lb_wifsignaled(status) != 0 ? lb_wtermsig(status) : nil,
             timedOut: timedOut,
             pid: pid)
+        if counterFD >= 0 { outcome.counted = CounterReading(fd: counterFD) }
         outcome.escapedProcesses = escaped
         return outcome
     }

@@ -10,7 +10,7 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String { message }
 }
 
-/// Parser for inline conditions (`--condition "name:key=value,key=value"`, spec §3).
+/// Parser for inline conditions (`--condition "name:key=value,key=value"`).
 ///
 /// Grammar: `name ":" [ key "=" value { "," key "=" value } ]`.
 /// * The name is everything before the **first** `:` (stripped); values may contain `:`.
@@ -34,7 +34,7 @@ public enum ConditionParser {
         "file_size_limit_mb", "cpu_affinity",
     ]
 
-    /// Aliases accepted besides `validKeys` (the Python spellings of spec §3).
+    /// Aliases accepted besides `validKeys` (the spellings the Python labeille accepts).
     static let aliases: [String: String] = [
         "test_prefix": "test_command_prefix",
         "test_suffix": "test_command_suffix",

@@ -1,4 +1,6 @@
-// Python interpreter characterisation (cli-and-runner spec §7.2 with the fixes):
+// Python interpreter characterisation, fixing the Python harness's probe (which shared one profile per
+// interpreter path, read the JIT state from a non-existent `sys.flags.jit` and, testing still-quoted
+// CONFIG_ARGS tokens, never found a build flag):
 // * the interpreter runs with the condition's own environment, so callers must probe each
 //   (interpreter, environment) pair — e.g. PYTHON_JIT=0 vs 1 — instead of sharing one profile
 //   per path;
@@ -77,7 +79,7 @@ print('@@LABEILLE-PYTHON-PROBE@@' + json.dumps({
     /// the same layering test iterations see. Pass the condition's effective environment
     /// (default env + condition env): settings such as PYTHON_JIT, PYTHON_GIL or PYTHONHASHSEED
     /// change the result, so a profile must never be shared across conditions whose environments
-    /// differ.
+    /// differ (the original shared one, so a `nojit` condition reported its `jit` twin).
     ///
     /// `python` may be a path (made absolute against the current directory) or a bare name looked
     /// up in `environment["PATH"]` (else the inherited PATH). The returned `path` is that absolute

@@ -1,7 +1,7 @@
 import Foundation
 import Yams
 
-/// One package of the laruche registry (`<registry>/packages/<name>.yaml`, spec §9.3), joined with its
+/// One package of the laruche registry (`<registry>/packages/<name>.yaml`), joined with its
 /// `index.yaml` entry.
 public struct RegistryPackage: Equatable, Sendable {
     /// The index name (= the package file's stem).
@@ -46,7 +46,7 @@ public struct RegistryPackage: Equatable, Sendable {
     public init(name: String) { self.name = name }
 
     /// The timeout to use for this package's iterations and installs: the larger of the run's and the
-    /// package's own.
+    /// package's own (the original ignored the package's).
     public func effectiveTimeout(runTimeout: Double) -> Double {
         max(runTimeout, Double(timeout ?? 0))
     }
@@ -66,7 +66,7 @@ public struct RegistryPackage: Equatable, Sendable {
     }
 }
 
-/// Loading and selecting packages from a laruche registry directory (spec §9, §5.2).
+/// Loading and selecting packages from a laruche registry directory.
 public enum Registry {
     /// The registry schema version this loader understands.
     public static let supportedSchemaVersion = 1
@@ -127,11 +127,12 @@ public enum Registry {
     ///   matched case-insensitively); unknown names are reported as `not in registry`. With `top` as
     ///   well, the `top` most-downloaded of the eligible listed packages are kept, still in the user's order.
     /// * otherwise: all packages ranked by download count (descending, unknown counts last, then name),
-    ///   and with `top` the first `top` eligible ones.
+    ///   and with `top` the first `top` eligible ones (the original took the first N alphabetically).
     /// * A package is ineligible when its package file is missing or it has no repo URL (always), or when
     ///   it is marked `skip` or lists `pythonVersion` (major.minor) in `skip_versions` — unless
-    ///   `forceRun`. Ineligible packages are reported in `skipped` with the reason; when `top` cuts
-    ///   the ranked list short, packages past the cut are neither selected nor reported.
+    ///   `forceRun` (the original ignored these marks). Ineligible packages are reported in `skipped` with
+    ///   the reason; when `top` cuts the ranked list short, packages past the cut are neither selected nor
+    ///   reported.
     public static func select(_ all: [RegistryPackage], packages: [String]?, top: Int?, pythonVersion: String?,
                               forceRun: Bool) -> (selected: [RegistryPackage], skipped: [(name: String, reason: String)]) {
         var skipped: [(name: String, reason: String)] = []
@@ -244,7 +245,7 @@ public enum Registry {
         }
         var out: [IndexEntry] = []
         for (i, item) in seq.enumerated() {
-            guard case let .mapping(m) = item else { continue }  // non-mappings are skipped (spec §9.2)
+            guard case let .mapping(m) = item else { continue }  // non-mappings are skipped, as the original
             let path = "packages[\(i)]"
             guard let nameNode = m["name"], !doc.isNull(nameNode) else {
                 throw doc.error(item, path, "entry has no 'name'")

@@ -1,18 +1,20 @@
-// System characterisation for `bench run` / `bench system` (cli-and-runner spec §7.1, §7.3, §7.4).
+// System characterisation for `bench run` / `bench system`: the system profile, the stability check and the
+// per-iteration snapshots.
 //
 // Linux only (everything is read from /proc, /sys, /etc/os-release, uname() and statvfs()); on
 // other platforms the probes fail and the defaults of `SystemProfile` stay. Every probe is best
 // effort: a failure leaves that field at its default and never throws.
 //
-// Differences from the Python harness (spec §12):
+// Differences from the Python harness:
 // * cpu_cores_logical is the number of CPUs this process may run on (its affinity mask), not the
 //   online count; cpu_cores_physical counts distinct cores among those usable CPUs.
 // * cpu_model falls back to "CPU implementer"/"CPU part" on aarch64 (no `model name` there).
 // * cpu_freq_mhz is the mean `cpu MHz` over the usable CPUs (not one cpu0 sample);
 //   cpu_freq_max_mhz is the highest `cpuinfo_max_freq` among them.
-// * disk_type / disk_available_gb describe the filesystem holding the work directory.
+// * disk_type / disk_available_gb describe the filesystem holding the work directory (the original
+//   described `/`, wherever the benchmarks ran).
 // * host_python_* describe the host `python3` found on PATH, not the benchmarked interpreters
-//   (those are in `python_profiles`).
+//   (those are in `python_profiles`); the original filled them with its own harness interpreter.
 // * The stability check is relative to the usable core count, uses available/total RAM, and also
 //   looks at pressure stall information (PSI) when the kernel provides it.
 
@@ -26,7 +28,7 @@ import Musl
 import Darwin
 #endif
 
-/// A cheap point-in-time sample taken before/after each iteration (spec §7.4).
+/// A cheap point-in-time sample taken before/after each iteration.
 public struct SystemSnapshot: Equatable, Sendable {
     /// 1-minute load average, rounded to 2 dp; 0.0 when unreadable.
     public var loadAvg1m: Double
@@ -54,7 +56,7 @@ public enum SystemProfiler {
 
     // MARK: - Full profile
 
-    /// Captures the system profile (spec §7.1 with the §12 fixes listed at the top of this file).
+    /// Captures the system profile (with the differences from the Python harness listed at the top).
     ///
     /// - Parameter workDirectory: directory whose filesystem the benchmarks use (repos, venvs);
     ///   disk type and free space are reported for it. nil (or a path whose existing ancestor is
@@ -62,7 +64,7 @@ public enum SystemProfiler {
     ///
     /// `hostPythonVersion`/`hostPythonImplementation` are those of the host `python3` on PATH
     /// (they stay "" when there is none) — they are kept for format compatibility with the Python
-    /// harness, where they described the harness's own interpreter. Benchmarked interpreters
+    /// harness, where they described the harness's own interpreter. Benchmarked interpreters
     /// are described by `PythonProber.probe`.
     public static func capture(workDirectory: String?) -> SystemProfile {
         var p = SystemProfile()
@@ -103,7 +105,7 @@ public enum SystemProfiler {
             p.osDistro = "\(p.osName) \(p.osKernelVersion)"
         }
 
-        // Host python3
+        // Host python3
         if let host = hostPython() {
             p.hostPythonVersion = host.version
             p.hostPythonImplementation = host.implementation
@@ -118,7 +120,7 @@ public enum SystemProfiler {
         }
         if p.runningProcesses == 0, let r = procsRunningFromStat() { p.runningProcesses = r }
 
-        // Disk
+        // Disk of the work directory
         let dir = existingDirectory(workDirectory)
         p.diskType = diskType(path: dir)
         if let avail = diskAvailableGB(path: dir) { p.diskAvailableGB = (avail * 10).rounded() / 10 }
@@ -127,7 +129,8 @@ public enum SystemProfiler {
 
     // MARK: - Snapshot and stability
 
-    /// Point-in-time load, available RAM and PSI (spec §7.4, plus PSI for per-iteration noise).
+    /// Point-in-time load, available RAM and PSI (PSI shows per-iteration noise the lagging load average
+    /// misses).
     public static func snapshot() -> SystemSnapshot {
         var s = SystemSnapshot()
         s.monotonicSeconds = monotonicNow()
@@ -260,7 +263,7 @@ public enum SystemProfiler {
     // MARK: - Files
 
     static func readText(_ path: String) -> String? {
-        // /proc files report st_size 0; Foundation reads them fully anyway (platform notes §6).
+        // /proc files report st_size 0; Foundation reads them fully anyway, so never size a buffer from stat.
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
@@ -548,7 +551,7 @@ public enum SystemProfiler {
         return result
     }
 
-    // MARK: - Host python3
+    // MARK: - Host python3
 
     static func hostPython() -> (version: String, implementation: String)? {
         var env = ProcessInfo.processInfo.environment
@@ -563,7 +566,7 @@ public enum SystemProfiler {
         return (lines[lines.count - 2], lines[lines.count - 1])
     }
 
-    // MARK: - Disk
+    // MARK: - Disk
 
     /// `path` if it is an existing directory, else its nearest existing ancestor; "/" for nil.
     static func existingDirectory(_ path: String?) -> String {

@@ -83,12 +83,6 @@ public struct Workspace {
         return dir
     }
 
-    /// Resets a worktree between iterations: files the tests left behind are removed.
-    public func cleanWorktree(_ dir: String) {
-        _ = try? Aux.run(["git", "-C", dir, "clean", "-fdxq"], environment: baseEnvironment, timeout: 120)
-        _ = try? Aux.run(["git", "-C", dir, "checkout", "--quiet", "--", "."], environment: baseEnvironment, timeout: 120)
-    }
-
     public struct Venv {
         public var path: String
         public var python: String
@@ -153,7 +147,7 @@ public struct Workspace {
     }
 }
 
-/// Test-command resolution and per-test duration parsing (runner spec §5.6, §6.4).
+/// Test-command resolution and per-test duration parsing.
 public enum TestCommand {
     /// The command to run: override, or registry command with the prefix or suffix applied.
     public static func resolve(registryCommand: String, condition: ConditionDefinition, defaultSuffix: String?) -> String {
@@ -198,28 +192,5 @@ public enum TestCommand {
 
     public static func invokesPytest(_ command: String) -> Bool {
         command.range(of: #"(^|[\s/])(py\.test|pytest)(\s|$)|-m\s+pytest"#, options: .regularExpression) != nil
-    }
-
-    /// Parses pytest's `--durations=0` block. nil header → parse failure.
-    public static func parseDurations(_ output: String) -> (timings: [TestTiming], parsed: Bool) {
-        var timings: [TestTiming] = []
-        var inBlock = false
-        let header = try! NSRegularExpression(pattern: #"={3,}\s*slowest\s+(test\s+)?durations\s*={3,}"#, options: [.caseInsensitive])
-        let row = try! NSRegularExpression(pattern: #"^\s*(\d+\.\d+)s\s+(setup|call|teardown)\s+(.+)$"#)
-        for raw in output.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = String(raw).trimmingCharacters(in: .whitespaces)
-            if !inBlock {
-                if header.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) != nil { inBlock = true }
-                continue
-            }
-            if line.isEmpty { continue }
-            if line.hasPrefix("===") { break }
-            if let m = row.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)),
-               let d = Range(m.range(at: 1), in: line), let p = Range(m.range(at: 2), in: line),
-               let t = Range(m.range(at: 3), in: line), let secs = Double(line[d]) {
-                timings.append(TestTiming(testID: line[t].trimmingCharacters(in: .whitespaces), phase: String(line[p]), durationS: secs))
-            }
-        }
-        return (timings, inBlock)
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
-/// What a sharded run records: the shard a measured run covers, and the shards a merged run holds.
-/// Both travel in `bench_meta.json` as extra top-level keys (`shard`, `shard_merge`) that the Python
-/// labeille ignores, and in the database (migration 0005).
+// What a sharded run records: the shard a measured run covers, and the shards a merged run holds.
+// Both travel in `bench_meta.json` as extra top-level keys (`shard`, `shard_merge`) that the Python
+// labeille ignores, and in the database (migration 0005).
 
 /// `K/N`: the K-th (1-based) of N shards.
 public struct ShardSpec: Equatable, Sendable, CustomStringConvertible {

@@ -73,6 +73,10 @@ public enum Distributions {
     /// Counts of the Mann–Whitney U statistic under H0 for sample sizes n and m: counts[u] for u in 0...n·m,
     /// summing to C(n+m, n).
     public static func mannWhitneyCounts(n: Int, m: Int) -> [Double] {
+        NullCountsCache.shared.value(key: n * 100_003 + m) { computeMannWhitneyCounts(n: n, m: m) }
+    }
+
+    static func computeMannWhitneyCounts(n: Int, m: Int) -> [Double] {
         // f[i][j][u]: number of arrangements of i x's and j y's with U = u; rolling over j.
         let maxU = n * m
         var table = Array(repeating: Array(repeating: [Double](), count: m + 1), count: n + 1)
@@ -94,6 +98,10 @@ public enum Distributions {
 
     /// Counts of the Wilcoxon signed-rank statistic W+ under H0 for n pairs: counts[w] for w in 0...n(n+1)/2.
     public static func signedRankCounts(n: Int) -> [Double] {
+        NullCountsCache.shared.value(key: -1 - n) { computeSignedRankCounts(n: n) }
+    }
+
+    static func computeSignedRankCounts(n: Int) -> [Double] {
         let maxW = n * (n + 1) / 2
         var counts = Array(repeating: 0.0, count: maxW + 1)
         counts[0] = 1
@@ -130,5 +138,24 @@ public enum Distributions {
         let u = e * (2 * Double.pi).squareRoot() * exp(x * x / 2)
         x -= u / (1 + x * u / 2)
         return x
+    }
+}
+
+/// The exact null distributions are the same for every package of a suite: computed once per sample size.
+final class NullCountsCache: @unchecked Sendable {
+    static let shared = NullCountsCache()
+    private let lock = NSLock()
+    private var values: [Int: [Double]] = [:]
+
+    func value(key: Int, _ compute: () -> [Double]) -> [Double] {
+        lock.lock()
+        if let v = values[key] { lock.unlock(); return v }
+        lock.unlock()
+        let v = compute()
+        lock.lock()
+        // Bounded: sample sizes of real runs are few; a pathological caller cannot grow it without limit.
+        if values.count < 4096 { values[key] = v }
+        lock.unlock()
+        return v
     }
 }

@@ -6,6 +6,12 @@ public struct ComparisonSet: Sendable {
     public var treatment: String
     public var comparisons: [PackageComparison]
     public var summary: ComparisonSummary
+    /// Across runs: how the baseline run's environment differs from this set's run (empty within a run).
+    public var environmentDifferences: [EnvironmentDifference] = []
+    /// Across runs: the bench ids whose environments were compared.
+    public var environmentRuns: (baseline: String, other: String)?
+    /// Load while the compared runs were measured, by bench id (runs that recorded it).
+    public var measurementLoads: [(benchID: String, load: MeasurementLoad)] = []
     public init(baseline: String, treatment: String, comparisons: [PackageComparison], summary: ComparisonSummary) {
         self.baseline = baseline; self.treatment = treatment; self.comparisons = comparisons; self.summary = summary
     }
@@ -18,11 +24,11 @@ public struct CompareError: Error, CustomStringConvertible {
 }
 
 public enum RunComparison {
-    public static let metrics = ["wall", "cpu", "rss", "user", "sys"]
+    public static let metrics = ["wall", "cpu", "rss", "user", "sys", "instructions"]
 
     /// Every condition of one run against its baseline (the first condition, or `baseline`).
     public static func withinRun(store: Store, run: StoredRun, baseline: String?, metric: String,
-                                 threshold: Double) throws -> [ComparisonSet] {
+                                 threshold: Double, includeMismatched: Bool = false) throws -> [ComparisonSet] {
         let names = run.conditions.map(\.name)
         guard names.count >= 2 else {
             throw CompareError("run \(run.benchID) has only one condition (\(names.first ?? "none")); give two runs to compare them")
@@ -33,6 +39,7 @@ public enum RunComparison {
         }
         let series = try RunQueries.measuredSeries(db: store.db, benchID: run.benchID, metric: metric)
         let skipped = try skippedPackages(store.db, run.runID)
+        let workloads = try WorkloadAnalysis.load(db: store.db, benchID: run.benchID)
         var byPackage: [String: [String: RunQueries.MeasuredSeries]] = [:]
         var order: [String] = []
         for s in series where !skipped.contains(s.package) {
@@ -43,20 +50,32 @@ public enum RunComparison {
             var comps: [PackageComparison] = []
             for pkg in order {
                 guard let a = byPackage[pkg]?[base], let b = byPackage[pkg]?[treatment] else { continue }
-                comps.append(Comparator.compare(
+                let times = blockTimes(run: run, a, b, names: names)
+                var c = Comparator.compare(
                     package: pkg, baseline: base, treatment: treatment, metric: metric, a: a.values, b: b.values,
-                    roundsA: a.rounds, roundsB: b.rounds, excludedA: a.excluded, excludedB: b.excluded, threshold: threshold))
+                    roundsA: CountStatistics.pairingKeys(a, metric: metric) ?? a.rounds,
+                    roundsB: CountStatistics.pairingKeys(b, metric: metric) ?? b.rounds, timesA: times.a, timesB: times.b,
+                    excludedA: a.excluded, excludedB: b.excluded, threshold: threshold)
+                WorkloadAnalysis.annotate(&c, baseline: workloads[pkg]?[base], treatment: workloads[pkg]?[treatment])
+                comps.append(c)
             }
             Comparator.finalize(&comps, threshold: threshold)
-            return ComparisonSet(baseline: base, treatment: treatment, comparisons: comps, summary: Comparator.summarize(comps))
+            var set = ComparisonSet(baseline: base, treatment: treatment, comparisons: comps,
+                                    summary: Comparator.summarize(comps, includeMismatched: includeMismatched))
+            set.measurementLoads = run.measurementLoad.map { [(run.benchID, $0)] } ?? []
+            return set
         }
     }
 
     /// Runs against the first (or `baseline`, a bench id) run, matching packages and conditions by name.
     /// Runs are labelled by bench id, so two runs that share a name stay apart. Iterations of different
     /// runs never pair.
+    ///
+    /// Run-to-run noise joins every interval (see `CrossRunNoise`): relative to a control condition with the
+    /// same interpreter in both runs, else from the runs' tracking series, else the floor `runNoiseFloor`.
     public static func acrossRuns(store: Store, runs: [StoredRun], baseline: String?, metric: String,
-                                  threshold: Double) throws -> [ComparisonSet] {
+                                  threshold: Double, includeMismatched: Bool = false,
+                                  runNoiseFloor: Double = RunNoise.defaultFloor) throws -> [ComparisonSet] {
         let ids = runs.map(\.benchID)
         if Set(ids).count != ids.count { throw CompareError("the same run is given twice: \(ids.joined(separator: ", "))") }
         let baseRun: StoredRun
@@ -75,26 +94,42 @@ public enum RunComparison {
             return m
         }
         let base = try load(baseRun)
+        let baseWorkloads = try WorkloadAnalysis.load(db: store.db, benchID: baseRun.benchID)
         var sets: [ComparisonSet] = []
         for other in runs where other.benchID != baseRun.benchID {
             let data = try load(other)
+            let otherWorkloads = try WorkloadAnalysis.load(db: store.db, benchID: other.benchID)
             let shared = baseRun.conditions.map(\.name).filter { n in other.conditions.contains { $0.name == n } }
             // With no condition name in common, compare the first condition of each run.
             let pairs: [(String, String)] = shared.isEmpty
                 ? [(baseRun.conditions.first?.name ?? "", other.conditions.first?.name ?? "")]
                 : shared.map { ($0, $0) }
             for (ca, cb) in pairs {
+                let source = try CrossRunNoise.source(store: store, baseRun: baseRun, other: other, conditions: (ca, cb),
+                                                      metric: metric, floor: runNoiseFloor)
                 var comps: [PackageComparison] = []
                 for pkg in base.keys.sorted() {
                     guard let a = base[pkg]?[ca], let b = data[pkg]?[cb] else { continue }
-                    comps.append(Comparator.compare(
+                    let control = source.control.flatMap { c in base[pkg]?[c].flatMap { x in data[pkg]?[c].map { (x.values, $0.values) } } }
+                    var c = Comparator.compare(
                         package: pkg, baseline: "\(baseRun.benchID)/\(ca)", treatment: "\(other.benchID)/\(cb)",
-                        metric: metric, a: a.values, b: b.values, excludedA: a.excluded, excludedB: b.excluded,
-                        threshold: threshold))
+                        metric: metric, a: a.values, b: b.values,
+                        roundsA: CountStatistics.pairingKeys(a, metric: metric) ?? [],
+                        roundsB: CountStatistics.pairingKeys(b, metric: metric) ?? [],
+                        runNoise: source.noise(package: pkg),
+                        controlA: control?.0 ?? [], controlB: control?.1 ?? [], excludedA: a.excluded, excludedB: b.excluded,
+                        threshold: threshold)
+                    WorkloadAnalysis.annotate(&c, baseline: baseWorkloads[pkg]?[ca], treatment: otherWorkloads[pkg]?[cb])
+                    comps.append(c)
                 }
                 Comparator.finalize(&comps, threshold: threshold)
-                sets.append(ComparisonSet(baseline: "\(baseRun.benchID)/\(ca)", treatment: "\(other.benchID)/\(cb)",
-                                          comparisons: comps, summary: Comparator.summarize(comps)))
+                var set = ComparisonSet(baseline: "\(baseRun.benchID)/\(ca)", treatment: "\(other.benchID)/\(cb)",
+                                        comparisons: comps, summary: Comparator.summarize(comps, includeMismatched: includeMismatched))
+                set.environmentDifferences = EnvironmentRows.differences(baseline: baseRun, other: other,
+                                                                         baselineCondition: ca, otherCondition: cb)
+                set.environmentRuns = (baseRun.benchID, other.benchID)
+                set.measurementLoads = [baseRun, other].compactMap { r in r.measurementLoad.map { (r.benchID, $0) } }
+                sets.append(set)
             }
         }
         // Runs with no package in common have nothing to compare: that is unusable input, not a result.
@@ -102,6 +137,18 @@ public enum RunComparison {
             throw CompareError("no package was measured in both \(baseRun.benchID) and \(runs.filter { $0.benchID != baseRun.benchID }.map(\.benchID).joined(separator: ", "))")
         }
         return sets
+    }
+
+    /// Without schedule rounds the conditions ran in blocks, one after the other in condition order (or the
+    /// order is unknown, as for ingested files, which is treated alike): a value's time is its condition's
+    /// position × the block length + its iteration index, so drift can be estimated from it.
+    static func blockTimes(run: StoredRun, _ a: RunQueries.MeasuredSeries, _ b: RunQueries.MeasuredSeries,
+                           names: [String]) -> (a: [Double], b: [Double]) {
+        guard run.interleave != true, a.rounds.allSatisfy({ $0 == nil }), b.rounds.allSatisfy({ $0 == nil }),
+              a.indices.count == a.values.count, b.indices.count == b.values.count,
+              let pa = names.firstIndex(of: a.condition), let pb = names.firstIndex(of: b.condition) else { return ([], []) }
+        let block = Double((a.indices + b.indices).max() ?? 0)
+        return (a.indices.map { Double(pa) * block + Double($0) }, b.indices.map { Double(pb) * block + Double($0) })
     }
 
     static func skippedPackages(_ db: Database, _ runID: Int64) throws -> Set<String> {
@@ -131,6 +178,7 @@ public enum RunComparison {
             rounds[test, default: [:]][cond, default: []].append(st.int(3))
         }
         var comps: [PackageComparison] = []
+        let resolution = Comparator.timerResolution(data.values.flatMap { $0.values.flatMap { $0 } })
         for test in data.keys.sorted() {
             guard let a = data[test]?[baseline], let b = data[test]?[treatment] else { continue }
             comps.append(Comparator.compare(
@@ -138,6 +186,7 @@ public enum RunComparison {
                 roundsA: rounds[test]?[baseline] ?? [], roundsB: rounds[test]?[treatment] ?? [], threshold: threshold))
         }
         Comparator.finalize(&comps, threshold: threshold)
+        Comparator.markUnresolved(&comps, resolution: resolution, threshold: threshold)
         return comps
     }
 }

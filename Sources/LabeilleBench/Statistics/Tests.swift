@@ -1,6 +1,7 @@
 import Foundation
 
-/// Welch's unequal-variance t-test (formats spec §5.5, with the sign kept when both variances are 0).
+/// Welch's unequal-variance t-test, as the original's, except that t keeps its sign when both variances
+/// are 0 (the original gave +∞ whichever mean was larger).
 public struct WelchTest: Equatable, Sendable {
     public var t: Double
     public var df: Double
@@ -125,6 +126,19 @@ public enum Inference {
         for (rank, i) in idx.enumerated().reversed() {
             running = min(running, p[i] * m / Double(rank + 1))
             q[i] = min(1, running)
+        }
+        return q
+    }
+
+    /// Holm's step-down adjusted p-values (family-wise error control), NaNs passed through and not counted.
+    public static func holm(_ p: [Double]) -> [Double] {
+        let idx = p.indices.filter { !p[$0].isNaN }.sorted { p[$0] < p[$1] }
+        let m = idx.count
+        var q = p
+        var running = 0.0
+        for (rank, i) in idx.enumerated() {
+            running = max(running, min(1, p[i] * Double(m - rank)))
+            q[i] = running
         }
         return q
     }

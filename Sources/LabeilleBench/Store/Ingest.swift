@@ -13,6 +13,8 @@ public struct IngestOutcome: Equatable {
     public var packages = 0
     public var iterations = 0
     public var testRows = 0
+    /// Per-test durations dropped as impossible (negative, not finite, longer than their iteration).
+    public var rejectedTestDurations = 0
 }
 
 /// Reads a results directory written by the Python labeille (or by `bench run`) into the store.
@@ -130,7 +132,11 @@ public enum Ingest {
                 outcome.packages += 1
                 for c in p.conditions {
                     outcome.iterations += c.iterations.count
-                    outcome.testRows += c.iterations.reduce(0) { $0 + $1.perTestTimings.count }
+                    for it in c.iterations {
+                        let rejected = PerTestValidation.partition(it.perTestTimings, wallTimeS: it.wallTimeS).rejected
+                        outcome.testRows += it.perTestTimings.count - rejected
+                        outcome.rejectedTestDurations += rejected
+                    }
                 }
                 progress?(outcome.packages)
             }

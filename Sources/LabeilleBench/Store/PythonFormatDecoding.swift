@@ -1,6 +1,6 @@
-/// Decodes the Python labeille's `bench_meta.json` and `bench_results.jsonl` objects. Unknown keys are
-/// ignored and optional keys take the documented defaults; a required key that is missing or a value of
-/// the wrong type is an error naming the field.
+// Decodes the Python labeille's `bench_meta.json` and `bench_results.jsonl` objects. Unknown keys are
+// ignored and optional keys take the documented defaults; a required key that is missing or a value of
+// the wrong type is an error naming the field.
 
 public struct FormatError: Error, CustomStringConvertible {
     public let message: String
@@ -217,7 +217,7 @@ public enum PythonFormat {
     }
 
     static func decodeCondition(name: String, _ o: JSONObjectReader) throws -> ConditionDefinition {
-        var c = ConditionDefinition(name: name)  // the map key is authoritative (spec §2.3)
+        var c = ConditionDefinition(name: name)  // the map key is authoritative; the inner name is not checked
         c.description = try o.string("description") ?? ""
         c.targetPython = try o.string("target_python") ?? ""
         if let env = try o.object("env") {
@@ -311,6 +311,15 @@ public enum PythonFormat {
         it.cachesDropped = try o.bool("caches_dropped") ?? false
         it.constraintsApplied = try o.bool("constraints_applied") ?? false
         it.oomDetected = try o.bool("oom_detected") ?? false
+        try decodeInstructionKeys(o, into: &it)
+        if let passed = try o.int("tests_passed", in: Limits.count) {
+            let n = { (key: String) throws -> Int in try o.int(key, in: Limits.count) ?? 0 }
+            it.tests = TestCounts(passed: passed, failed: try n("tests_failed"), skipped: try n("tests_skipped"),
+                                  errors: try n("tests_errors"), xfailed: try n("tests_xfailed"),
+                                  xpassed: try n("tests_xpassed"), subtests: try n("tests_subtests"))
+        }
+        it.testsDigest = try o.string("tests_digest")
+        it.perTestRejected = try o.int("per_test_rejected", in: Limits.count) ?? 0
         if let pt = try o.object("per_test_timings") {
             it.perTestParseSuccess = try pt.bool("parse_success") ?? true
             for (i, tv) in (try pt.array("timings") ?? []).enumerated() {
@@ -324,7 +333,8 @@ public enum PythonFormat {
                     throw t.outOfRange("phase", "unknown phase '\(SafeName.printable(phase))' (expected setup, call or teardown)")
                 }
                 it.perTestTimings.append(TestTiming(testID: testID, phase: phase,
-                                                    durationS: try t.requiredDouble("duration_s", in: Limits.testSeconds)))
+                                                    durationS: try t.requiredDouble("duration_s", in: Limits.testSeconds),
+                                                    outcome: try t.string("outcome").flatMap(TestOutcome.init(rawValue:))))
             }
         }
         return it

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Writes `bench_meta.json` and `bench_results.jsonl` as the Python labeille does (formats spec §1–3), so
+/// Writes `bench_meta.json` and `bench_results.jsonl` as the Python labeille does, so
 /// the Python tool can read our runs: key order, rounding, sparse keys and the stats blocks.
 extension PythonFormat {
     /// Python's round(x, n): the double nearest to the correctly rounded decimal.
@@ -49,7 +49,7 @@ extension PythonFormat {
         ] + shardKeys)
     }
 
-    /// Sparse: `name` always, other keys only when set (spec §2.3).
+    /// Sparse, as the original: `name` always, other keys only when set.
     static func encodeCondition(_ c: ConditionDefinition) -> JSONValue {
         var pairs: [(String, JSONValue)] = [("name", .string(c.name))]
         if !c.description.isEmpty { pairs.append(("description", .string(c.description))) }
@@ -99,6 +99,7 @@ extension PythonFormat {
                 pairs.append(("sys_time_stats", statsBlock(measured.map(\.sysTimeS))))
                 pairs.append(("peak_rss_stats", statsBlock(measured.map(\.peakRSSMB))))
             }
+            pairs += instructionStatsKey(c.iterations)
             return (c.conditionName, .obj(pairs))
         }
         return .obj([
@@ -120,10 +121,22 @@ extension PythonFormat {
         if it.cachesDropped { pairs.append(("caches_dropped", .bool(true))) }
         if it.constraintsApplied { pairs.append(("constraints_applied", .bool(true))) }
         if it.oomDetected { pairs.append(("oom_detected", .bool(true))) }
+        pairs += instructionKeys(it)
+        // Keys the Python tool does not know (its reader ignores unknown keys): what the iteration ran.
+        if let t = it.tests {
+            pairs += [("tests_passed", .int(t.passed)), ("tests_failed", .int(t.failed)), ("tests_skipped", .int(t.skipped)),
+                      ("tests_errors", .int(t.errors)), ("tests_xfailed", .int(t.xfailed)), ("tests_xpassed", .int(t.xpassed)),
+                      ("tests_subtests", .int(t.subtests))]
+        }
+        if let d = it.testsDigest { pairs.append(("tests_digest", .string(d))) }
+        if it.perTestRejected > 0 { pairs.append(("per_test_rejected", .int(it.perTestRejected))) }
         if let parsed = it.perTestParseSuccess {
             pairs.append(("per_test_timings", .obj([
                 ("timings", .array(it.perTestTimings.map {
-                    .obj([("test_id", .string($0.testID)), ("phase", .string($0.phase)), ("duration_s", .number(round($0.durationS, 6)))])
+                    var t: [(String, JSONValue)] = [("test_id", .string($0.testID)), ("phase", .string($0.phase)),
+                                                    ("duration_s", .number(round($0.durationS, 6)))]
+                    if let o = $0.outcome { t.append(("outcome", .string(o.rawValue))) }
+                    return .obj(t)
                 })),
                 ("parse_success", .bool(parsed)),
             ])))

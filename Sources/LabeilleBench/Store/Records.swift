@@ -1,6 +1,7 @@
-/// The records of a benchmark run, as the Python labeille writes them (formats spec §2–3) and as
-/// `bench run` produces them.
+// The records of a benchmark run, as the Python labeille writes them (`bench_meta.json`,
+// `bench_results.jsonl`) and as `bench run` produces them.
 
+/// The machine a run was measured on: the `system` object of `bench_meta.json`.
 public struct SystemProfile: Equatable, Sendable {
     public var cpuModel = "unknown"
     public var cpuCoresPhysical = 0
@@ -127,8 +128,10 @@ public struct TestTiming: Equatable, Sendable {
     public var testID: String
     public var phase: String
     public var durationS: Double
-    public init(testID: String, phase: String, durationS: Double) {
-        self.testID = testID; self.phase = phase; self.durationS = durationS
+    /// The test's outcome in that iteration, when the source says.
+    public var outcome: TestOutcome?
+    public init(testID: String, phase: String, durationS: Double, outcome: TestOutcome? = nil) {
+        self.testID = testID; self.phase = phase; self.durationS = durationS; self.outcome = outcome
     }
 }
 
@@ -154,6 +157,20 @@ public struct IterationRecord: Equatable, Sendable {
     /// When it ran in the schedule (measured runs only).
     public var round: Int?
     public var roundPosition: Int?
+    /// User-space instructions of the whole process tree (`bench run --instructions`); nil when not counted.
+    public var instructions: Int?
+    public var instructionMethod: InstructionCountingMethod?
+    /// Ran under instrumentation (Valgrind): the times and RSS describe the instrumented program and are
+    /// left out of their statistics.
+    public var instrumented = false
+    /// The PYTHONHASHSEED the iteration ran with, when it was fixed (instruction-counting runs).
+    public var hashSeed: Int?
+    /// What the test runner reported running; nil when unknown.
+    public var tests: TestCounts?
+    /// Digest of the ids of the tests that ran (not skipped); nil when test ids are unknown.
+    public var testsDigest: String?
+    /// Per-test durations dropped as impossible (negative, non-finite, longer than the wall time).
+    public var perTestRejected = 0
 
     public init(index: Int, warmup: Bool, wallTimeS: Double, userTimeS: Double, sysTimeS: Double,
                 peakRSSMB: Double, exitCode: Int, status: String) {

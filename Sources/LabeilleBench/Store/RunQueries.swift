@@ -29,6 +29,8 @@ public struct StoredRun: Sendable {
     public var adaptiveMinIterations: Int?
     public var system: SystemProfile?
     public var conditions: [Condition]
+    /// Load average while its iterations were measured (nil when not recorded).
+    public var measurementLoad: MeasurementLoad?
     /// name, or bench id when the run has no name.
     public var title: String { name.isEmpty ? benchID : name }
 }
@@ -143,19 +145,20 @@ public enum RunQueries {
             run.conditions.append(.init(id: cid, name: c[1].stringValue!, description: c[2].stringValue ?? "",
                                         targetPython: c[3].stringValue ?? "", env: env, profile: profile))
         }
+        run.measurementLoad = try MeasurementLoad.of(db: db, benchID: run.benchID, logicalCPUs: run.system?.cpuCoresLogical ?? 0)
         return run
     }
 
     /// The SQL expression of a metric over `v_iterations` (a fixed list: never user text in SQL).
     static func metricColumn(_ metric: String) throws -> String {
-        switch metric {
-        case "wall": return "wall_s"
-        case "user": return "user_s"
-        case "sys": return "sys_s"
-        case "cpu": return "cpu_s"
-        case "rss": return "peak_rss_mb"
-        default: throw DatabaseError("unknown metric '\(metric)' (expected wall, user, sys, cpu or rss)")
+        try metricOf(metric).iterationsColumn
+    }
+
+    static func metricOf(_ metric: String) throws -> Metric {
+        guard let m = Metric(rawValue: metric) else {
+            throw DatabaseError("unknown metric '\(metric)' (expected \(Metric.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
+        return m
     }
 
     /// The rows of `v_condition_stats` for one run and metric, in package then condition order. The view is
@@ -199,16 +202,22 @@ public enum RunQueries {
         public var rounds: [Int?]
         public var excluded: Int
         public var statuses: [String]
+        /// The 1-based iteration index (warm-up included) of each value: its time order within the condition.
+        public var indices: [Int] = []
+        /// PYTHONHASHSEED of each value (nil when not fixed): instruction counts pair by seed.
+        public var hashSeeds: [Int?] = []
     }
 
     public static func measuredSeries(db: Database, benchID: String, metric: String) throws -> [MeasuredSeries] {
         let column = try metricColumn(metric)
+        let hasValue = try metricOf(metric).hasValueSQL()
         var out: [MeasuredSeries] = []
         var index: [String: Int] = [:]
-        // The column name comes from the fixed list above, never from user text.
+        // The column name comes from the fixed list above, never from user text. Iterations without a value
+        // of the metric (instrumented ones for times, uncounted ones for instructions) are left out, not excluded.
         try db.forEachRow("""
-            SELECT package, condition, \(column), round, status FROM v_iterations
-            WHERE bench_id = ? AND warmup = 0
+            SELECT package, condition, \(column), round, status, iteration, hash_seed FROM v_iterations
+            WHERE bench_id = ? AND warmup = 0 AND (status <> 'ok' OR \(hasValue))
             ORDER BY package_position, condition_position, iteration
             """, [benchID]) { st in
             let key = st.string(0)! + "\u{0}" + st.string(1)!
@@ -223,6 +232,8 @@ public enum RunQueries {
             if status == "ok" {
                 out[i].values.append(st.double(2) ?? .nan)
                 out[i].rounds.append(st.int(3))
+                out[i].indices.append(st.int(5) ?? 0)
+                out[i].hashSeeds.append(st.int(6))
             } else {
                 out[i].excluded += 1
             }
@@ -253,7 +264,9 @@ extension RunQueries {
             try db.forEachRow("""
                 SELECT iteration_id, idx, warmup, wall_time_s, user_time_s, sys_time_s, peak_rss_mb, exit_code, status, outlier,
                        load_avg_start, load_avg_end, ram_available_start_gb, caches_dropped, constraints_applied, oom_detected,
-                       per_test_parsed, round, round_position
+                       per_test_parsed, round, round_position, tests_passed, tests_failed, tests_skipped, tests_errors,
+                       tests_xfailed, tests_xpassed, tests_subtests, tests_digest, per_test_rejected,
+                       instructions, instruction_method, instrumented, hash_seed
                 FROM iteration WHERE package_condition_id = ? ORDER BY idx
                 """, [pc[0]]) { st in
                 var it = IterationRecord(index: st.int(1) ?? 0, warmup: st.int(2) == 1, wallTimeS: st.double(3) ?? 0,
@@ -269,17 +282,25 @@ extension RunQueries {
                 it.perTestParseSuccess = st.int(16).map { $0 == 1 }
                 it.round = st.int(17)
                 it.roundPosition = st.int(18)
+                if let passed = st.int(19) {
+                    it.tests = TestCounts(passed: passed, failed: st.int(20) ?? 0, skipped: st.int(21) ?? 0, errors: st.int(22) ?? 0,
+                                          xfailed: st.int(23) ?? 0, xpassed: st.int(24) ?? 0, subtests: st.int(25) ?? 0)
+                }
+                it.testsDigest = st.string(26)
+                it.perTestRejected = st.int(27) ?? 0
+                it.readInstructionColumns(st, from: 28)
                 byIteration[Int64(st.int(0)!)] = c.iterations.count
                 c.iterations.append(it)
             }
             try db.forEachRow("""
-                SELECT td.iteration_id, tc.test_id, td.phase, td.duration_s FROM test_duration td
+                SELECT td.iteration_id, tc.test_id, td.phase, td.duration_s, td.outcome FROM test_duration td
                 JOIN test_case tc ON tc.test_case_id = td.test_case_id
                 WHERE td.iteration_id IN (SELECT iteration_id FROM iteration WHERE package_condition_id = ?)
                 ORDER BY td.rowid
                 """, [pc[0]]) { st in
                 if let i = byIteration[Int64(st.int(0)!)] {
-                    c.iterations[i].perTestTimings.append(TestTiming(testID: st.string(1) ?? "", phase: st.string(2) ?? "", durationS: st.double(3) ?? 0))
+                    c.iterations[i].perTestTimings.append(TestTiming(testID: st.string(1) ?? "", phase: st.string(2) ?? "", durationS: st.double(3) ?? 0,
+                                                                     outcome: st.string(4).flatMap(TestOutcome.init(rawValue:))))
                 }
             }
             p.conditions.append(c)

@@ -189,21 +189,26 @@ public final class RunWriter {
     }
 
     public func insertIteration(packageConditionID: Int64, _ it: IterationRecord) throws {
+        let checked = PerTestValidation.partition(it.perTestTimings, wallTimeS: it.wallTimeS)
+        let t = it.tests
         let stmt = try db.prepare("""
             INSERT INTO iteration (package_condition_id, idx, warmup, wall_time_s, user_time_s, sys_time_s, peak_rss_mb,
                 exit_code, status, outlier, load_avg_start, load_avg_end, ram_available_start_gb, caches_dropped,
-                constraints_applied, oom_detected, per_test_parsed, round, round_position)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                constraints_applied, oom_detected, per_test_parsed, round, round_position, tests_passed, tests_failed,
+                tests_skipped, tests_errors, tests_xfailed, tests_xpassed, tests_subtests, tests_digest, per_test_rejected)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             """)
         try stmt.bind([packageConditionID, it.index, it.warmup, it.wallTimeS, it.userTimeS, it.sysTimeS, it.peakRSSMB,
                        it.exitCode, it.status, it.outlier, it.loadAvgStart, it.loadAvgEnd, it.ramAvailableStartGB,
                        it.cachesDropped, it.constraintsApplied, it.oomDetected, it.perTestParseSuccess, it.round,
-                       it.roundPosition])
+                       it.roundPosition, t?.passed, t?.failed, t?.skipped, t?.errors, t?.xfailed, t?.xpassed, t?.subtests,
+                       it.testsDigest, it.perTestRejected + checked.rejected])
         try stmt.execute()
-        guard !it.perTestTimings.isEmpty else { return }
+        try recordInstructionCount(iterationID: db.lastInsertRowID, it)
+        guard !checked.kept.isEmpty else { return }
         let iterationID = db.lastInsertRowID
-        let ins = try db.prepare("INSERT INTO test_duration (iteration_id, test_case_id, phase, duration_s) VALUES (?,?,?,?)")
-        for t in it.perTestTimings {
+        let ins = try db.prepare("INSERT INTO test_duration (iteration_id, test_case_id, phase, duration_s, outcome) VALUES (?,?,?,?,?)")
+        for t in checked.kept {
             guard ["setup", "call", "teardown"].contains(t.phase) else {
                 throw FormatError("test '\(t.testID)': unknown phase '\(t.phase)' (expected setup, call or teardown)")
             }
@@ -211,6 +216,7 @@ public final class RunWriter {
             ins.bind(2, int: try testCaseID(t.testID))
             ins.bind(3, text: t.phase)
             ins.bind(4, double: t.durationS)
+            ins.bind(5, text: t.outcome?.rawValue)
             try ins.execute()
         }
     }

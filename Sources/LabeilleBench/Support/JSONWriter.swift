@@ -46,17 +46,40 @@ public enum JSONWriter {
         }
     }
 
-    /// Python's float repr: shortest round-trip digits, always with a '.' or an exponent.
+    /// Python's float repr, which `json.dumps` uses: the shortest digits that round-trip, written in exponent
+    /// notation only when the decimal exponent is below -4 or at least 16 (`1e-05`, `0.0001`,
+    /// `9500000000000000.0`, `1e+16`), otherwise with a '.' and at least one fraction digit.
     public static func formatNumber(_ d: Double) -> String {
         if d.isNaN { return "NaN" }
         if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
-        var s = "\(d)"
-        if s.contains("e") {
-            // Swift writes 1e-05 / 1e+16 like Python; make sure the mantissa matches Python's style.
-            return s
+        let sign = d.sign == .minus ? "-" : ""
+        if d == 0 { return sign + "0.0" }
+        let (digits, exponent) = shortestDigits(d.magnitude)
+        return sign + pythonLayout(digits: digits, exponent: exponent)
+    }
+
+    /// The shortest round-trip significant digits of a positive finite `d` (Swift's `description` finds the
+    /// same ones as Python, but lays them out differently) and the decimal exponent of the first digit.
+    static func shortestDigits(_ d: Double) -> (digits: String, exponent: Int) {
+        let parts = d.description.split(separator: "e")
+        let mantissa = parts[0].split(separator: ".", omittingEmptySubsequences: false)
+        var exponent = (parts.count > 1 ? Int(parts[1])! : 0) + mantissa[0].count - 1
+        var digits = Substring(mantissa.joined())
+        while digits.first == "0" { digits = digits.dropFirst(); exponent -= 1 }
+        while digits.last == "0" { digits = digits.dropLast() }
+        return (String(digits), exponent)
+    }
+
+    /// Lays out `d₁.d₂d₃… × 10^exponent` as Python's repr does.
+    static func pythonLayout(digits: String, exponent e: Int) -> String {
+        if e < -4 || e >= 16 {
+            let mantissa = digits.count == 1 ? digits : String(digits.prefix(1)) + "." + digits.dropFirst()
+            let magnitude = String(abs(e))
+            return mantissa + (e < 0 ? "e-" : "e+") + (magnitude.count < 2 ? "0" : "") + magnitude
         }
-        if !s.contains(".") { s += ".0" }
-        return s
+        if e < 0 { return "0." + String(repeating: "0", count: -e - 1) + digits }
+        if e + 1 >= digits.count { return digits + String(repeating: "0", count: e + 1 - digits.count) + ".0" }
+        return String(digits.prefix(e + 1)) + "." + digits.dropFirst(e + 1)
     }
 
     static func writeString(_ s: String, into out: inout String) {

@@ -57,8 +57,8 @@ public enum SeriesPoints {
             throw TrackingError("condition '\(condition)' is not in series '\(seriesName)' (conditions: "
                                 + (conditions.isEmpty ? "none" : conditions.joined(separator: ", ")) + ")")
         }
-        guard ["wall", "cpu", "rss"].contains(metric) else {
-            throw TrackingError("unknown metric '\(metric)' (expected wall, cpu or rss)")
+        guard let known = Metric(rawValue: metric), Metric.comparable.contains(known) else {
+            throw TrackingError("unknown metric '\(metric)' (expected \(Metric.comparable.map(\.rawValue).joined(separator: ", ")))")
         }
         let conditionFilter = condition == nil ? "" : " AND c.name = ?3"
         var params: [SQLBindable] = [series.id, metric]
@@ -112,7 +112,9 @@ public enum SeriesPoints {
 
         for slot in values.indices where !values[slot].isEmpty {
             let run = slotRun[slot]
-            items[slotItem[slot]].points.append(point(values[slot], runIndex: run, position: runs[run].position))
+            var p = point(values[slot], runIndex: run, position: runs[run].position)
+            if metric == Metric.instructions.rawValue { p.applyCountNoiseFloor() }
+            items[slotItem[slot]].points.append(p)
         }
         items.removeAll { $0.points.isEmpty }
         for i in items.indices { items[i].points.sort { $0.position < $1.position } }

@@ -267,7 +267,7 @@ public enum TrendRenderer {
                                ("Change", .right), ("95% CI", .left), ("Theil-Sen/run", .right), ("LS/run", .right), ("Why", .left)])
             for p in rows.prefix(20) {
                 let b = p.vsBaseline
-                t.add([p.package, p.condition, String(p.nRuns), Fmt.time(p.baselineMedian), Fmt.time(p.latestMedian),
+                t.add([p.package, p.condition, String(p.nRuns), Fmt.metricValue(r.options.metric, p.baselineMedian), Fmt.metricValue(r.options.metric, p.latestMedian),
                        Fmt.pct(b?.changePct), b.map { ciText(pctOfRatio($0.ciLow), pctOfRatio($0.ciHigh)) } ?? "N/A",
                        Fmt.pct(p.theilSenPctPerRun, digits: 2), Fmt.pct(p.slopePctPerRun, digits: 2),
                        p.reasons.joined(separator: "+")])
@@ -322,7 +322,7 @@ public enum TrendRenderer {
             out.append("")
         }
         out += ["## Per-Package Trends", "",
-                "| Package | Condition | Class | Runs | Baseline (s) | Latest (s) | Change (%) | 95% CI (%) | Theil–Sen (%/run) | LS (%/run) | Change points |",
+                "| Package | Condition | Class | Runs | Baseline (\(r.options.metric.unit)) | Latest (\(r.options.metric.unit)) | Change (%) | 95% CI (%) | Theil–Sen (%/run) | LS (%/run) | Change points |",
                 "|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|"]
         for p in r.packages.sorted(by: { abs($0.vsBaseline?.changePct ?? 0) > abs($1.vsBaseline?.changePct ?? 0) }) {
             let b = p.vsBaseline
@@ -347,10 +347,10 @@ public enum TrendRenderer {
             for a in r.alerts {
                 out.append("  [\(a.severity.rawValue.uppercased())] \(a.package) (\(a.condition)): \(a.description)")
                 if let c = a.change, a.kind == .stepVsBaseline {
-                    out.append("    segment medians \(Fmt.time(c.fromMedian)) → \(Fmt.time(c.toMedian)) "
+                    out.append("    segment medians \(Fmt.metricValue(r.options.metric, c.fromMedian)) → \(Fmt.metricValue(r.options.metric, c.toMedian)) "
                                + "(\(Fmt.pct(c.changePct)), 95% CI \(ciText(pctOfRatio(c.ciLow), pctOfRatio(c.ciHigh))))")
                 } else if let c = a.change {
-                    out.append("    \(a.fromBenchID) \(Fmt.time(c.fromMedian)) → \(a.toBenchID) \(Fmt.time(c.toMedian)) "
+                    out.append("    \(a.fromBenchID) \(Fmt.metricValue(r.options.metric, c.fromMedian)) → \(a.toBenchID) \(Fmt.metricValue(r.options.metric, c.toMedian)) "
                                + "(\(Fmt.pct(c.changePct)), 95% CI \(ciText(pctOfRatio(c.ciLow), pctOfRatio(c.ciHigh))), q \(Fmt.pValue(c.q)))")
                 }
                 if let cp = a.changePoint {
@@ -406,7 +406,7 @@ public enum TrendRenderer {
                     : a.kind == .newInstability ? "-"
                     : a.kind == .stepVsBaseline ? "baseline segment (\(a.fromBenchID))" : "baseline (\(a.fromBenchID))"
                 out.append("| \(a.severity.rawValue) | \(a.package) | \(a.condition) | \(against) | "
-                           + "\(c.map { Fmt.time($0.fromMedian) } ?? "-") | \(c.map { Fmt.time($0.toMedian) } ?? "-") | "
+                           + "\(c.map { Fmt.metricValue(r.options.metric, $0.fromMedian) } ?? "-") | \(c.map { Fmt.metricValue(r.options.metric, $0.toMedian) } ?? "-") | "
                            + "\(c.map { Fmt.pct($0.changePct) } ?? "-") | "
                            + "\(c.map { ciText(pctOfRatio($0.ciLow), pctOfRatio($0.ciHigh)) } ?? "-") | "
                            + "\(a.changePoint.map { "`\($0.commitRangeText)`" } ?? "-") |")

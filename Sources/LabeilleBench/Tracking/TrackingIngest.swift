@@ -12,7 +12,7 @@ public struct TrackingIngestOutcome: Sendable, Equatable {
     public var warnings: [String]
 }
 
-/// Imports a tracking series written by the Python labeille (formats spec §4): `<dir>/tracking.json` and one
+/// Imports a tracking series written by the Python labeille: `<dir>/tracking.json` and one
 /// link per run next to it (a symlink, or a small file holding the path, relative to `<dir>`). Runs that are not
 /// stored yet are ingested first (each in its own transaction); the series, its runs in file order, notes, commit
 /// values and pin are then written in one transaction. Everything is checked before anything is written.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Thresholds of `track trend` and `track alert` (defaults as the original's, formats spec §8).
+/// Thresholds of `track trend` and `track alert` (defaults as the original's).
 public struct TrendOptions: Sendable, Equatable {
     /// A change between two runs counts only beyond ±this fraction; also the minimum change-point magnitude.
     public var regressionThreshold = 0.02
@@ -11,11 +11,23 @@ public struct TrendOptions: Sendable, Equatable {
     public var minSegment = 3
     /// Benjamini–Hochberg false-discovery rate across the package × conditions of one analysis.
     public var falseDiscoveryRate = 0.05
+    /// Without a pinned run the baseline is the median of the first this-many runs (never a single run when the
+    /// series has more than two): one bad early run cannot make every later run look changed.
+    public var baselineWindow = 5
+    /// The recent level: the mean of the last this-many runs against the baseline, for steps too small to
+    /// confirm from one run.
+    public var recentWindow = 3
+    /// A latest run in which at least this share of the packages moved beyond the threshold in one direction
+    /// is reported once, as a run-level shift.
+    public var runLevelShare = 0.6
     /// CV above which a run counts as noisy for the volatility rule.
     public var volatileCV = 0.10
-    public init(regressionThreshold: Double = 0.02, trendThreshold: Double = 0.05) {
+    /// What the points are (for units in the output).
+    public var metric = Metric.wall
+    public init(regressionThreshold: Double = 0.02, trendThreshold: Double = 0.05, metric: Metric = .wall) {
         self.regressionThreshold = regressionThreshold
         self.trendThreshold = trendThreshold
+        self.metric = metric
     }
 }
 
@@ -99,6 +111,11 @@ public struct PackageTrend: Sendable {
     public var vsBaselineSegment: LevelChange?
     /// Latest vs the package's previous run (nil with one point).
     public var vsPrevious: LevelChange?
+    /// The mean of the last runs (up to `recentWindow`, after the baseline window) vs the baseline; nil when
+    /// that is a single run (vsBaseline says it).
+    public var vsRecent: LevelChange?
+    /// Runs whose median forms the baseline level (1 when pinned).
+    public var baselineRuns = 1
     /// Least-squares slope of the medians against position over the trend window, seconds per run, and as % of
     /// the mean median of the window.
     public var slopeSecondsPerRun: Double
@@ -135,6 +152,10 @@ public struct TrackAlert: Sendable {
         case stepVsBaseline = "step_vs_baseline"
         case improvementVsBaseline = "improvement_vs_baseline"
         case newInstability = "new_instability"
+        /// The mean of the last few runs is slower than the baseline.
+        case recentVsBaseline = "recent_vs_baseline"
+        /// Most packages moved together in the latest run: one event for the run, not one alert per package.
+        case runLevelShift = "run_level_shift"
     }
     public enum Severity: String, Sendable { case error, warning, info }
     public var package: String
@@ -150,7 +171,10 @@ public struct TrackAlert: Sendable {
     public var description: String
     /// The latest change point explaining a regression, when one was found.
     public var changePoint: ChangePoint?
-    public var isRegression: Bool { kind == .regressionVsBaseline || kind == .regressionVsPrevious || kind == .stepVsBaseline }
+    public var isRegression: Bool {
+        kind == .regressionVsBaseline || kind == .regressionVsPrevious || kind == .stepVsBaseline || kind == .recentVsBaseline
+            || (kind == .runLevelShift && (change?.ratio ?? 1) > 1)
+    }
 }
 
 public struct TrendReport: Sendable {
@@ -171,18 +195,21 @@ public struct TrendReport: Sendable {
     public func count(_ c: TrendClassification) -> Int { packages.filter { $0.classification == c }.count }
 }
 
-/// Trend classification, change points and alerts (the original's §8, noise-aware, formats spec §13 items 13–18).
+/// Trend classification, change points and alerts: the original's classes and alerts, made noise-aware and
+/// measured from the pinned baseline (the original called a package regressing after one +5% run, raised
+/// "recovered" alerts for packages that merely wobbled, and ignored the pin).
 public enum TrendAnalyzer {
     public static func analyze(_ data: SeriesData, condition: String? = nil, options: TrendOptions = .init()) -> TrendReport {
         var scratch: [Double] = []
         var mosesCache: [Int: Int] = [:]
         var tQuantiles: [Int: Double] = [:]
         let pinned = data.pinnedRunIndex
+        let pooled = pooledRunToRunVariance(data.items)
         var trends: [PackageTrend] = []
         trends.reserveCapacity(data.items.count)
         for item in data.items {
-            if let t = analyzeItem(item, data: data, pinned: pinned, options: options, scratch: &scratch, mosesCache: &mosesCache,
-                                      tQuantiles: &tQuantiles) {
+            if let t = analyzeItem(item, data: data, pinned: pinned, options: options, pooledBetweenVar: pooled, scratch: &scratch,
+                                   mosesCache: &mosesCache, tQuantiles: &tQuantiles) {
                 trends.append(t)
             }
         }
@@ -205,7 +232,57 @@ public enum TrendAnalyzer {
         return q
     }
 
-    static func analyzeItem(_ item: PointSeries, data: SeriesData, pinned: Int?, options: TrendOptions,
+    /// Run-to-run variance of one package's log medians: from successive differences (a step or a drift moves
+    /// few of them), dropping differences beyond 3.5 robust SDs (the steps and bad runs), von Neumann's
+    /// σ² = var(d)/2, minus the within-run part. Nil below 3 runs.
+    static func runToRunVariance(_ y: [Double], typicalWithinVar: Double) -> (between: Double, total: Double, df: Double)? {
+        guard y.count >= 3 else { return nil }
+        var d: [Double] = []
+        for k in 1..<y.count { d.append(y[k] - y[k - 1]) }
+        let med = Statistics.median(d)
+        let robustSD = 1.4826 * Statistics.median(d.map { abs($0 - med) })
+        let kept = d.filter { abs($0 - med) <= 3.5 * robustSD }
+        guard kept.count >= 2 else { return nil }
+        let total = Statistics.sampleVariance(kept) / 2
+        return (max(0, total - typicalWithinVar), max(total, typicalWithinVar), Double(kept.count - 1))
+    }
+
+    static func withinVariances(_ pts: [SeriesPoint]) -> (typical: Double, perPoint: [Double]) {
+        let known = pts.map(\.logSE).filter { $0.isFinite }
+        let typical = known.isEmpty ? 0 : known.map { $0 * $0 }.reduce(0, +) / Double(known.count)
+        // A run's own standard error rests on a handful of iterations: never trust it below the typical one.
+        return (typical, pts.map { $0.logSE.isFinite ? max($0.logSE * $0.logSE, typical) : typical })
+    }
+
+    /// The series' typical run-to-run variance: the median over packages with at least 6 runs, else the
+    /// documented run-noise floor. Packages seen in few runs borrow it, so their noise is never zero.
+    static func pooledRunToRunVariance(_ items: [PointSeries]) -> Double {
+        var estimates: [Double] = []
+        for item in items {
+            let pts = item.points.filter { $0.median > 0 && $0.median.isFinite }
+            guard pts.count >= 6 else { continue }
+            if let v = runToRunVariance(pts.map { log($0.median) }, typicalWithinVar: withinVariances(pts).typical) {
+                estimates.append(v.between)
+            }
+        }
+        return estimates.isEmpty ? RunNoise.defaultFloor * RunNoise.defaultFloor : Statistics.median(estimates)
+    }
+
+    /// Per-package run-to-run noise (standard deviation of one run's level, log scale) of one condition of a
+    /// series, for cross-run comparisons; packages with few runs get the pooled value.
+    public static func runToRunNoise(_ data: SeriesData, condition: String, floor: Double) -> [String: Double] {
+        let items = data.items.filter { $0.condition == condition }
+        let pooled = pooledRunToRunVariance(items)
+        var out: [String: Double] = [:]
+        for item in items {
+            let pts = item.points.filter { $0.median > 0 && $0.median.isFinite }
+            let own = runToRunVariance(pts.map { log($0.median) }, typicalWithinVar: withinVariances(pts).typical)
+            out[item.package] = (own.map { $0.df >= 4 ? $0.between : max($0.between, pooled) } ?? pooled).squareRoot()
+        }
+        return out
+    }
+
+    static func analyzeItem(_ item: PointSeries, data: SeriesData, pinned: Int?, options: TrendOptions, pooledBetweenVar: Double,
                             scratch: inout [Double], mosesCache: inout [Int: Int], tQuantiles: inout [Int: Double]) -> PackageTrend? {
         // Logs need positive medians; a zero-time point cannot be placed on the ratio scale.
         let pts = item.points.filter { $0.median > 0 && $0.median.isFinite }
@@ -215,33 +292,41 @@ public enum TrendAnalyzer {
         let x = pts.map { Double($0.position) }
         let medians = pts.map(\.median)
 
-        // Noise: within-run variance of each point, plus the series' between-run variance.
+        // Noise: within-run variance of each point, plus the run-to-run variance. With few runs the package's
+        // own estimate rests on a couple of differences (or none): it borrows the series' pooled value, so
+        // the run-to-run part is never zero. Its degrees of freedom feed a Satterthwaite t below.
         let known = pts.map(\.logSE).filter { $0.isFinite }
-        let typicalWithinVar = known.isEmpty ? 0 : known.map { $0 * $0 }.reduce(0, +) / Double(known.count)
-        // A run's own standard error rests on a handful of iterations: never trust it below the typical one.
-        let withinVar = pts.map { $0.logSE.isFinite ? max($0.logSE * $0.logSE, typicalWithinVar) : typicalWithinVar }
-        // Run-to-run noise: from successive differences of the log medians (a step or a drift moves few of
-        // them), dropping differences beyond 3.5 robust SDs (the steps and bad runs), von Neumann's
-        // σ² = var(d)/2, minus the within-run part. Its degrees of freedom feed a Satterthwaite t below.
-        var betweenVar = 0.0, betweenDF = Double.infinity, totalVar = typicalWithinVar
-        if n >= 3 {
-            var d: [Double] = []
-            for k in 1..<n { d.append(y[k] - y[k - 1]) }
-            let med = Statistics.median(d)
-            let robustSD = 1.4826 * Statistics.median(d.map { abs($0 - med) })
-            let kept = d.filter { abs($0 - med) <= 3.5 * robustSD }
-            if kept.count >= 2 {
-                let total = Statistics.sampleVariance(kept) / 2
-                betweenVar = max(0, total - typicalWithinVar)
-                totalVar = max(total, typicalWithinVar)
-                betweenDF = Double(kept.count - 1)
+        let (typicalWithinVar, withinVar) = withinVariances(pts)
+        // The pooled value is a median over many packages (or the documented floor): its degrees of freedom
+        // are taken as infinite.
+        var betweenVar = pooledBetweenVar, betweenDF = Double.infinity, totalVar = typicalWithinVar + pooledBetweenVar
+        if let own = runToRunVariance(y, typicalWithinVar: typicalWithinVar) {
+            if own.df >= 4 {
+                (betweenVar, totalVar, betweenDF) = own
+            } else {
+                betweenVar = max(own.between, pooledBetweenVar)
+                totalVar = max(own.total, typicalWithinVar + betweenVar)
             }
         }
         let pointVar = withinVar.map { $0 + betweenVar }
 
+        // The baseline level: the pinned run, else the median of the first runs (variance of a median of k
+        // points ≈ (π/2)·σ²/k from 3 points on).
+        var baseIdx = 0
+        var baselineIsPinned = false
+        if let pinned, let k = pts.firstIndex(where: { $0.runIndex == pinned }) { baseIdx = k; baselineIsPinned = true }
+        let last = n - 1
+        let window = baselineIsPinned ? 1 : max(1, min(options.baselineWindow, n - 1))
+        let baseY = window == 1 ? y[baseIdx] : Statistics.median(Array(y[baseIdx..<(baseIdx + window)]))
+        let baseVar = window == 1 ? pointVar[baseIdx]
+            : (window >= 3 ? Double.pi / 2 : 1) * pointVar[baseIdx..<(baseIdx + window)].reduce(0, +) / Double(window * window)
+
         func level(_ i: Int, _ j: Int) -> LevelChange {
-            let dlt = y[j] - y[i]
-            let variance = pointVar[i] + pointVar[j]
+            levelBetween(y[i], pointVar[i], i, y[j], pointVar[j], j)
+        }
+        func levelBetween(_ yi: Double, _ vi: Double, _ i: Int, _ yj: Double, _ vj: Double, _ j: Int) -> LevelChange {
+            let dlt = yj - yi
+            let variance = vi + vj
             let se = variance.squareRoot()
             // Satterthwaite: the within-run part rests on many iterations (taken as exact), the between-run
             // part on betweenDF differences.
@@ -251,15 +336,10 @@ public enum TrendAnalyzer {
             let p = df.isFinite && df >= 1 ? Distributions.studentTTwoSidedP(t: z, df: df) : erfc(abs(z) / 2.0.squareRoot())
             let q = quantile975(df, &tQuantiles)
             let ratio = exp(dlt)
-            return LevelChange(fromRunIndex: pts[i].runIndex, toRunIndex: pts[j].runIndex, fromMedian: medians[i],
-                               toMedian: medians[j], ratio: ratio, ciLow: exp(dlt - q * se), ciHigh: exp(dlt + q * se),
+            return LevelChange(fromRunIndex: pts[i].runIndex, toRunIndex: pts[j].runIndex, fromMedian: exp(yi),
+                               toMedian: exp(yj), ratio: ratio, ciLow: exp(dlt - q * se), ciHigh: exp(dlt + q * se),
                                z: z, p: p, beyondThreshold: abs(ratio - 1) > options.regressionThreshold)
         }
-
-        var baseIdx = 0
-        var baselineIsPinned = false
-        if let pinned, let k = pts.firstIndex(where: { $0.runIndex == pinned }) { baseIdx = k; baselineIsPinned = true }
-        let last = n - 1
 
         // Slopes over the trend window: from the baseline (the pinned run, else the first run) to the latest.
         let wx = Array(x[baseIdx...]), wy = Array(y[baseIdx...]), wm = Array(medians[baseIdx...])
@@ -314,11 +394,18 @@ public enum TrendAnalyzer {
             }
         }
         let sortedSE = known.sorted()
-        return PackageTrend(
+        // The recent level: the mean of the last runs after the baseline window.
+        let recentCount = min(options.recentWindow, n - (baseIdx + window))
+        var recent: LevelChange?
+        if recentCount >= 2 {
+            let r = Array(y[(n - recentCount)...]), rv = Array(pointVar[(n - recentCount)...])
+            recent = levelBetween(baseY, baseVar, baseIdx, Statistics.mean(r), rv.reduce(0, +) / Double(recentCount * recentCount), last)
+        }
+        var trend = PackageTrend(
             package: item.package, condition: item.condition, classification: .stable, reasons: [], nRuns: n, trendRuns: n - baseIdx,
             firstPosition: pts[0].position, lastPosition: pts[last].position, baselineRunIndex: pts[baseIdx].runIndex,
             baselineIsPinned: baselineIsPinned, latestRunIndex: pts[last].runIndex, baselineMedian: medians[baseIdx],
-            latestMedian: medians[last], vsBaseline: baseIdx == last ? nil : level(baseIdx, last),
+            latestMedian: medians[last], vsBaseline: baseIdx == last ? nil : levelBetween(baseY, baseVar, baseIdx, y[last], pointVar[last], last),
             vsBaselineSegment: segmentChange,
             vsPrevious: n >= 2 ? level(last - 1, last) : nil, slopeSecondsPerRun: ls,
             slopePctPerRun: meanMedian > 0 ? ls / meanMedian * 100 : 0,
@@ -328,25 +415,34 @@ public enum TrendAnalyzer {
             betweenRunNoisePct: betweenVar.squareRoot() * 100, latestCV: pts[last].cv, volatilityIncreasing: volatility,
             sustainedRegression: sustained,
             changePoints: changePoints, medians: medians, positions: pts.map(\.position))
+        trend.vsRecent = recent
+        trend.baselineRuns = window
+        trend.baselineMedian = exp(baseY)
+        return trend
     }
 
-    /// Benjamini–Hochberg across package × conditions: one family for the level comparisons (vs the baseline and
-    /// vs the previous run together, so an unchanged series raises a false alert with probability ≤ 5%), one for
-    /// the Theil–Sen trends.
+    /// Multiple-comparison control across package × conditions, with the level comparisons (vs the baseline,
+    /// vs the previous run, the recent level) in two one-sided families. Regressions, which fail the gate: Holm,
+    /// so an unchanged package raises a false alarm with probability ≤ 5% per series however many other
+    /// packages truly changed (under Benjamini–Hochberg, real improvements would loosen the bar for the rest).
+    /// Improvements: Benjamini–Hochberg. The Theil–Sen trends form a third family (Benjamini–Hochberg).
     static func adjust(_ trends: inout [PackageTrend], options: TrendOptions) {
-        var ps: [Double] = []
-        var slots: [(Int, Bool)] = []
+        let paths: [WritableKeyPath<PackageTrend, LevelChange?>] = [\.vsBaseline, \.vsPrevious, \.vsRecent]
+        var slots: [(Int, WritableKeyPath<PackageTrend, LevelChange?>)] = []
+        var slower: [Double] = [], faster: [Double] = []
         for i in trends.indices {
-            if let c = trends[i].vsBaseline { ps.append(c.p); slots.append((i, true)) }
-            if let c = trends[i].vsPrevious { ps.append(c.p); slots.append((i, false)) }
-        }
-        let q = Inference.benjaminiHochberg(ps)
-        for (k, (i, isBaseline)) in slots.enumerated() {
-            if isBaseline {
-                trends[i].vsBaseline!.q = q[k]; trends[i].vsBaseline!.outsideNoise = q[k] <= options.falseDiscoveryRate
-            } else {
-                trends[i].vsPrevious!.q = q[k]; trends[i].vsPrevious!.outsideNoise = q[k] <= options.falseDiscoveryRate
+            for path in paths {
+                guard let c = trends[i][keyPath: path], !c.p.isNaN else { continue }
+                slots.append((i, path))
+                slower.append(c.ratio > 1 ? c.p / 2 : 1 - c.p / 2)
+                faster.append(c.ratio < 1 ? c.p / 2 : 1 - c.p / 2)
             }
+        }
+        let qSlower = Inference.holm(slower), qFaster = Inference.benjaminiHochberg(faster)
+        for (k, (i, path)) in slots.enumerated() {
+            let q = trends[i][keyPath: path]!.ratio > 1 ? qSlower[k] : qFaster[k]
+            trends[i][keyPath: path]!.q = q
+            trends[i][keyPath: path]!.outsideNoise = q <= options.falseDiscoveryRate
         }
         let idx = trends.indices.filter { !trends[$0].theilSenP.isNaN }
         let qt = Inference.benjaminiHochberg(idx.map { trends[$0].theilSenP })
@@ -426,6 +522,15 @@ public enum TrendAnalyzer {
                                    changePoint: nil)
                 if c.confirmed { alerts.append(a) } else { unconfirmed.append(a) }
             }
+            let regressed = alerts.contains { $0.package == t.package && $0.condition == t.condition && $0.isRegression }
+            if !regressed, let c = t.vsRecent, c.ratio > 1 + thr, c.confirmed {
+                let from = r.runs[c.fromRunIndex].benchID
+                alerts.append(TrackAlert(package: t.package, condition: t.condition, kind: .recentVsBaseline, severity: .error,
+                                         confirmed: true, change: c, fromBenchID: from, toBenchID: r.runs[c.toRunIndex].benchID,
+                                         description: String(format: "the last %d runs are %@ slower than the %@ (%@)",
+                                                             min(r.options.recentWindow, t.trendRuns), Fmt.pct(c.changePct), baseLabel, from),
+                                         changePoint: cp))
+            }
             if t.volatilityIncreasing && t.classification == .volatile {
                 alerts.append(TrackAlert(package: t.package, condition: t.condition, kind: .newInstability, severity: .warning,
                                          confirmed: false, change: nil, fromBenchID: r.runs[t.baselineRunIndex].benchID,
@@ -441,6 +546,36 @@ public enum TrendAnalyzer {
             if ca != cb { return ca > cb }
             return (a.package, a.condition, a.kind.rawValue) < (b.package, b.condition, b.kind.rawValue)
         }
+        foldRunLevelShift(r, &alerts, &unconfirmed)
         return (alerts.sorted(by: order), unconfirmed.sorted(by: order))
+    }
+
+    /// When most packages moved beyond the threshold in one direction in the latest run, their level alerts are
+    /// replaced by one run-level event (the median change): the machine or the interpreter as a whole changed,
+    /// and fifty separate alerts would hide that.
+    static func foldRunLevelShift(_ r: TrendReport, _ alerts: inout [TrackAlert], _ unconfirmed: inout [TrackAlert]) {
+        guard let latest = r.latestRunIndex else { return }
+        let changes = r.packages.filter { $0.latestRunIndex == latest }.compactMap(\.vsBaseline)
+        let thr = r.options.regressionThreshold
+        guard changes.count >= 5 else { return }
+        for slower in [true, false] {
+            let moved = changes.filter { slower ? $0.ratio > 1 + thr : $0.ratio < 1 - thr }
+            guard Double(moved.count) >= r.options.runLevelShare * Double(changes.count) else { continue }
+            let kinds: Set<TrackAlert.Kind> = slower ? [.regressionVsBaseline, .regressionVsPrevious, .stepVsBaseline, .recentVsBaseline]
+                                                     : [.improvementVsBaseline]
+            alerts.removeAll { kinds.contains($0.kind) }
+            unconfirmed.removeAll { kinds.contains($0.kind) }
+            var median = moved[0]
+            median.ratio = exp(Statistics.median(moved.map { log($0.ratio) }))
+            median.ciLow = .nan; median.ciHigh = .nan; median.p = .nan; median.q = .nan; median.z = .nan
+            median.outsideNoise = true
+            let from = r.runs[median.fromRunIndex].benchID, to = r.runs[latest].benchID
+            alerts.append(TrackAlert(package: "*", condition: r.condition ?? "*", kind: .runLevelShift,
+                                     severity: slower ? .error : .info, confirmed: true, change: median, fromBenchID: from,
+                                     toBenchID: to,
+                                     description: String(format: "run-level shift: %d of %d packages moved together, median %@ (machine or interpreter-wide change; rerun to tell which)",
+                                                         moved.count, changes.count, Fmt.pct(median.changePct)),
+                                     changePoint: nil))
+        }
     }
 }

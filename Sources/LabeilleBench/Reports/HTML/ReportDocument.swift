@@ -60,6 +60,7 @@ enum ReportDocument {
         case "user": return ("s", "user CPU time (s)", "user time")
         case "sys": return ("s", "system CPU time (s)", "system time")
         case "rss": return ("MB", "peak RSS (MB)", "peak RSS")
+        case "instructions": return ("instr", "user-space instructions", "instructions")
         default: return ("s", "wall time (s)", "wall time")
         }
     }

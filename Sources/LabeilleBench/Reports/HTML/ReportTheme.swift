@@ -32,6 +32,7 @@ public enum ReportTheme {
         case .faster: return VerdictStyle(color: OkabeIto.blue, shape: .triangleLeft, symbol: "◀", filled: true)
         case .equivalent: return VerdictStyle(color: OkabeIto.bluishGreen, shape: .square, symbol: "■", filled: true)
         case .inconclusive: return VerdictStyle(color: "#555555", shape: .circle, symbol: "○", filled: false)
+        case .unresolved: return VerdictStyle(color: "#999999", shape: .circle, symbol: "?", filled: false)
         }
     }
 

@@ -15,6 +15,8 @@ public struct RunReportOptions: Sendable {
     public var maxIterationPlots: Int
     /// Shown in the footer; nil for none (reproducible output).
     public var generatedAt: String?
+    /// Keep packages whose sides ran different workloads in the geometric mean.
+    public var includeMismatched = false
 
     public init(baseline: String? = nil, metric: String = "wall", threshold: Double = 0.01, paretoPackages: Int = 5,
                 paretoTests: Int = 15, maxIterationPlots: Int = 300, generatedAt: String? = nil) {
@@ -64,7 +66,7 @@ public struct RunReport {
     public init(store: Store, runs: [StoredRun], options: RunReportOptions = .init()) throws {
         precondition(!runs.isEmpty, "a report needs at least one run")
         guard RunComparison.metrics.contains(options.metric) else {
-            throw CompareError("unknown metric '\(options.metric)' (expected wall, cpu or rss)")
+            throw CompareError("unknown metric '\(options.metric)' (expected \(Metric.comparable.map(\.rawValue).joined(separator: ", ")))")
         }
         self.runs = runs
         self.options = options
@@ -74,7 +76,8 @@ public struct RunReport {
         if runs.count == 1 {
             if runs[0].conditions.count >= 2 {
                 sets = try RunComparison.withinRun(store: store, run: runs[0], baseline: options.baseline,
-                                                   metric: options.metric, threshold: options.threshold)
+                                                   metric: options.metric, threshold: options.threshold,
+                                                   includeMismatched: options.includeMismatched)
             } else {
                 if let b = options.baseline, !runs[0].conditions.contains(where: { $0.name == b }) {
                     throw CompareError("baseline '\(b)' not found in \(runs[0].benchID); conditions: \(runs[0].conditions.map(\.name).joined(separator: ", "))")
@@ -83,7 +86,8 @@ public struct RunReport {
             }
         } else {
             sets = try RunComparison.acrossRuns(store: store, runs: runs, baseline: options.baseline,
-                                                metric: options.metric, threshold: options.threshold)
+                                                metric: options.metric, threshold: options.threshold,
+                                                includeMismatched: options.includeMismatched)
         }
         self.sets = sets
         self.comparisonNote = note
@@ -261,7 +265,9 @@ public struct RunReport {
                                   "data-geomean-high": Exact.number(s.geomeanHigh),
                                   "data-slower": String(s.counts[.slower] ?? 0), "data-faster": String(s.counts[.faster] ?? 0),
                                   "data-equivalent": String(s.counts[.equivalent] ?? 0),
-                                  "data-inconclusive": String(s.counts[.inconclusive] ?? 0)]) { w in
+                                  "data-inconclusive": String(s.counts[.inconclusive] ?? 0),
+                                  "data-unresolved": String(s.counts[.unresolved] ?? 0),
+                                  "data-mismatched-excluded": String(s.mismatchedExcluded)]) { w in
                     w.element("div", ["class": "muted"], text: "\(set.treatment) vs \(set.baseline) (\(s.packages) packages)")
                     w.element("div", ["class": "big"], text: s.geomeanRatio.isFinite
                         ? "\(Fmt.ratio(s.geomeanRatio))× (\(Fmt.pct((s.geomeanRatio - 1) * 100)))" : "N/A")
@@ -269,7 +275,7 @@ public struct RunReport {
                         ? "geometric mean of the ratios, 95% CI [\(Fmt.ratio(s.geomeanLow)), \(Fmt.ratio(s.geomeanHigh))]"
                         : "geometric mean of the ratios (no interval)")
                     w.element("div") { w in
-                        for (j, v) in Verdict.allCases.enumerated() {
+                        for (j, v) in Verdict.allCases.filter({ $0 != .unresolved || (s.counts[$0] ?? 0) > 0 }).enumerated() {
                             if j > 0 { w.text(", ") }
                             let st = ReportTheme.style(v)
                             w.element("span", ["class": "verdict verdict-\(v.rawValue)"], text: "\(st.symbol) \(s.counts[v] ?? 0) \(v.rawValue)")
@@ -278,16 +284,24 @@ public struct RunReport {
                     if s.excludedIterations > 0 {
                         w.element("div", ["class": "note"], text: "\(s.excludedIterations) iterations excluded (failed, timed out, errored or OOM; in no statistic)")
                     }
-                    let low = set.comparisons.filter { $0.method == .welchLog || $0.method == .pairedT }.count
+                    if let m = s.mismatchText {
+                        w.element("div", ["class": "note workload-mismatch"], text: m + ": "
+                            + set.comparisons.filter(\.workloadMismatch).map(\.package).joined(separator: ", "))
+                    }
+                    for line in set.environmentLines where line.hasPrefix("⚠") {
+                        w.element("div", ["class": "note high-load"], text: line)
+                    }
+                    let low = set.comparisons.filter { $0.method.isLowNParametric }.count
                     if low > 0 {
                         w.element("div", ["class": "note"], text: "Low n: \(low) package(s) analysed parametrically (3–5 pairs, or under 5 iterations per side)")
                     }
+                    for note in set.analysisNotes { w.element("div", ["class": "note"], text: "\(note.label): \(note.text)") }
                     let inconclusive = set.comparisons.filter { $0.verdict == .inconclusive && $0.minimumDetectableEffect.isFinite }
                     if !inconclusive.isEmpty {
                         let mde = Statistics.median(inconclusive.map(\.minimumDetectableEffect))
                         let need = inconclusive.compactMap(\.iterationsNeeded).sorted()
                         var line = "Inconclusive: median detectable effect at this n \(Fmt.pct(mde * 100))"
-                        if !need.isEmpty { line += "; ~\(need[need.count / 2]) iterations per condition would resolve ±\(Fmt.f(options.threshold * 100, 1))%" }
+                        if !need.isEmpty { line += "; ~\(need[need.count / 2]) iterations per condition would call a ±\(Fmt.f(options.threshold * 200, 1))% change at 80%" }
                         w.element("div", ["class": "note"], text: line)
                     }
                 }

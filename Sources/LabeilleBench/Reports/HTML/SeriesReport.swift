@@ -27,8 +27,8 @@ public struct SeriesReport {
     public let options: SeriesReportOptions
 
     public init(store: Store, series name: String, options: SeriesReportOptions = .init()) throws {
-        guard ["wall", "cpu", "rss"].contains(options.metric) else {
-            throw TrackingError("unknown metric '\(options.metric)' (expected wall, cpu or rss)")
+        guard let metric = Metric(rawValue: options.metric), Metric.comparable.contains(metric) else {
+            throw TrackingError("unknown metric '\(options.metric)' (expected \(Metric.comparable.map(\.rawValue).joined(separator: ", ")))")
         }
         data = try SeriesPoints.load(db: store.db, seriesName: name, metric: options.metric)
         trend = TrendAnalyzer.analyze(data, options: options.trend)

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Where the run-to-run noise of a cross-run comparison comes from. Two runs of the same code differ by more
+/// than their iterations say (load, temperature, a different boot): that part must be in the interval.
+public enum CrossRunNoise {
+    public struct Source: Sendable {
+        /// A condition with the same interpreter fingerprint in both runs, to take the ratio relative to.
+        public var control: String?
+        /// Per-package run-to-run noise from a tracking series, when the runs belong to one.
+        public var perPackage: [String: Double] = [:]
+        public var fallback: RunNoise
+
+        public func noise(package: String) -> RunNoise {
+            if control != nil { return fallback }
+            if let v = perPackage[package] { return RunNoise(source: .history, size: v, detail: fallback.detail) }
+            return fallback
+        }
+    }
+
+    /// The interpreter and environment a condition measured: equal fingerprints mean the same interpreter.
+    /// Empty when the condition was not probed (nothing to trust).
+    public static func fingerprint(_ c: StoredRun.Condition) -> String {
+        guard let p = c.profile else { return "" }
+        let env = c.env.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ",")
+        return [p.path, p.version, p.implementation, p.compiler, p.buildFlags.joined(separator: " "), "\(p.jitEnabled)",
+                "\(p.gilDisabled)", "\(p.debugBuild)", env].joined(separator: "|")
+    }
+
+    public static func source(store: Store, baseRun: StoredRun, other: StoredRun, conditions: (String, String),
+                              metric: String, floor: Double) throws -> Source {
+        let floorNoise = RunNoise(source: .floor, size: floor)
+        // (a) a control condition, other than the compared ones, with one interpreter in both runs.
+        for c in baseRun.conditions where c.name != conditions.0 && c.name != conditions.1 {
+            guard let o = other.conditions.first(where: { $0.name == c.name }) else { continue }
+            let f = fingerprint(c)
+            if !f.isEmpty && f == fingerprint(o) {
+                return Source(control: c.name, fallback: RunNoise(source: .control, size: .nan, detail: c.name))
+            }
+        }
+        // (b) the runs' tracking series.
+        let rows = try store.db.query("""
+            SELECT s.name FROM tracking_run x JOIN tracking_run y ON x.series_id = y.series_id
+            JOIN tracking_series s ON s.series_id = x.series_id WHERE x.run_id = ? AND y.run_id = ? LIMIT 1
+            """, [baseRun.runID, other.runID])
+        if let name = rows.first?[0].stringValue, metric == "wall" || metric == "cpu" || metric == "rss" {
+            let data = try SeriesPoints.load(db: store.db, seriesName: name, metric: metric)
+            let history = TrendAnalyzer.runToRunNoise(data, condition: conditions.0, floor: floor)
+            if !history.isEmpty {
+                let pooled = Statistics.median(Array(history.values))
+                return Source(control: nil, perPackage: history, fallback: RunNoise(source: .history, size: pooled, detail: name))
+            }
+        }
+        // (c) the documented floor.
+        return Source(control: nil, fallback: floorNoise)
+    }
+}
