@@ -89,6 +89,8 @@ def clone_runs(db, copies):
                     "(SELECT COUNT(*) FROM tracking_run WHERE series_id = ?) + run_id - ? + 1 FROM run "
                     "WHERE run_id >= ? AND run_id < ? ORDER BY run_id",
                     (series_id, series_id, k * offset + 1, k * offset, (k + 1) * offset))
+    # The cloned iterations marked their package x conditions stale; their statistics were cloned with them.
+    con.execute("DELETE FROM measured_stats_stale")
     con.commit()
     con.execute("ANALYZE")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")

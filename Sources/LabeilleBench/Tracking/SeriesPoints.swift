@@ -36,8 +36,8 @@ public struct SeriesData: Sendable {
 
 public enum SeriesPoints {
     /// Per-run points of every package × condition of a series (or of one condition). Two filtered queries:
-    /// the package × condition rows of the series' runs, then their measured ok values of the metric
-    /// (wall, cpu = user + sys, or rss); medians and noise are computed here.
+    /// the package × condition rows of the series' runs, then their statistics of the metric (wall, cpu = user +
+    /// sys, rss or instructions) from v_condition_stats.
     public static func load(db: Database, seriesName: String, condition: String? = nil, metric: String = "wall") throws -> SeriesData {
         let series = try Tracking.series(named: seriesName, db: db)
         let runs = try Tracking.runs(seriesID: series.id, db: db)
@@ -94,28 +94,25 @@ public enum SeriesPoints {
             slotRun.append(runIndex)
         }
 
-        // 2. measured ok values, gathered per package × condition, from the view the SQL statistics are computed
-        // from (v_measured_values: which iterations count and what each metric is). The medians computed here are
-        // those of v_series_points (TrackingTests checks it); the per-point noise (log SE, CV) is not in the views.
-        var values = Array(repeating: [Double](), count: slotItem.count)
+        // 2. the point of each package × condition: its statistics as v_condition_stats gives them (stored when the
+        // iterations were written), so track, the series views and sqlite3 users read the same medians.
         try db.forEachRow("""
-            SELECT pc.package_condition_id, v.value
+            SELECT pc.package_condition_id, s.n, s.median, s.cv, s.log_stdev
             FROM tracking_run tr
-            JOIN package_result pr     ON pr.run_id = tr.run_id AND pr.skipped = 0
-            JOIN package_condition pc  ON pc.package_result_id = pr.package_result_id
-            JOIN condition c           ON c.condition_id = pc.condition_id
-            JOIN v_measured_values v   ON v.package_condition_id = pc.package_condition_id AND v.metric = ?2
-            WHERE tr.series_id = ?1\(conditionFilter)
+            JOIN package_result pr      ON pr.run_id = tr.run_id AND pr.skipped = 0
+            JOIN package_condition pc   ON pc.package_result_id = pr.package_result_id
+            JOIN condition c            ON c.condition_id = pc.condition_id
+            JOIN v_condition_stats s    ON s.package_condition_id = pc.package_condition_id AND s.metric = ?2
+            WHERE tr.series_id = ?1\(conditionFilter) AND s.n > 0
             """, params) { st in
-            if let slot = slotOfPC[Int64(st.int(0)!)], let v = st.double(1) { values[slot].append(v) }
-        }
-
-        for slot in values.indices where !values[slot].isEmpty {
+            guard let slot = slotOfPC[Int64(st.int(0)!)], let n = st.int(1), let median = st.double(2) else { return }
             let run = slotRun[slot]
-            var p = point(values[slot], runIndex: run, position: runs[run].position)
+            var p = SeriesPoint(runIndex: run, position: runs[run].position, n: n, median: median,
+                                logSE: logSE(logStdev: st.double(4), n: n), cv: st.double(3) ?? .nan)
             if metric == Metric.instructions.rawValue { p.applyCountNoiseFloor() }
             items[slotItem[slot]].points.append(p)
         }
+
         items.removeAll { $0.points.isEmpty }
         for i in items.indices { items[i].points.sort { $0.position < $1.position } }
         items.sort {
@@ -125,28 +122,17 @@ public enum SeriesPoints {
         return SeriesData(series: series, runs: runs, conditions: conditions, items: items)
     }
 
-    /// The point of one run from its measured ok values.
+    /// The point of one run from its measured ok values (the statistics measured_stats stores for them).
     public static func point(_ values: [Double], runIndex: Int, position: Int) -> SeriesPoint {
-        var v = values
-        v.sort()
-        let n = v.count
-        let median = Statistics.quantile(sorted: v, 0.5)
-        var logSE = Double.nan, cv = 0.0
-        if n >= 2 {
-            var sum = 0.0, sumLog = 0.0
-            var allPositive = true
-            for x in v { sum += x; if x > 0 { sumLog += log(x) } else { allPositive = false } }
-            let mean = sum / Double(n)
-            var ss = 0.0
-            for x in v { ss += (x - mean) * (x - mean) }
-            cv = mean != 0 ? (ss / Double(n - 1)).squareRoot() / mean : .nan
-            if allPositive {
-                let ml = sumLog / Double(n)
-                var ssl = 0.0
-                for x in v { let d = log(x) - ml; ssl += d * d }
-                logSE = 1.2533 * (ssl / Double(n - 1)).squareRoot() / Double(n).squareRoot()
-            }
-        }
-        return SeriesPoint(runIndex: runIndex, position: position, n: n, median: median, logSE: logSE, cv: cv)
+        let s = DescriptiveStats(values)
+        return SeriesPoint(runIndex: runIndex, position: position, n: s.n, median: s.median,
+                           logSE: logSE(logStdev: Statistics.logStdev(values), n: s.n), cv: s.cv)
+    }
+
+    /// Standard error of ln(median): 1.2533 · sd(ln x) / √n, the asymptotic standard error of a median on the log
+    /// scale; NaN without a log standard deviation (below 2 values, or a value that is not positive).
+    static func logSE(logStdev: Double?, n: Int) -> Double {
+        guard let logStdev else { return .nan }
+        return 1.2533 * logStdev / Double(n).squareRoot()
     }
 }
