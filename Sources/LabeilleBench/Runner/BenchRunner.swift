@@ -49,6 +49,8 @@ public final class BenchRunner {
     var instructionCounter: InstructionCounter?
     /// Set for `--shard K/N`: narrows the selected packages to this machine's share.
     public var shardSelection: ShardSelection?
+    /// Runs every child process of the run: probes, git, venvs, installs and the measured iterations.
+    public var executor: any ProcessExecutor = SpawningExecutor()
 
     public init(settings: BenchSettings, store: Store, progress: ProgressReporter, environment: [String: String] = ProcessInfo.processInfo.environment,
                 log: @escaping (String) -> Void) {
@@ -147,7 +149,7 @@ public final class BenchRunner {
             let py = c.targetPython.isEmpty ? s.defaultTargetPython : c.targetPython
             var env = environment
             for kv in c.env { env[kv.key] = kv.value }
-            do { profiles.append((c.name, try PythonProber.probe(python: py, environment: env))) } catch {
+            do { profiles.append((c.name, try PythonProber.probe(python: py, environment: env, executor: executor))) } catch {
                 throw RunError("condition '\(c.name)': \(error)")
             }
         }
@@ -203,7 +205,7 @@ public final class BenchRunner {
             reposDir: s.reposDir ?? (work as NSString).appendingPathComponent("repos"),
             worktreesDir: (work as NSString).appendingPathComponent("worktrees"),
             venvsDir: s.venvsDir ?? (work as NSString).appendingPathComponent("venvs"),
-            baseEnvironment: environment)
+            baseEnvironment: environment, executor: executor)
 
         // Iterations already stored (resume): skipped.
         var done = Set<String>()
@@ -403,8 +405,9 @@ public final class BenchRunner {
                                           scratch: (dir as NSString).appendingPathComponent("\(task.index).cachegrind"))
         let o: ProcessOutcome
         do {
-            o = try ChildProcess.run(counted?.argv ?? argv, environment: env, workingDirectory: wt, stdoutPath: out, stderrPath: err,
-                                     limits: limits, timeout: timeout, counter: counted?.counter)
+            o = try executor.run(ProcessRequest(counted?.argv ?? argv, environment: env, workingDirectory: wt,
+                                                output: .files(stdout: out, stderr: err), limits: limits, timeout: timeout,
+                                                counter: counted?.counter))
         } catch {
             throw RunError("cannot run the tests of \(st.registry.name)/\(c.name): \(error)")
         }
