@@ -59,13 +59,13 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("warm-vs-cold"), help: "Run every condition warm and cold (<name>-warm, <name>-cold).") var warmVsCold = false
     @Flag(name: .customLong("force-run"), help: "Run packages the registry marks as skipped.") var forceRun = false
     @Flag(name: .customLong("run-dangerously-as-root"), help: "Accepted for compatibility; running as root only warns.") var runDangerouslyAsRoot = false
-    @Option(help: "Installer: auto, uv or pip.") var installer: String?
+    @Option(help: "Installer: auto, uv or pip.") var installer: InstallerPreference?
     @Option(help: ArgumentHelp("""
         Count the user-space instructions of every iteration's whole process tree: perf (hardware counter, \
         negligible cost), valgrind (cachegrind, about 20-50x slower: those iterations are stored as instrumented and \
         kept out of the time statistics), or auto (perf if the hardware counter opens, else valgrind). \
         PYTHONHASHSEED is fixed to the iteration number. Compare with `compare --metric instructions`.
-        """, valueName: "auto|perf|valgrind")) var instructions: String?
+        """, valueName: "auto|perf|valgrind")) var instructions: InstructionCountingRequest?
     @Option(help: ArgumentHelp("Continue an interrupted run.", valueName: "bench-id")) var resume: String?
     @OptionGroup(title: "Sharding over several machines") var sharding: ShardOptions
     @Flag(name: .shortAndLong, help: "More output.") var verbose = false
@@ -84,9 +84,9 @@ struct RunCommand: ParsableCommand {
         o.adaptiveThreshold = adaptiveThreshold; o.adaptiveMinIterations = adaptiveMinIterations
         o.perTestTiming = perTestTiming ? true : nil; o.memoryLimit = memoryLimit; o.cpuAffinity = cpuAffinity
         o.cpuTimeLimit = cpuTimeLimit; o.dropCaches = dropCaches ? true : nil; o.warmVsCold = warmVsCold ? true : nil
-        o.runDangerouslyAsRoot = runDangerouslyAsRoot ? true : nil; o.installer = installer; o.verbose = verbose ? true : nil
+        o.runDangerouslyAsRoot = runDangerouslyAsRoot ? true : nil; o.installer = installer?.rawValue; o.verbose = verbose ? true : nil
         o.forceRun = forceRun ? true : nil; o.cliArgs = cliArgs
-        o.instructions = instructions
+        o.instructions = instructions?.rawValue
         return o
     }
 

@@ -135,16 +135,14 @@ struct TrackTrend: ParsableCommand {
     @OptionGroup var trackingDir: TrackingDirOption
     @Argument(help: "Series name.") var name: String
     @Option(help: "Only this condition (default: every condition).") var condition: String?
-    @Option(help: "table | markdown | csv | json") var format: String = "table"
-    @Option(help: "wall | cpu (user + sys) | rss | instructions") var metric: String = "wall"
+    @Option(help: "table | markdown | csv | json") var format: TrendFormat = .table
+    @Option(help: "wall | cpu (user + sys) | rss | instructions") var metric: ComparableMetric = .wall
     @Option(name: .customLong("regression-threshold"), parsing: .unconditional, help: ArgumentHelp("Per-run change threshold (fraction); also the minimum change-point size.", valueName: "fraction"))
     var regressionThreshold: Double = 0.02
     @Option(name: .customLong("trend-threshold"), parsing: .unconditional, help: ArgumentHelp("Trend threshold over the whole series (fraction).", valueName: "fraction"))
     var trendThreshold: Double = 0.05
 
     func validate() throws {
-        guard TrendFormat(rawValue: format) != nil else { throw ValidationError("--format must be table, markdown, csv or json, not '\(format)'") }
-        do { _ = try Metric.parse(metric, allowed: Metric.comparable) } catch { throw ValidationError("\(error)") }
         try checkThreshold("--regression-threshold", regressionThreshold)
         try checkThreshold("--trend-threshold", trendThreshold, high: Limits.trendThresholdHigh)
     }
@@ -152,11 +150,11 @@ struct TrackTrend: ParsableCommand {
     func run() throws {
         let store = try trackingDir.openStore(database)
         try trackingDir.importSeries(named: name, into: store)
-        let data = try cli { try SeriesPoints.load(db: store.db, seriesName: name, condition: condition, metric: metric) }
+        let data = try cli { try SeriesPoints.load(db: store.db, seriesName: name, condition: condition, metric: metric.metric.rawValue) }
         let report = TrendAnalyzer.analyze(data, condition: condition,
                                            options: TrendOptions(regressionThreshold: regressionThreshold, trendThreshold: trendThreshold,
-                                                                 metric: Metric(rawValue: metric)!))
-        print(TrendRenderer.render(report, format: TrendFormat(rawValue: format)!), terminator: "")
+                                                                 metric: metric.metric))
+        print(TrendRenderer.render(report, format: format), terminator: "")
     }
 }
 
@@ -169,24 +167,22 @@ struct TrackAlertCommand: ParsableCommand {
     @OptionGroup var trackingDir: TrackingDirOption
     @Argument(help: "Series name.") var name: String
     @Option(help: "Only this condition (default: every condition).") var condition: String?
-    @Option(help: "table | markdown | json") var format: String = "table"
-    @Option(help: "wall | cpu (user + sys) | rss | instructions") var metric: String = "wall"
+    @Option(help: "table | markdown | json") var format: AlertFormat = .table
+    @Option(help: "wall | cpu (user + sys) | rss | instructions") var metric: ComparableMetric = .wall
     @Option(name: .customLong("regression-threshold"), parsing: .unconditional, help: ArgumentHelp("Change threshold (fraction).", valueName: "fraction"))
     var regressionThreshold: Double = 0.02
 
     func validate() throws {
-        guard AlertFormat(rawValue: format) != nil else { throw ValidationError("--format must be table, markdown or json, not '\(format)'") }
-        do { _ = try Metric.parse(metric, allowed: Metric.comparable) } catch { throw ValidationError("\(error)") }
         try checkThreshold("--regression-threshold", regressionThreshold)
     }
 
     func run() throws {
         let store = try trackingDir.openStore(database)
         try trackingDir.importSeries(named: name, into: store)
-        let data = try cli { try SeriesPoints.load(db: store.db, seriesName: name, condition: condition, metric: metric) }
+        let data = try cli { try SeriesPoints.load(db: store.db, seriesName: name, condition: condition, metric: metric.metric.rawValue) }
         let report = TrendAnalyzer.analyze(data, condition: condition,
-                                           options: TrendOptions(regressionThreshold: regressionThreshold, metric: Metric(rawValue: metric)!))
-        print(TrendRenderer.renderAlerts(report, format: AlertFormat(rawValue: format)!), terminator: "")
+                                           options: TrendOptions(regressionThreshold: regressionThreshold, metric: metric.metric))
+        print(TrendRenderer.renderAlerts(report, format: format), terminator: "")
         if report.gateFails { throw ExitCode(Exit.gate) }
     }
 }
