@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import LabeilleBench
+import LabeilleCore
+import LabeilleReports
+import LabeilleRunner
+import LabeilleStats
+import LabeilleStore
+import LabeilleUseCases
 
 let runnerSubcommands: [ParsableCommand.Type] = [RunCommand.self, SystemCommand.self, SetupCacheDropCommand.self, DemoCommand.self, MergeCommand.self]
 
