@@ -51,7 +51,7 @@ public final class BenchRunner {
     /// Counts each iteration's instructions (`--instructions`), resolved before any work.
     var instructionCounter: InstructionCounter?
     /// Set for `--shard K/N`: narrows the selected packages to this machine's share.
-    public var shardSelection: ShardSelection?
+    public var shardSelection: (any PackageShardFilter)?
 
     public init(settings: BenchSettings, store: Store, progress: ProgressReporter, environment: [String: String] = ProcessInfo.processInfo.environment,
                 log: @escaping (String) -> Void) {

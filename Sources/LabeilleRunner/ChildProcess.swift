@@ -3,13 +3,14 @@
 // report wall time (CLOCK_MONOTONIC) plus the direct child's wait4() rusage.
 
 
-#if canImport(Glibc)
-#elseif canImport(Musl)
 import CSpawn
-import Glibc
 import LabeilleCore
 import LabeilleStats
 import LabeilleStore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
 import Musl
 #endif
 

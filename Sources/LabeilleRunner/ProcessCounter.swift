@@ -2,13 +2,14 @@
 // inherited by every process it starts, user space only (see cperf.h).
 
 
-#if canImport(Glibc)
-#elseif canImport(Musl)
 import CSpawn
-import Glibc
 import LabeilleCore
 import LabeilleStats
 import LabeilleStore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
 import Musl
 #endif
 

@@ -11,16 +11,17 @@
 // Unlike the Python harness, a failed probe is an error, not a silent default profile.
 
 
-#if canImport(Glibc)
-#elseif canImport(Musl)
-#elseif canImport(Darwin)
-import Darwin
 import Foundation
-import Glibc
 import LabeilleCore
 import LabeilleStats
 import LabeilleStore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
 import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// `cannot probe Python interpreter '<path>': <reason>`

@@ -19,16 +19,17 @@
 //   looks at pressure stall information (PSI) when the kernel provides it.
 
 
-#if canImport(Glibc)
-#elseif canImport(Musl)
-#elseif canImport(Darwin)
-import Darwin
 import Foundation
-import Glibc
 import LabeilleCore
 import LabeilleStats
 import LabeilleStore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
 import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// A cheap point-in-time sample taken before/after each iteration.

@@ -94,7 +94,7 @@ public enum CountStatistics {
 
 extension SeriesPoint {
     /// Raises the standard error of an instruction-count point to the noise floor (see CountStatistics).
-    mutating func applyCountNoiseFloor() {
+    package mutating func applyCountNoiseFloor() {
         guard n >= 2 else { return }
         logSE = max(logSE.isNaN ? 0 : logSE, 1.2533 * CountStatistics.noiseFloor / Double(n).squareRoot())
         cv = max(cv, CountStatistics.noiseFloor)

@@ -166,7 +166,7 @@ public enum Migrator {
         }
     }
 
-    static func fnv1a(_ s: String) -> String {
+    package static func fnv1a(_ s: String) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         return String(h, radix: 16)

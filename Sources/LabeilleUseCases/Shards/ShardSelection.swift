@@ -1,5 +1,6 @@
 import Foundation
 import LabeilleCore
+import LabeilleRunner
 import LabeilleStats
 import LabeilleStore
 
@@ -30,7 +31,7 @@ public enum ShardGroup {
 /// The part of a sharded `bench run` that chooses this machine's packages: it plans the whole assignment
 /// from the duration history (or reuses the stored one when resuming) and keeps what it chose for the
 /// run's meta.
-public final class ShardSelection {
+public final class ShardSelection: PackageShardFilter {
     public let spec: ShardSpec
     public let group: String
     /// Extra history sources: databases or results folders.
@@ -43,7 +44,7 @@ public final class ShardSelection {
     }
 
     /// This shard's packages among `selected` (in selection order).
-    func select(_ selected: [RegistryPackage], settings s: BenchSettings, resumeBenchID: String?, db: Database,
+    public func select(_ selected: [RegistryPackage], settings s: BenchSettings, resumeBenchID: String?, db: Database,
                 log: (String) -> Void) throws -> [RegistryPackage] {
         if let resume = resumeBenchID, let runID = try db.scalar("SELECT run_id FROM run WHERE bench_id = ?", [resume]).intValue,
            let stored = try ShardStore.shardInfo(runID: Int64(runID), db: db) {
