@@ -28,6 +28,13 @@ public enum Fmt {
         return String(format: "%.0f", x)
     }
 
+    /// A duration to the nearest unit a planner needs: 95 s, 12.5 min, 3.2 h.
+    public static func approximateDuration(_ s: Double) -> String {
+        if s < 120 { return String(format: "%.0f s", s) }
+        if s < 7200 { return String(format: "%.1f min", s / 60) }
+        return String(format: "%.1f h", s / 3600)
+    }
+
     public static func time(_ s: Double?) -> String {
         guard let s, s.isFinite else { return "N/A" }
         if s < 0.001 { return String(format: "%.0fµs", s * 1e6) }

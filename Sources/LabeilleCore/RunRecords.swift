@@ -160,6 +160,10 @@ public struct RunNotFound: Error, CustomStringConvertible {
 public struct PackageNotFound: Error, CustomStringConvertible {
     public let package: String
     public let benchID: String
+
+    public init(package: String, benchID: String) {
+        self.package = package; self.benchID = benchID
+    }
     public var description: String { "package '\(package)' is not in run \(benchID)" }
 }
 

@@ -162,3 +162,14 @@ extension ShardMergeInfo {
                               planDigest: try o.string("plan_digest") ?? "", machines: machines)
     }
 }
+
+/// Where one sharded or merged run was measured: the machine lines and warnings `show` and `report` print.
+public struct ShardMachinesNote: Sendable {
+    public var benchID: String
+    public var lines: [String]
+    public var warnings: [String]
+
+    public init(benchID: String, lines: [String], warnings: [String]) {
+        self.benchID = benchID; self.lines = lines; self.warnings = warnings
+    }
+}

@@ -4,30 +4,6 @@ import LabeilleReports
 import LabeilleRunner
 import LabeilleStats
 import LabeilleStore
-
-/// One baseline-vs-treatment comparison over the packages of one or more runs.
-public struct ComparisonSet: Sendable {
-    public var baseline: String
-    public var treatment: String
-    public var comparisons: [PackageComparison]
-    public var summary: ComparisonSummary
-    /// Across runs: how the baseline run's environment differs from this set's run (empty within a run).
-    public var environmentDifferences: [EnvironmentDifference] = []
-    /// Across runs: the bench ids whose environments were compared.
-    public var environmentRuns: (baseline: String, other: String)?
-    /// Load while the compared runs were measured, by bench id (runs that recorded it).
-    public var measurementLoads: [(benchID: String, load: MeasurementLoad)] = []
-    public init(baseline: String, treatment: String, comparisons: [PackageComparison], summary: ComparisonSummary) {
-        self.baseline = baseline; self.treatment = treatment; self.comparisons = comparisons; self.summary = summary
-    }
-}
-
-public struct CompareError: Error, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
 public enum RunComparison {
     public static let metrics = ["wall", "cpu", "rss", "user", "sys", "instructions"]
 
@@ -43,7 +19,7 @@ public enum RunComparison {
             throw CompareError("baseline '\(base)' not found in \(run.benchID); conditions: \(names.joined(separator: ", "))")
         }
         let series = try RunQueries.measuredSeries(db: store.db, benchID: run.benchID, metric: metric)
-        let skipped = try skippedPackages(store.db, run.runID)
+        let skipped = try RunQueries.skippedPackages(db: store.db, runID: run.runID)
         let workloads = try WorkloadAnalysis.load(db: store.db, benchID: run.benchID)
         var byPackage: [String: [String: MeasuredSeries]] = [:]
         var order: [String] = []
@@ -91,7 +67,7 @@ public enum RunComparison {
             baseRun = r
         } else { baseRun = runs[0] }
         func load(_ run: StoredRun) throws -> [String: [String: MeasuredSeries]] {
-            let skipped = try skippedPackages(store.db, run.runID)
+            let skipped = try RunQueries.skippedPackages(db: store.db, runID: run.runID)
             var m: [String: [String: MeasuredSeries]] = [:]
             for s in try RunQueries.measuredSeries(db: store.db, benchID: run.benchID, metric: metric) where !skipped.contains(s.package) {
                 m[s.package, default: [:]][s.condition] = s
@@ -156,32 +132,12 @@ public enum RunComparison {
         return (a.indices.map { Double(pa) * block + Double($0) }, b.indices.map { Double(pb) * block + Double($0) })
     }
 
-    static func skippedPackages(_ db: Database, _ runID: Int64) throws -> Set<String> {
-        Set(try db.query("SELECT package FROM package_result WHERE run_id = ? AND skipped = 1", [runID]).compactMap { $0[0].stringValue })
-    }
-
     /// Per-test comparison of one package: medians of the `call` durations of measured ok iterations per
     /// test, with the same machinery (ratio, interval, q-values across the package's tests).
     public static func perTest(store: Store, run: StoredRun, package: String, baseline: String, treatment: String,
                                threshold: Double) throws -> [PackageComparison] {
-        var data: [String: [String: [Double]]] = [:]  // test -> condition -> durations
-        var rounds: [String: [String: [Int?]]] = [:]
-        try store.db.forEachRow("""
-            SELECT tc.test_id, c.name, td.duration_s, i.round
-            FROM test_duration td
-            JOIN iteration i ON i.iteration_id = td.iteration_id
-            JOIN package_condition pc ON pc.package_condition_id = i.package_condition_id
-            JOIN package_result pr ON pr.package_result_id = pc.package_result_id
-            JOIN condition c ON c.condition_id = pc.condition_id
-            JOIN test_case tc ON tc.test_case_id = td.test_case_id
-            WHERE pr.run_id = ? AND pr.package = ? AND c.name IN (?, ?) AND i.warmup = 0 AND i.status = 'ok'
-              AND td.phase = 'call'
-            ORDER BY tc.test_id, i.idx
-            """, [run.runID, package, baseline, treatment]) { st in
-            let test = st.string(0)!, cond = st.string(1)!
-            data[test, default: [:]][cond, default: []].append(st.double(2) ?? .nan)
-            rounds[test, default: [:]][cond, default: []].append(st.int(3))
-        }
+        let (data, rounds) = try RunQueries.testCallDurations(db: store.db, runID: run.runID, package: package,
+                                                               conditions: [baseline, treatment])
         var comps: [PackageComparison] = []
         let resolution = Comparator.timerResolution(data.values.flatMap { $0.values.flatMap { $0 } })
         for test in data.keys.sorted() {

@@ -38,6 +38,10 @@ public struct RunReport {
     public struct SeriesKey: Hashable, Sendable {
         public var benchID: String
         public var condition: String
+
+        public init(benchID: String, condition: String) {
+            self.benchID = benchID; self.condition = condition
+        }
     }
 
     /// The per-test breakdown of one package of one comparison.
@@ -45,6 +49,10 @@ public struct RunReport {
         public var setIndex: Int
         public var package: PackageComparison
         public var tests: [PackageComparison]
+
+        public init(setIndex: Int, package: PackageComparison, tests: [PackageComparison]) {
+            self.setIndex = setIndex; self.package = package; self.tests = tests
+        }
     }
 
     public let runs: [StoredRun]
@@ -62,125 +70,47 @@ public struct RunReport {
     let stats: [SeriesKey: [String: ConditionStatRow]]
     let packageOrder: [String]
     /// Where sharded or merged runs were measured (empty for runs of one machine).
-    let machineNotes: [ShardMachinesReport.Note]
+    let machineNotes: [ShardMachinesNote]
 
-    /// Reads everything the report shows from the store.
-    public init(store: Store, runs: [StoredRun], options: RunReportOptions = .init()) throws {
-        precondition(!runs.isEmpty, "a report needs at least one run")
-        guard RunComparison.metrics.contains(options.metric) else {
-            throw CompareError("unknown metric '\(options.metric)' (expected \(Metric.comparable.map(\.rawValue).joined(separator: ", ")))")
-        }
+    public init(
+        runs: [StoredRun],
+        options: RunReportOptions,
+        sets: [ComparisonSet],
+        comparisonNote: String?,
+        labels: [(label: String, key: SeriesKey)],
+        anomalies: [(benchID: String, anomaly: Anomaly)],
+        paretos: [ParetoData],
+        values: [SeriesKey: [String: MeasuredSeries]],
+        stats: [SeriesKey: [String: ConditionStatRow]],
+        packageOrder: [String],
+        machineNotes: [ShardMachinesNote]
+    ) {
         self.runs = runs
         self.options = options
-        machineNotes = try ShardMachinesReport.notes(runs, db: store.db)
-        var sets: [ComparisonSet] = []
-        var note: String?
-        if runs.count == 1 {
-            if runs[0].conditions.count >= 2 {
-                sets = try RunComparison.withinRun(store: store, run: runs[0], baseline: options.baseline,
-                                                   metric: options.metric, threshold: options.threshold,
-                                                   includeMismatched: options.includeMismatched)
-            } else {
-                if let b = options.baseline, !runs[0].conditions.contains(where: { $0.name == b }) {
-                    throw CompareError("baseline '\(b)' not found in \(runs[0].benchID); conditions: \(runs[0].conditions.map(\.name).joined(separator: ", "))")
-                }
-                note = "Run \(runs[0].benchID) has a single condition (\(runs[0].conditions.first?.name ?? "none")): there is nothing to compare. Give two runs to compare them."
-            }
-        } else {
-            sets = try RunComparison.acrossRuns(store: store, runs: runs, baseline: options.baseline,
-                                                metric: options.metric, threshold: options.threshold,
-                                                includeMismatched: options.includeMismatched)
-        }
         self.sets = sets
-        self.comparisonNote = note
-
-        // Series labels exactly as the comparison sets name them.
-        var labels: [(String, SeriesKey)] = []
-        for r in runs {
-            for c in r.conditions {
-                labels.append((runs.count == 1 ? c.name : "\(r.benchID)/\(c.name)", SeriesKey(benchID: r.benchID, condition: c.name)))
-            }
-        }
-        self.labels = labels.map { (label: $0.0, key: $0.1) }
-
-        var values: [SeriesKey: [String: MeasuredSeries]] = [:]
-        var stats: [SeriesKey: [String: ConditionStatRow]] = [:]
-        var measuredOrder: [String] = []
-        var seen = Set<String>()
-        var anomalies: [(String, Anomaly)] = []
-        for r in runs {
-            let skipped = try RunComparison.skippedPackages(store.db, r.runID)
-            for s in try RunQueries.measuredSeries(db: store.db, benchID: r.benchID, metric: options.metric)
-            where !skipped.contains(s.package) {
-                values[SeriesKey(benchID: r.benchID, condition: s.condition), default: [:]][s.package] = s
-                if seen.insert(s.package).inserted { measuredOrder.append(s.package) }
-            }
-            for row in try RunQueries.conditionStats(db: store.db, benchID: r.benchID, metric: options.metric)
-            where !skipped.contains(row.package) {
-                stats[SeriesKey(benchID: r.benchID, condition: row.condition), default: [:]][row.package] = row
-            }
-            anomalies += try AnomalyDetector.detect(db: store.db, benchID: r.benchID).map { (r.benchID, $0) }
-        }
+        self.comparisonNote = comparisonNote
+        self.labels = labels
+        self.anomalies = anomalies
+        self.paretos = paretos
         self.values = values
         self.stats = stats
-        self.anomalies = anomalies.map { (benchID: $0.0, anomaly: $0.1) }
-
-        // Most affected first (the first comparison's order), then the packages that were not compared.
-        var order: [String] = []
-        var placed = Set<String>()
-        if let first = sets.first {
-            for c in Self.sortedByEffect(first.comparisons) where placed.insert(c.package).inserted { order.append(c.package) }
-        }
-        for p in measuredOrder where placed.insert(p).inserted { order.append(p) }
-        self.packageOrder = order
-
-        // Per-test Pareto charts: one run only (iterations of different runs never pair).
-        var paretos: [ParetoData] = []
-        if runs.count == 1, options.paretoPackages > 0 {
-            let run = runs[0]
-            let withTests = Set(try store.db.query("""
-                SELECT DISTINCT pr.package FROM package_result pr
-                JOIN package_condition pc ON pc.package_result_id = pr.package_result_id
-                JOIN iteration i ON i.package_condition_id = pc.package_condition_id
-                WHERE pr.run_id = ? AND i.warmup = 0 AND i.status = 'ok'
-                  AND EXISTS (SELECT 1 FROM test_duration td WHERE td.iteration_id = i.iteration_id AND td.phase = 'call')
-                """, [run.runID]).compactMap { $0[0].stringValue })
-            for (i, set) in sets.enumerated() {
-                var taken = 0
-                for c in Self.mostAffected(set.comparisons) where withTests.contains(c.package) {
-                    let tests = try RunComparison.perTest(store: store, run: run, package: c.package, baseline: set.baseline,
-                                                          treatment: set.treatment, threshold: options.threshold)
-                    // Only when some test moved in the package's direction: otherwise there is nothing to rank.
-                    let direction: Double = c.ratio >= 1 ? 1 : -1
-                    guard tests.contains(where: {
-                        $0.medianBaseline.isFinite && $0.medianTreatment.isFinite && ($0.medianTreatment - $0.medianBaseline) * direction > 0
-                    }) else { continue }
-                    paretos.append(ParetoData(setIndex: i, package: c, tests: tests))
-                    taken += 1
-                    if taken >= options.paretoPackages { break }
-                }
-            }
-        }
-        self.paretos = paretos
+        self.packageOrder = packageOrder
+        self.machineNotes = machineNotes
     }
 
     /// The order of `bench compare`'s table: largest ratio first, undefined ratios last.
-    static func sortedByEffect(_ comps: [PackageComparison]) -> [PackageComparison] {
+    package static func sortedByEffect(_ comps: [PackageComparison]) -> [PackageComparison] {
         comps.sorted { ($0.ratio.isFinite ? $0.ratio : 0) > ($1.ratio.isFinite ? $1.ratio : 0) }
     }
 
     /// Slower packages first (largest ratio first), then the others by the size of their change.
-    static func mostAffected(_ comps: [PackageComparison]) -> [PackageComparison] {
+    package static func mostAffected(_ comps: [PackageComparison]) -> [PackageComparison] {
         let finite = comps.filter { $0.ratio.isFinite && $0.ratio > 0 }
         let slower = finite.filter { $0.ratio > 1 }.sorted { $0.ratio > $1.ratio }
         let rest = finite.filter { $0.ratio <= 1 }.sorted { abs(log($0.ratio)) > abs(log($1.ratio)) }
         return slower + rest
     }
 
-    /// Convenience: gather and render.
-    public static func render(store: Store, runs: [StoredRun], options: RunReportOptions = .init()) throws -> String {
-        try RunReport(store: store, runs: runs, options: options).render()
-    }
 
     public var title: String {
         runs.count == 1 ? "Benchmark report: \(runs[0].title)" : "Benchmark report: \(runs.map(\.benchID).joined(separator: " vs "))"
@@ -204,7 +134,7 @@ public struct RunReport {
 
         ReportDocument.section(&w, id: "environment", title: "Environment") { w in
             EnvironmentSummary.render(&w, report: self)
-            ShardMachinesReport.render(&w, machineNotes)
+            ShardMachinesSection.render(&w, machineNotes)
         }
         ReportDocument.section(&w, id: "suite", title: "Suite summary") { w in renderSuite(&w) }
         ReportDocument.section(&w, id: "forest", title: "Per-package ratios (forest plot)") { w in

@@ -28,24 +28,15 @@ public struct SeriesReport {
     public let trend: TrendReport
     public let options: SeriesReportOptions
 
-    public init(store: Store, series name: String, options: SeriesReportOptions = .init()) throws {
-        guard let metric = Metric(rawValue: options.metric), Metric.comparable.contains(metric) else {
-            throw TrackingError("unknown metric '\(options.metric)' (expected \(Metric.comparable.map(\.rawValue).joined(separator: ", ")))")
-        }
-        data = try SeriesPoints.load(db: store.db, seriesName: name, metric: options.metric)
-        trend = TrendAnalyzer.analyze(data, options: options.trend)
-        self.options = options
-    }
-
-    public static func render(store: Store, series name: String, options: SeriesReportOptions = .init()) throws -> String {
-        try SeriesReport(store: store, series: name, options: options).render()
+    public init(data: SeriesData, trend: TrendReport, options: SeriesReportOptions) {
+        self.data = data; self.trend = trend; self.options = options
     }
 
     public var title: String { "Tracking report: \(data.series.name)" }
 
     static let classificationOrder: [TrendClassification] = [.regressing, .volatile, .improving, .stable]
 
-    static func classificationBadge(_ w: inout HTMLWriter, _ c: TrendClassification) {
+    package static func classificationBadge(_ w: inout HTMLWriter, _ c: TrendClassification) {
         let symbol: String
         switch c {
         case .regressing: symbol = "▲"

@@ -82,14 +82,8 @@ public final class ShardSelection: PackageShardFilter {
         }
         let total = load.reduce(0, +)
         return "\(head) (balanced on the history of \(plan.packagesWithHistory) packages): predicted "
-            + "\(formatDuration(load[spec.index - 1])) on this shard; predicted makespan \(formatDuration(makespan)) "
-            + "over \(plan.count) shards (one machine: \(formatDuration(total)))"
-    }
-
-    public static func formatDuration(_ s: Double) -> String {
-        if s < 120 { return String(format: "%.0f s", s) }
-        if s < 7200 { return String(format: "%.1f min", s / 60) }
-        return String(format: "%.1f h", s / 3600)
+            + "\(Fmt.approximateDuration(load[spec.index - 1])) on this shard; predicted makespan \(Fmt.approximateDuration(makespan)) "
+            + "over \(plan.count) shards (one machine: \(Fmt.approximateDuration(total)))"
     }
 
     /// A database file or a results folder (bench_results.jsonl) of earlier runs.

@@ -1,23 +1,5 @@
 import Foundation
 import LabeilleCore
-import LabeilleReports
-import LabeilleRunner
-import LabeilleStats
-import LabeilleStore
-
-/// Measurement anomalies: the original's five types and thresholds, plus tests that changed between iterations
-/// or between conditions.
-public struct Anomaly: Sendable, Equatable {
-    public enum Severity: String, Sendable, CaseIterable { case error, warning, info }
-    public var package: String
-    public var condition: String
-    public var type: String
-    public var severity: Severity
-    public var metricValue: Double
-    public var threshold: Double
-    public var description: String
-    public var recommendation: String
-}
 
 public enum AnomalyDetector {
     /// Checks one package × condition. `statuses` are the measured iterations' statuses in order,
@@ -87,7 +69,7 @@ public enum AnomalyDetector {
 
     /// Iterations of one condition that ran different tests, and a condition that ran different tests
     /// than the baseline condition of the run.
-    static func workloadAnomalies(package: String, condition: String, workloads: [String: ConditionWorkload],
+    package static func workloadAnomalies(package: String, condition: String, workloads: [String: ConditionWorkload],
                                   baseline: String?) -> [Anomaly] {
         var out: [Anomaly] = []
         guard let w = workloads[condition] else { return out }
@@ -125,47 +107,4 @@ public enum AnomalyDetector {
         return false
     }
 
-    /// All anomalies of a run (non-skipped packages, conditions in order).
-    public static func detect(db: Database, benchID: String) throws -> [Anomaly] {
-        var out: [Anomaly] = []
-        var current: (pkg: String, cond: String, statuses: [String], wall: [Double], outliers: Int)?
-        let cpus = try db.scalar("""
-            SELECT sp.cpu_cores_logical FROM system_profile sp JOIN run r ON r.run_id = sp.run_id WHERE r.bench_id = ?
-            """, [benchID]).intValue ?? 0
-        let workloads = try WorkloadAnalysis.load(db: db, benchID: benchID)
-        var conditionOrder: [String] = []
-        func flush() {
-            if let c = current {
-                let load = try? MeasurementLoad.of(db: db, benchID: benchID, package: c.pkg, condition: c.cond, logicalCPUs: cpus)
-                out += check(package: c.pkg, condition: c.cond, statuses: c.statuses, wall: c.wall, outliers: c.outliers,
-                             load: load ?? nil)
-                out += workloadAnomalies(package: c.pkg, condition: c.cond, workloads: workloads[c.pkg] ?? [:],
-                                         baseline: conditionOrder.first)
-            }
-        }
-        conditionOrder = try db.query("""
-            SELECT c.name FROM condition c JOIN run r ON r.run_id = c.run_id WHERE r.bench_id = ? ORDER BY c.position
-            """, [benchID]).compactMap { $0[0].stringValue }
-        try db.forEachRow("""
-            SELECT v.package, v.condition, v.status, v.wall_s, v.outlier, v.instrumented FROM v_iterations v
-            JOIN package_result pr ON pr.package_result_id = (SELECT package_result_id FROM package_condition
-                                                               WHERE package_condition_id = v.package_condition_id)
-            WHERE v.bench_id = ? AND v.warmup = 0 AND pr.skipped = 0
-            ORDER BY v.package_position, v.condition_position, v.iteration
-            """, [benchID]) { st in
-            let pkg = st.string(0)!, cond = st.string(1)!
-            if current?.pkg != pkg || current?.cond != cond {
-                flush()
-                current = (pkg, cond, [], [], 0)
-            }
-            let status = st.string(2) ?? ""
-            current!.statuses.append(status)
-            if status == "ok" && st.int(5) != 1 {  // instrumented (Valgrind) times are not timings
-                current!.wall.append(st.double(3) ?? .nan)
-                if st.int(4) == 1 { current!.outliers += 1 }
-            }
-        }
-        flush()
-        return out
-    }
 }

@@ -1,11 +1,14 @@
 import LabeilleCore
+import LabeilleReports
+import LabeilleRunner
 import LabeilleStats
+import LabeilleStore
 extension ShowReport {
     /// For runs with instruction counts: the median count and its CV per package × condition, and how they
     /// were counted (under Valgrind the times above are missing: instrumented iterations are not timings).
     static func instructionLines(store: Store, run: StoredRun) throws -> [String] {
         guard try RunQueries.hasInstructionCounts(db: store.db, benchID: run.benchID) else { return [] }
-        let skipped = try RunComparison.skippedPackages(store.db, run.runID)
+        let skipped = try RunQueries.skippedPackages(db: store.db, runID: run.runID)
         let rows = try RunQueries.conditionStats(db: store.db, benchID: run.benchID, metric: Metric.instructions.rawValue)
             .filter { $0.n > 0 && !skipped.contains($0.package) }
         let methods = try store.db.query("""

@@ -1,6 +1,9 @@
 import Foundation
 import LabeilleCore
+import LabeilleReports
+import LabeilleRunner
 import LabeilleStats
+import LabeilleStore
 
 /// `--format csv-summary`: one row per package × condition with wall statistics, in the Python tool's
 /// columns. Unlike the original, statistics cover ok iterations only, and `cpu_mean_s` is the mean of
@@ -25,7 +28,7 @@ public struct SummaryCSVExporter: RunExporter {
         try db.forEachRow("""
             SELECT package, condition, SUM(outlier) FROM v_iterations WHERE bench_id = ? AND warmup = 0 GROUP BY package_condition_id
             """, [run.benchID]) { st in outliers[st.string(0)! + "\u{0}" + st.string(1)!] = st.int(2) ?? 0 }
-        let skipped = try RunComparison.skippedPackages(db, run.runID)
+        let skipped = try RunQueries.skippedPackages(db: db, runID: run.runID)
         try emit(CSV.row(Self.columns + (counted ? Self.instructionColumns : [])))
         var chunk = ""
         func f6(_ v: Double?) -> String { v.map { String(format: "%.6f", $0) } ?? "" }

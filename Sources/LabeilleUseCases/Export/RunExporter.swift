@@ -1,6 +1,9 @@
-import LabeilleCore
-import LabeilleStats
 /// One `bench export` format (csv, csv-summary, markdown), each in its own file.
+import LabeilleCore
+import LabeilleReports
+import LabeilleRunner
+import LabeilleStats
+import LabeilleStore
 public protocol RunExporter {
     /// Writes the export through `emit` piece by piece, so large runs are not held in memory twice.
     func export(store: Store, run: StoredRun, emit: (String) throws -> Void) throws

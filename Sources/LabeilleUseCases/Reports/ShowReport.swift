@@ -1,6 +1,9 @@
 import Foundation
 import LabeilleCore
+import LabeilleReports
+import LabeilleRunner
 import LabeilleStats
+import LabeilleStore
 
 /// `bench show RUN`: system profile, conditions, the per-package table (median wall time, IQR, CV and
 /// status per condition, and the verdict of each treatment against the baseline), measurement quality.
@@ -39,7 +42,7 @@ public enum ShowReport {
         out.append("")
 
         let rows = try RunQueries.conditionStats(db: store.db, benchID: run.benchID, metric: "wall")
-        let skipped = try RunComparison.skippedPackages(store.db, run.runID)
+        let skipped = try RunQueries.skippedPackages(db: store.db, runID: run.runID)
         var stats: [String: [String: ConditionStatRow]] = [:]
         var packages: [String] = []
         for r in rows where !skipped.contains(r.package) {

@@ -1,6 +1,4 @@
 import Foundation
-import LabeilleCore
-import LabeilleStats
 
 /// Where and how runs were measured, as labelled rows: the system, the settings and each condition's
 /// interpreter. The HTML report shows them side by side; `compare` lists the rows that differ.
@@ -12,7 +10,7 @@ public enum EnvironmentRows {
         public var compare = true
     }
 
-    static func systemRows(_ runs: [StoredRun]) -> [Row] {
+    package static func systemRows(_ runs: [StoredRun]) -> [Row] {
         func sys(_ f: (SystemProfile) -> String) -> [String] {
             runs.map { r in
                 guard let v = r.system.map(f) else { return "unknown" }
@@ -59,7 +57,7 @@ public enum EnvironmentRows {
         return rows
     }
 
-    static func conditionColumns() -> [(title: String, value: (StoredRun.Condition) -> String)] {
+    package static func conditionColumns() -> [(title: String, value: (StoredRun.Condition) -> String)] {
         [
             ("Description", { $0.description.isEmpty ? "—" : $0.description }),
             ("Python", { c in c.profile.map { "\($0.version) (\($0.implementation))" } ?? "unknown" }),

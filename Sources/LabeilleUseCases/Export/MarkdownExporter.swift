@@ -1,6 +1,9 @@
 import Foundation
 import LabeilleCore
+import LabeilleReports
+import LabeilleRunner
 import LabeilleStats
+import LabeilleStore
 
 /// `--format markdown`: a summary for GitHub issues in the original's layout and columns. It differs in
 /// three ways: every treatment gets its own Results section (the original compared only the second

@@ -1,6 +1,9 @@
 import Foundation
 import LabeilleCore
+import LabeilleReports
+import LabeilleRunner
 import LabeilleStats
+import LabeilleStore
 
 /// `--format csv`: one row per package × condition × iteration, warm-ups included, in the Python tool's
 /// columns and formats (packages and conditions sorted by name, iterations in order).
