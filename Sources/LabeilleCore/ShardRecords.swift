@@ -68,7 +68,7 @@ public struct ShardMachine: Equatable, Sendable {
     public var endTime = ""
     public init(shardIndex: Int, sourceBenchID: String) { self.shardIndex = shardIndex; self.sourceBenchID = sourceBenchID }
 
-    init(shardIndex: Int, sourceBenchID: String, system s: SystemProfile, startTime: String, endTime: String) {
+    package init(shardIndex: Int, sourceBenchID: String, system s: SystemProfile, startTime: String, endTime: String) {
         self.init(shardIndex: shardIndex, sourceBenchID: sourceBenchID)
         hostname = s.hostname; cpuModel = s.cpuModel; cpuArchitecture = s.cpuArchitecture
         cpuCoresLogical = s.cpuCoresLogical; ramTotalGB = s.ramTotalGB; osKernelVersion = s.osKernelVersion

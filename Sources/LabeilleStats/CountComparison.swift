@@ -24,7 +24,7 @@ public enum CountStatistics {
     public static let noiseFloor = 0.001
 
     /// The keys values pair on: their hash seeds, when the metric is instructions and every value has one.
-    static func pairingKeys(_ s: MeasuredSeries, metric: String) -> [Int?]? {
+    package static func pairingKeys(_ s: MeasuredSeries, metric: String) -> [Int?]? {
         guard metric == Metric.instructions.rawValue, s.hashSeeds.count == s.values.count,
               s.hashSeeds.allSatisfy({ $0 != nil }) else { return nil }
         return s.hashSeeds

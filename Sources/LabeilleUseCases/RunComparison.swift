@@ -4,6 +4,8 @@ import LabeilleReports
 import LabeilleRunner
 import LabeilleStats
 import LabeilleStore
+/// Comparisons of stored runs: reads the measured values from the store and compares them with the
+/// statistics layer (within one run, across runs, and per test).
 public enum RunComparison {
     public static let metrics = ["wall", "cpu", "rss", "user", "sys", "instructions"]
 

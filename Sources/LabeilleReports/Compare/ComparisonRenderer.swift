@@ -19,11 +19,11 @@ public enum ComparisonFormat: String, CaseIterable, Sendable {
 
 extension PackageComparison {
     /// The interval as a signed percentage range, e.g. "[+1.2%, +3.4%]".
-    var ratioIntervalText: String {
+    package var ratioIntervalText: String {
         guard ratioLow.isFinite, ratioHigh.isFinite else { return "[N/A]" }
         return "[\(Fmt.pct((ratioLow - 1) * 100)), \(Fmt.pct((ratioHigh - 1) * 100))]"
     }
-    var verdictText: String { verdict.rawValue + (confirmed ? "!" : "") }
+    package var verdictText: String { verdict.rawValue + (confirmed ? "!" : "") }
     /// The package name, marked when the two sides ran different workloads.
     var markedPackage: String { workloadMismatch ? "⚠ " + package : package }
 }
@@ -45,7 +45,7 @@ extension ComparisonSet {
 }
 
 extension ComparisonSummary {
-    var verdictCountsText: String {
+    package var verdictCountsText: String {
         Verdict.allCases.filter { $0 != .unresolved || (counts[$0] ?? 0) > 0 }
             .map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
     }
@@ -56,7 +56,7 @@ extension ComparisonSummary {
             ? "\(mismatchedPackages) package(s) ran different workloads (⚠); included in the geometric mean (--include-mismatched)"
             : "\(mismatchedPackages) package(s) ran different workloads (⚠); left out of the geometric mean (--include-mismatched keeps them)"
     }
-    var geomeanText: String {
+    package var geomeanText: String {
         guard geomeanRatio.isFinite else { return "N/A" }
         return "\(Fmt.ratio(geomeanRatio)) (\(Fmt.pct((geomeanRatio - 1) * 100)))"
             + (geomeanLow.isFinite ? ", 95% CI [\(Fmt.ratio(geomeanLow)), \(Fmt.ratio(geomeanHigh))]" : "")
