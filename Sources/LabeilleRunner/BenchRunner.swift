@@ -178,7 +178,7 @@ public final class BenchRunner {
             guard let stored = try RunQueries.load(benchID: resume, db: db) else { throw RunError("unknown bench id '\(resume)' to resume") }
             guard stored.origin == "measured" else { throw RunError("\(resume) was ingested, not measured here; it cannot be resumed") }
             benchID = resume
-            resultsDir = try db.scalar("SELECT source_dir FROM run WHERE bench_id = ?", [resume]).stringValue ?? "\(s.resultsDir)/\(resume)"
+            resultsDir = try RunQueries.sourceDirectory(benchID: resume, db: db) ?? "\(s.resultsDir)/\(resume)"
             writer = try RunWriter(db: db, existingRunID: stored.runID)
             meta = try Self.meta(settings: s, benchID: benchID, profiles: profiles, packages: selected.count)
             meta.shard = shardSelection?.info
@@ -214,9 +214,9 @@ public final class BenchRunner {
 
         // Iterations already stored (resume): skipped.
         var done = Set<String>()
-        try db.forEachRow("""
-            SELECT package, condition, iteration FROM v_iterations WHERE bench_id = ?
-            """, [benchID]) { st in done.insert(Self.iterationKey(st.string(0)!, st.string(1)!, st.int(2)!)) }
+        for it in try RunQueries.storedIterations(benchID: benchID, db: db) {
+            done.insert(Self.iterationKey(it.package, it.condition, it.iteration))
+        }
 
         var states = selected.map { PackageState(registry: $0) }
         func isDone(_ t: Task) -> Bool {
@@ -282,7 +282,7 @@ public final class BenchRunner {
                     && Statistics.relativeStandardError(st.measuredOK[task.condition]) < s.adaptiveThreshold {
                     if !st.converged[task.condition] {
                         st.converged[task.condition] = true
-                        try db.run("UPDATE package_condition SET converged_early = 1 WHERE package_condition_id = ?", [pcID])
+                        try writer.markConvergedEarly(packageConditionID: pcID)
                     }
                 }
             }
@@ -291,8 +291,7 @@ public final class BenchRunner {
         progress.finish()
 
         // Final bookkeeping: counts, end time, and the whole results file rewritten in package order.
-        let completed = try db.scalar("SELECT COUNT(*) FROM package_result WHERE run_id = ? AND skipped = 0", [writer.runID]).intValue ?? 0
-        let skipped = try db.scalar("SELECT COUNT(*) FROM package_result WHERE run_id = ? AND skipped = 1", [writer.runID]).intValue ?? 0
+        let (completed, skipped) = try RunQueries.packageCounts(runID: writer.runID, db: db)
         if !interrupted {
             meta.endTime = Self.utcNow()
             meta.packagesCompleted = completed
@@ -300,8 +299,8 @@ public final class BenchRunner {
             try writer.updateRunEnd(endTime: meta.endTime, packagesTotal: selected.count, completed: completed, skipped: skipped)
             try PythonFormat.writeAtomically(JSONWriter.pretty(PythonFormat.encodeMeta(meta)) + "\n", to: metaPath)
             var lines = ""
-            for row in try db.query("SELECT package_result_id FROM package_result WHERE run_id = ? ORDER BY position", [writer.runID]) {
-                lines += JSONWriter.compact(PythonFormat.encodePackage(try RunQueries.packageRecord(db: db, packageResultID: Int64(row[0].intValue!)))) + "\n"
+            for id in try RunQueries.packageResultIDs(runID: writer.runID, db: db) {
+                lines += JSONWriter.compact(PythonFormat.encodePackage(try RunQueries.packageRecord(db: db, packageResultID: id))) + "\n"
             }
             try PythonFormat.writeAtomically(lines, to: resultsPath)
         }
@@ -338,20 +337,16 @@ public final class BenchRunner {
                 conditionRecords.append(rec)
             }
             let cloneSeconds = st.cloneSeconds
-            let existing = try db.scalar("SELECT package_result_id FROM package_result WHERE run_id = ? AND package = ?",
-                                         [writer.runID, name]).intValue
+            let existing = try writer.existingPackageResultID(package: name)
             let ids: (Int64, [Int64]) = try db.transaction {
                 if let existing {
                     let pcs = try conditionRecords.map { rec -> Int64 in
-                        if let id = try db.scalar("""
-                            SELECT pc.package_condition_id FROM package_condition pc JOIN condition c ON c.condition_id = pc.condition_id
-                            WHERE pc.package_result_id = ? AND c.name = ?
-                            """, [existing, rec.conditionName]).intValue { return Int64(id) }
-                        return try writer.beginPackageCondition(packageResultID: Int64(existing), rec)
+                        if let id = try writer.packageConditionID(packageResultID: existing, condition: rec.conditionName) { return id }
+                        return try writer.beginPackageCondition(packageResultID: existing, rec)
                     }
                     // A package recorded as failed by an earlier session is measured now: no longer skipped.
-                    try db.run("UPDATE package_result SET skipped = 0, skip_reason = '' WHERE package_result_id = ?", [existing])
-                    return (Int64(existing), pcs)
+                    try writer.markMeasuredAgain(packageResultID: existing)
+                    return (existing, pcs)
                 }
                 let prid = try writer.insertPackageResult(package: name, cloneDurationS: cloneSeconds, skipped: false, skipReason: "")
                 return (prid, try conditionRecords.map { try writer.beginPackageCondition(packageResultID: prid, $0) })
@@ -516,7 +511,7 @@ public final class BenchRunner {
         let base = "bench_" + f.string(from: Date())
         var id = base
         var n = 1
-        while try db.scalar("SELECT COUNT(*) FROM run WHERE bench_id = ?", [id]).intValue != 0
+        while try RunQueries.exists(benchID: id, db: db)
             || FileManager.default.fileExists(atPath: (resultsDir as NSString).appendingPathComponent(id)) {
             n += 1
             id = "\(base)_\(n)"

@@ -24,10 +24,7 @@ public struct SummaryCSVExporter: RunExporter {
         let counted = try RunQueries.hasInstructionCounts(db: db, benchID: run.benchID)
         let instructions = Dictionary(try (counted ? RunQueries.conditionStats(db: db, benchID: run.benchID, metric: "instructions") : [])
             .map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
-        var outliers: [String: Int] = [:]
-        try db.forEachRow("""
-            SELECT package, condition, SUM(outlier) FROM v_iterations WHERE bench_id = ? AND warmup = 0 GROUP BY package_condition_id
-            """, [run.benchID]) { st in outliers[st.string(0)! + "\u{0}" + st.string(1)!] = st.int(2) ?? 0 }
+        let outliers = try RunQueries.outlierCounts(benchID: run.benchID, db: db)
         let skipped = try RunQueries.skippedPackages(db: db, runID: run.runID)
         try emit(CSV.row(Self.columns + (counted ? Self.instructionColumns : [])))
         var chunk = ""

@@ -11,9 +11,7 @@ extension ShowReport {
         let skipped = try RunQueries.skippedPackages(db: store.db, runID: run.runID)
         let rows = try RunQueries.conditionStats(db: store.db, benchID: run.benchID, metric: Metric.instructions.rawValue)
             .filter { $0.n > 0 && !skipped.contains($0.package) }
-        let methods = try store.db.query("""
-            SELECT DISTINCT instruction_method FROM v_iterations WHERE bench_id = ? AND instruction_method IS NOT NULL ORDER BY 1
-            """, [run.benchID]).compactMap { $0[0].stringValue }
+        let methods = try RunQueries.instructionMethods(benchID: run.benchID, db: store.db)
         var t = TextTable([("Package", .left), ("Condition", .left), ("Instructions (median)", .right), ("CV", .right), ("n", .right)])
         for r in rows {
             t.add([r.package, r.condition, r.median.map { Fmt.count($0) } ?? "N/A", r.cv.map { Fmt.f($0 * 100, 4) + "%" } ?? "N/A", String(r.n)])

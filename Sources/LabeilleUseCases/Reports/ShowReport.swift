@@ -56,7 +56,7 @@ public enum ShowReport {
                 for c in set.comparisons { verdicts[c.package, default: [:]][set.treatment] = c }
             }
         }
-        let statuses = try statusCounts(store.db, run.benchID)
+        let statuses = try RunQueries.statusCounts(benchID: run.benchID, db: store.db)
         let base = condNames.first ?? ""
         packages.sort { (stats[$0]?[base]?.median ?? -1) > (stats[$1]?[base]?.median ?? -1) }
         let table = packageTable(packages: packages, conditions: condNames, stats: stats, statuses: statuses, verdicts: verdicts)
@@ -144,18 +144,6 @@ public enum ShowReport {
         return lines
     }
 
-    /// Measured-iteration status counts per package × condition.
-    static func statusCounts(_ db: Database, _ benchID: String) throws -> [String: [String: [String: Int]]] {
-        var out: [String: [String: [String: Int]]] = [:]
-        try db.forEachRow("""
-            SELECT package, condition, status, COUNT(*) FROM v_iterations
-            WHERE bench_id = ? AND warmup = 0 GROUP BY package, condition, status
-            """, [benchID]) { st in
-            out[st.string(0)!, default: [:]][st.string(1)!, default: [:]][st.string(2)!] = st.int(3) ?? 0
-        }
-        return out
-    }
-
     static func statusText(_ counts: [String: Int]) -> String {
         let total = counts.values.reduce(0, +)
         if total == 0 { return "-" }
@@ -175,19 +163,16 @@ public enum ShowReport {
             let cvs = stats.values.compactMap { $0[c]?.cv }
             guard !cvs.isEmpty else { continue }
             allCVs += cvs
-            let row = try db.query("""
-                SELECT SUM(outlier), COUNT(*), MAX(MAX(load_avg_start, load_avg_end)), SUM(status <> 'ok')
-                FROM v_iterations WHERE bench_id = ? AND condition = ? AND warmup = 0
-                """, [run.benchID, c]).first ?? []
+            let quality = try RunQueries.conditionQuality(benchID: run.benchID, condition: c, db: db)
             out.append("  \(c):")
             out.append("    Median CV:         \(Fmt.f(Statistics.median(cvs), 3))")
             let high = cvs.filter { $0 > 0.10 }.count
             if high > 0 { out.append("    Packages with CV > 10%: \(high)") }
-            out.append("    Outliers:          \(row[0].intValue ?? 0) / \(row[1].intValue ?? 0) iterations")
-            if let excluded = row[3].intValue, excluded > 0 {
-                out.append("    Excluded (not ok): \(excluded) iterations")
+            out.append("    Outliers:          \(quality.outliers) / \(quality.iterations) iterations")
+            if quality.notOK > 0 {
+                out.append("    Excluded (not ok): \(quality.notOK) iterations")
             }
-            out.append("    Max system load:   \(Fmt.f(row[2].doubleValue, 1))")
+            out.append("    Max system load:   \(Fmt.f(quality.maxLoad, 1))")
             if let load = try MeasurementLoad.of(db: db, benchID: run.benchID, condition: c, logicalCPUs: cpus) {
                 out.append("    Median load:       \(load.text)")
             }
@@ -245,10 +230,7 @@ public enum ShowReport {
             out.append("Per-Test Timing Summary")
             out.append(String(repeating: "─", count: 23))
             out.append("  Tests: \(tests)")
-            let rejected = try store.db.scalar("""
-                SELECT SUM(per_test_rejected) FROM iteration WHERE package_condition_id IN
-                    (SELECT package_condition_id FROM v_package_conditions WHERE bench_id = ? AND package = ? AND condition = ?)
-                """, [run.benchID, package, c.name]).intValue ?? 0
+            let rejected = try RunQueries.rejectedTestDurations(benchID: run.benchID, package: package, condition: c.name, db: store.db)
             if rejected > 0 {
                 out.append("  Rejected durations: \(rejected) (negative, not finite or longer than the iteration; left out)")
             }
@@ -261,8 +243,9 @@ public enum ShowReport {
             if calls.count > 10 { out.append("  ... and \(calls.count - 10) more tests") }
         }
         if !found {
-            let known = try store.db.scalar("SELECT COUNT(*) FROM v_package_conditions WHERE bench_id = ? AND package = ?", [run.benchID, package]).intValue ?? 0
-            if known == 0 { throw PackageNotFound(package: package, benchID: run.benchID) }
+            if try !RunQueries.hasPackage(benchID: run.benchID, package: package, db: store.db) {
+                throw PackageNotFound(package: package, benchID: run.benchID)
+            }
             return "No per-test timing data for '\(package)' (run with --per-test-timing)."
         }
         return out.joined(separator: "\n")

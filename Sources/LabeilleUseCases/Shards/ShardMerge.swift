@@ -121,14 +121,10 @@ public enum ShardMerge {
     static func fromDatabase(_ path: String, group: String?) throws -> [ShardSource] {
         do {
             let db = try Database(path: path, readOnly: true)
-            guard try db.scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'run_shard'").intValue == 1 else {
+            guard try ShardStore.hasShardTables(db: db) else {
                 throw MergeError("\(path): not a labeille database with shard runs")
             }
-            var sql = "SELECT run_id FROM run_shard"
-            var params: [SQLBindable] = []
-            if let group { sql += " WHERE shard_group = ?"; params.append(group) }
-            return try db.query(sql + " ORDER BY shard_index, run_id", params).map { row in
-                let runID = Int64(row[0].intValue!)
+            return try ShardStore.shardRunIDs(group: group, db: db).map { runID in
                 let meta = try StoredRunMeta.load(runID: runID, db: db)
                 return ShardSource(label: "\(path) (\(meta.benchID))", meta: meta, packages: try StoredRunMeta.packages(runID: runID, db: db),
                                    fromDatabase: true)

@@ -10,26 +10,14 @@ extension ShardMerge {
     /// changes nothing; a different merged content (e.g. a shard that was missing is now there) replaces
     /// it. A stored run of that bench id that is not a merged run is never touched.
     public static func store(_ merged: MergedRun, into store: Store, folder: String) throws -> Outcome {
-        let db = store.db
-        let digest = merged.contentDigest
-        // Every id is assigned here: foreign keys off for the delete-and-insert, as ingest does.
-        try db.execute("PRAGMA foreign_keys = OFF")
-        defer { try? db.execute("PRAGMA foreign_keys = ON") }
-        return try db.transaction {
-            var outcome = Outcome.stored
-            if let existing = try db.scalar("SELECT run_id FROM run WHERE bench_id = ?", [merged.meta.benchID]).intValue {
-                guard let stored = try db.query("SELECT content_digest FROM merged_run WHERE run_id = ?", [existing]).first else {
-                    throw MergeError("bench id \(merged.meta.benchID) is already stored and is not a merged run; choose another with --bench-id")
-                }
-                if stored[0].stringValue == digest { return .unchanged }
-                try RunWriter.deleteRun(db: db, runID: Int64(existing))
-                outcome = .replaced
-            }
-            let writer = try RunWriter(db: db, meta: merged.meta, origin: "measured",
-                                       sourceDir: URL(fileURLWithPath: folder).standardizedFileURL.path)
-            for p in merged.packages { try writer.insertPackage(p) }
-            try db.run("UPDATE merged_run SET content_digest = ? WHERE run_id = ?", [digest, writer.runID])
-            return outcome
+        let outcome = try ShardStore.storeMergedRun(
+            meta: merged.meta, packages: merged.packages, digest: merged.contentDigest,
+            sourceDir: URL(fileURLWithPath: folder).standardizedFileURL.path, db: store.db,
+            notMerged: { MergeError("bench id \(merged.meta.benchID) is already stored and is not a merged run; choose another with --bench-id") })
+        switch outcome {
+        case .stored: return .stored
+        case .unchanged: return .unchanged
+        case .replaced: return .replaced
         }
     }
 

@@ -42,16 +42,8 @@ public struct DurationHistory: Sendable {
 
     /// Every run of a database.
     public mutating func add(db: Database) throws {
-        try db.forEachRow("""
-            SELECT pr.package, i.wall_time_s FROM iteration i
-            JOIN package_condition pc ON pc.package_condition_id = i.package_condition_id
-            JOIN package_result pr ON pr.package_result_id = pc.package_result_id
-            """) { addIteration(package: $0.string(0) ?? "", seconds: $0.double(1) ?? -1) }
-        try db.forEachRow("""
-            SELECT pr.package, pc.install_duration_s + pc.venv_setup_duration_s
-                   + pr.clone_duration_s / (SELECT COUNT(*) FROM package_condition x WHERE x.package_result_id = pr.package_result_id)
-            FROM package_condition pc JOIN package_result pr ON pr.package_result_id = pc.package_result_id
-            """) { addSetup(package: $0.string(0) ?? "", seconds: $0.double(1) ?? -1) }
+        for it in try RunQueries.allIterationWallTimes(db: db) { addIteration(package: it.package, seconds: it.seconds) }
+        for setup in try RunQueries.allSetupTimes(db: db) { addSetup(package: setup.package, seconds: setup.seconds) }
     }
 
     /// Expected seconds of a package run with `conditions` × `iterationsPerCondition`, or nil when unknown.

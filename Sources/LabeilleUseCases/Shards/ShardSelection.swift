@@ -46,8 +46,8 @@ public final class ShardSelection: PackageShardFilter {
     /// This shard's packages among `selected` (in selection order).
     public func select(_ selected: [RegistryPackage], settings s: BenchSettings, resumeBenchID: String?, db: Database,
                 log: (String) -> Void) throws -> [RegistryPackage] {
-        if let resume = resumeBenchID, let runID = try db.scalar("SELECT run_id FROM run WHERE bench_id = ?", [resume]).intValue,
-           let stored = try ShardStore.shardInfo(runID: Int64(runID), db: db) {
+        if let resume = resumeBenchID, let runID = try RunQueries.runID(benchID: resume, db: db),
+           let stored = try ShardStore.shardInfo(runID: runID, db: db) {
             // A resumed shard runs exactly the packages it was given, whatever the history says now.
             let byName = Dictionary(selected.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             let missing = stored.packages.filter { byName[$0] == nil }
