@@ -30,44 +30,24 @@ import Yams
 /// `FLAG: true` → `"true"`; the original passed non-strings on and crashed); a null, list or mapping env
 /// value is an error.
 /// Errors carry the file name and, where known, the line: `jit.yaml:12: conditions.jit: unknown key 'evn' …`.
+@dynamicMemberLookup
 public struct BenchProfile: Equatable, Sendable {
     /// The file it was loaded from (nil when parsed from a string without a source).
     public var path: String?
-    public var name: String?
-    public var description: String?
-    public var iterations: Int?
-    public var warmup: Int?
-    /// Per-iteration timeout in seconds.
-    public var timeout: Double?
-    public var targetPython: String?
+    /// The settings a command-line option can also give; its fields read as the profile's own.
+    public var options = RunOptions()
     /// In file order. Only the fields written in the profile are set (no defaults merged).
     public var conditions: [ConditionDefinition] = []
     public var defaultEnv: [KeyValue] = []
-    public var defaultExtraDeps: [String]?
-    public var defaultTestCommandSuffix: String?
     public var defaultConstraints: ResourceConstraints?
-    public var packages: [String]?
-    public var topN: Int?
-    public var registryDir: String?
-    public var reposDir: String?
-    public var venvsDir: String?
-    public var workDir: String?
-    public var resultsDir: String?
-    public var alternate: Bool?
-    public var interleave: Bool?
-    public var adaptive: Bool?
-    public var adaptiveThreshold: Double?
-    public var adaptiveMinIterations: Int?
-    public var dropCaches: Bool?
-    public var warmVsCold: Bool?
-    public var perTestTiming: Bool?
-    public var checkStability: Bool?
-    public var waitForStability: Bool?
-    public var forceRun: Bool?
-    public var installer: String?
     /// The line of each top-level key in the file, so that a value refused later (say `iterations: 2`)
     /// is reported with its file and line.
     public var keyLines: [String: Int] = [:]
+
+    public subscript<Value>(dynamicMember key: WritableKeyPath<RunOptions, Value>) -> Value {
+        get { options[keyPath: key] }
+        set { options[keyPath: key] = newValue }
+    }
 
     public init() {}
 

@@ -64,34 +64,37 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("warm-vs-cold"), help: "Run every condition warm and cold (<name>-warm, <name>-cold).") var warmVsCold = false
     @Flag(name: .customLong("force-run"), help: "Run packages the registry marks as skipped.") var forceRun = false
     @Flag(name: .customLong("run-dangerously-as-root"), help: "Accepted for compatibility; running as root only warns.") var runDangerouslyAsRoot = false
-    @Option(help: "Installer: auto, uv or pip.") var installer: String?
+    @Option(help: "Installer: auto, uv or pip.") var installer: InstallerPreference?
     @Option(help: ArgumentHelp("""
         Count the user-space instructions of every iteration's whole process tree: perf (hardware counter, \
         negligible cost), valgrind (cachegrind, about 20-50x slower: those iterations are stored as instrumented and \
         kept out of the time statistics), or auto (perf if the hardware counter opens, else valgrind). \
         PYTHONHASHSEED is fixed to the iteration number. Compare with `compare --metric instructions`.
-        """, valueName: "auto|perf|valgrind")) var instructions: String?
+        """, valueName: "auto|perf|valgrind")) var instructions: InstructionCountingRequest?
     @Option(help: ArgumentHelp("Continue an interrupted run.", valueName: "bench-id")) var resume: String?
     @OptionGroup(title: "Sharding over several machines") var sharding: ShardOptions
     @Flag(name: .shortAndLong, help: "More output.") var verbose = false
 
     func overrides(cliArgs: [String]) -> CLIOverrides {
+        func list(_ text: String?) -> [String]? {
+            text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        }
+        func given(_ flag: Bool) -> Bool? { flag ? true : nil }
         var o = CLIOverrides()
-        o.profile = profile; o.targetPython = targetPython; o.iterations = iterations; o.warmup = warmup; o.timeout = timeout
-        o.alternate = alternate; o.interleave = interleave ? true : nil
-        o.packages = packages.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-        o.top = top
-        o.extraDeps = extraDeps.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-        o.testCommandSuffix = testCommandSuffix; o.env = env.isEmpty ? nil : env
-        o.registryDir = registryDir; o.reposDir = reposDir; o.venvsDir = venvsDir; o.workDir = workDir; o.resultsDir = resultsDir
-        o.name = name; o.quick = quick ? true : nil; o.checkStability = checkStability ? true : nil
-        o.waitForStability = waitForStability ? true : nil; o.adaptive = adaptive ? true : nil
-        o.adaptiveThreshold = adaptiveThreshold; o.adaptiveMinIterations = adaptiveMinIterations
-        o.perTestTiming = perTestTiming ? true : nil; o.memoryLimit = memoryLimit; o.cpuAffinity = cpuAffinity
-        o.cpuTimeLimit = cpuTimeLimit; o.dropCaches = dropCaches ? true : nil; o.warmVsCold = warmVsCold ? true : nil
-        o.runDangerouslyAsRoot = runDangerouslyAsRoot ? true : nil; o.installer = installer; o.verbose = verbose ? true : nil
-        o.forceRun = forceRun ? true : nil; o.cliArgs = cliArgs
-        o.instructions = instructions
+        o.options.name = name; o.options.targetPython = targetPython; o.options.iterations = iterations; o.options.warmup = warmup
+        o.options.timeout = timeout.map(Double.init); o.options.alternate = alternate; o.options.interleave = given(interleave)
+        o.options.packages = list(packages); o.options.topN = top; o.options.defaultExtraDeps = list(extraDeps)
+        o.options.defaultTestCommandSuffix = testCommandSuffix
+        o.options.registryDir = registryDir; o.options.reposDir = reposDir; o.options.venvsDir = venvsDir
+        o.options.workDir = workDir; o.options.resultsDir = resultsDir
+        o.options.checkStability = given(checkStability); o.options.waitForStability = given(waitForStability)
+        o.options.adaptive = given(adaptive); o.options.adaptiveThreshold = adaptiveThreshold
+        o.options.adaptiveMinIterations = adaptiveMinIterations; o.options.perTestTiming = given(perTestTiming)
+        o.options.dropCaches = given(dropCaches); o.options.warmVsCold = given(warmVsCold); o.options.forceRun = given(forceRun)
+        o.options.installer = installer?.rawValue
+        o.profile = profile; o.env = env.isEmpty ? nil : env; o.memoryLimit = memoryLimit; o.cpuAffinity = cpuAffinity
+        o.cpuTimeLimit = cpuTimeLimit; o.quick = given(quick); o.runDangerouslyAsRoot = given(runDangerouslyAsRoot)
+        o.verbose = given(verbose); o.instructions = instructions?.rawValue; o.cliArgs = cliArgs
         return o
     }
 

@@ -100,7 +100,7 @@ final class InstructionRunTests: TemporaryFolderTestCase {
     func testUnknownCountingMethodIsRefused() throws {
         let r = try TestSupport.labeille(["bench", "run", "--db", db, "--registry-dir", dir.path, "--instructions", "rdtsc"])
         XCTAssertEqual(r.code, 2)
-        XCTAssertTrue(r.stderr.contains("--instructions must be one of auto, perf, valgrind"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("The value 'rdtsc' is invalid for '--instructions <auto|perf|valgrind>'. Please provide one of 'auto', 'perf' or 'valgrind'."), r.stderr)
     }
 
     /// perf on a machine without a PMU: one clear error naming what is missing, before any work.
