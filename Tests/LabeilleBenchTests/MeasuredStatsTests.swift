@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
-@testable import LabeilleBench
+@testable import LabeilleCore
+@testable import LabeilleStats
+@testable import LabeilleStore
 
 /// The stored statistics (measured_stats) stay those of the stored iterations after every write path: compared
 /// with a recomputation from scratch in SQL (window functions over v_measured_values, written here independently
