@@ -10,26 +10,29 @@ import LabeilleStats
 public enum MeasuredStats {
     /// Recomputes the statistics of every stale package × condition and clears the marks.
     public static func refreshStale(db: Database) throws {
+        guard try hasStale(db) else { return }
+        // Deleted first: a package × condition that has no value any more keeps no row.
+        try db.run("DELETE FROM measured_stats WHERE package_condition_id IN (SELECT package_condition_id FROM measured_stats_stale)")
         var currentID: Int64?
         var values: [String: [Double]] = [:]
-        var refreshed = 0
+        // CROSS JOIN fixes the join order: the stale package × conditions, then their iterations by key. Left to
+        // itself SQLite scans every iteration of the database (or materialises the view) for a few stale ones.
         try db.forEachRow("""
             SELECT st.package_condition_id, v.metric, v.value
             FROM measured_stats_stale st
-            LEFT JOIN v_measured_values v ON v.package_condition_id = st.package_condition_id
+            CROSS JOIN v_measured_values v ON v.package_condition_id = st.package_condition_id
             ORDER BY st.package_condition_id
             """) { row in
             let id = Int64(row.int(0)!)
             if id != currentID {
-                if let currentID { try write(db: db, packageConditionID: currentID, values: values) }
+                if let currentID { try insert(db: db, packageConditionID: currentID, values: values) }
                 currentID = id
                 values.removeAll(keepingCapacity: true)
-                refreshed += 1
             }
             if let metric = row.string(1), let value = row.double(2) { values[metric, default: []].append(value) }
         }
-        if let currentID { try write(db: db, packageConditionID: currentID, values: values) }
-        if refreshed > 0 { try db.run("DELETE FROM measured_stats_stale") }
+        if let currentID { try insert(db: db, packageConditionID: currentID, values: values) }
+        try db.run("DELETE FROM measured_stats_stale")
     }
 
     /// Whether some package × condition waits for its statistics.
@@ -37,9 +40,8 @@ public enum MeasuredStats {
         try db.scalar("SELECT EXISTS (SELECT 1 FROM measured_stats_stale)").intValue == 1
     }
 
-    /// Replaces the rows of one package × condition: one per metric that has values.
-    private static func write(db: Database, packageConditionID: Int64, values: [String: [Double]]) throws {
-        try db.run("DELETE FROM measured_stats WHERE package_condition_id = ?", [packageConditionID])
+    /// The rows of one package × condition: one per metric that has values.
+    private static func insert(db: Database, packageConditionID: Int64, values: [String: [Double]]) throws {
         let insert = try db.prepare("""
             INSERT INTO measured_stats (package_condition_id, metric, n, mean, median, stdev, min, max, q1, q3, log_stdev)
             VALUES (?,?,?,?,?,?,?,?,?,?,?)
