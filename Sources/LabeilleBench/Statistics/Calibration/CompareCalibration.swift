@@ -116,16 +116,19 @@ public enum CompareCalibration {
     }
 
     /// Every cell of the full table: noise model × design × n ∈ {3, 5, 10} × (A/A, all +10%, lone +20%), and
-    /// the detectable-effect check. `scale` multiplies the suite counts (1 = the full table).
-    public static func table(scale: Double = 1, progress: ((String) -> Void)? = nil) -> String {
+    /// the detectable-effect check. `scale` multiplies the suite counts (1 = the full table); `only` keeps the
+    /// cells whose "noise/design" contains it (the seeds stay those of the full table).
+    public static func table(scale: Double = 1, only: String? = nil, progress: ((String) -> Void)? = nil) -> String {
         var rows: [Result] = [], mdeRows: [(Result, Result)] = []
         var seed: UInt64 = 20261201
         func suites(_ k: Int) -> Int { max(2, Int((Double(k) * scale).rounded())) }
         for model in NoiseModel.allCases {
             for design in CalibrationDesign.allCases {
-                progress?("\(model.rawValue) × \(design.rawValue)")
+                let selected = only.map { "\(model.rawValue)/\(design.rawValue)".contains($0) } ?? true
+                if selected { progress?("\(model.rawValue) × \(design.rawValue)") }
                 for n in [3, 5, 10] {
                     seed &+= 1
+                    guard selected else { continue }
                     let aa = run(Cell(model: model, design: design, n: n, change: .none, suites: suites(100)), seed: seed)
                     rows.append(aa)
                     rows.append(run(Cell(model: model, design: design, n: n, change: .all(1.10), suites: suites(20)), seed: seed &+ 101))
