@@ -13,10 +13,10 @@ enum MethodChoice {
         if let r = c.rank, r.minimumP <= 0.05 / family, fit.extraVariance == 0 {
             c.method = r.paired ? .pairedSignedRank : .hodgesLehmann
             c.ratio = exp(r.estimate); c.ratioLow = exp(r.low); c.ratioHigh = exp(r.high); c.p = r.p
-            // Power figures: the t standard error inflated by the rank tests' efficiency under normal noise (3/π).
-            let t = tStandardError(fit, prior: prior, maxDF: maxDF, moderated: false)
-            let power = PowerPlan(variance: t.variance / (3 / Double.pi), scale: fit.scale, extra: 0, df: fit.df,
-                                  priorDF: 0, fit: fit)
+            // Power figures from the rank interval itself: its width reflects the noise's real shape (an
+            // efficiency assumed for normal noise over-promises for clustered values and under-promises for tails).
+            let se = (r.high - r.low) / (2 * Distributions.normalQuantile(0.975))
+            let power = PowerPlan(variance: se * se / fit.scale, scale: fit.scale, extra: 0, df: .infinity, priorDF: 0, fit: fit)
             setPower(&c, power, threshold: threshold, quantiles: &quantiles)
             return
         }
