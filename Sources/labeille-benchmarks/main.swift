@@ -8,11 +8,7 @@
 import Foundation
 import LabeilleBench
 
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
+func now() -> Double { MonotonicClock.seconds() }
 
 func median(_ x: [Double]) -> Double { Statistics.median(x) }
 

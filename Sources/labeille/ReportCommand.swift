@@ -59,19 +59,19 @@ struct ReportCommand: ParsableCommand {
             var trend = TrendOptions(metric: Metric(rawValue: metric) ?? .wall)
             trend.regressionThreshold = regressionThreshold
             trend.trendThreshold = trendThreshold
-            let options = SeriesReportOptions(metric: metric, trend: trend, generatedAt: ISO8601DateFormatter().string(from: Date()))
+            let options = SeriesReportOptions(metric: metric, trend: trend, generatedAt: UTCTimestamp.iso8601())
             html = try cli { try SeriesReport.render(store: store, series: series, options: options) }
             what = "series \(series)"
         } else {
             let stored = try cli { try runs.map { try RunQueries.resolve($0, store: store, log: printErr) } }
             var options = RunReportOptions(baseline: baseline, metric: metric, threshold: threshold,
-                                           generatedAt: ISO8601DateFormatter().string(from: Date()))
+                                           generatedAt: UTCTimestamp.iso8601())
             options.includeMismatched = includeMismatched
             html = try cli { try RunReport.render(store: store, runs: stored, options: options) }
             try ShardCLI.printWarnings(stored, store: store)
             what = stored.map(\.benchID).joined(separator: ", ")
         }
-        try writeAtomically(html, to: output)
+        try cli { try AtomicFile.write(html, to: output) }
         print("Wrote \(output) (\(what), \(html.utf8.count / 1024) KB)")
     }
 
@@ -86,19 +86,6 @@ struct ReportCommand: ParsableCommand {
         }
         guard access(folder, W_OK) == 0 else {
             throw CLIError(message: "cannot write \(path): \(String(cString: strerror(errno)))")
-        }
-    }
-
-    /// Writes a temporary file next to `path`, then renames it over `path`: readers never see half a report.
-    func writeAtomically(_ text: String, to path: String) throws {
-        let tmp = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else {
-            throw CLIError(message: "cannot write \(path): \(String(cString: strerror(errno)))")
-        }
-        if rename(tmp, path) != 0 {
-            let msg = String(cString: strerror(errno))
-            unlink(tmp)
-            throw CLIError(message: "cannot write \(path): \(msg)")
         }
     }
 }

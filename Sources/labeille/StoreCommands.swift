@@ -118,18 +118,7 @@ struct ExportCommand: ParsableCommand {
         let store = try database.openForReading(runs: [runReference])
         let stored = try cli { try RunQueries.resolve(runReference, store: store, log: printErr) }
         if let output, output != "-" {
-            let tmp = output + ".tmp-\(getpid())"
-            guard FileManager.default.createFile(atPath: tmp, contents: nil), let fh = FileHandle(forWritingAtPath: tmp) else {
-                throw CLIError(message: "cannot write \(output): \(String(cString: strerror(errno)))")
-            }
-            do {
-                try fmt.exporter.export(store: store, run: stored) { fh.write($0.data(using: .utf8)!) }
-                try fh.close()
-                if rename(tmp, output) != 0 { throw CLIError(message: "cannot write \(output): \(String(cString: strerror(errno)))") }
-            } catch {
-                unlink(tmp)
-                throw CLIError(message: "\(error)")
-            }
+            try cli { try AtomicFile.write(to: output) { emit in try fmt.exporter.export(store: store, run: stored, emit: emit) } }
             print("Exported to \(output)")
         } else {
             try cli { try fmt.exporter.export(store: store, run: stored) { FileHandle.standardOutput.write($0.data(using: .utf8)!) } }

@@ -3,12 +3,8 @@ import XCTest
 @testable import LabeilleBench
 
 /// End-to-end tests of the real `labeille` binary.
-final class CLITests: XCTestCase {
-    var dir: URL!
-    var db: String { dir.appendingPathComponent("l.db").path }
-
-    override func setUp() { dir = TestSupport.tempDir() }
-    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+final class CLITests: TemporaryFolderTestCase {
+    override class var databaseName: String { "l.db" }
 
     func testIngestShowCompareExportOnTheFixture() throws {
         var r = try TestSupport.labeille(["bench", "ingest", "--db", db, TestSupport.fixtureRun])

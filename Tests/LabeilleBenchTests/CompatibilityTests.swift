@@ -4,12 +4,8 @@ import XCTest
 
 /// What users of the original Python labeille depend on: JSON keys, table columns and options that
 /// their scripts read or pass.
-final class CompatibilityTests: XCTestCase {
-    var dir: URL!
-    var db: String { dir.appendingPathComponent("l.db").path }
-
-    override func setUp() { dir = TestSupport.tempDir() }
-    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+final class CompatibilityTests: TemporaryFolderTestCase {
+    override class var databaseName: String { "l.db" }
 
     func testSystemJSONKeepsTheOriginalFlatKeys() throws {
         let r = try TestSupport.labeille(["bench", "system", "--json", "--target-python", "python3"])

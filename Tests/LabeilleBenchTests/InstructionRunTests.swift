@@ -5,11 +5,7 @@ import XCTest
 /// `bench run --instructions valgrind` end to end on a tiny package with a real loop: real valgrind, real
 /// python3, real git worktrees. Small on purpose: Python's start-up under Valgrind costs a few seconds, so
 /// this is one run of 3 conditions × 3 iterations.
-final class InstructionRunTests: XCTestCase {
-    var dir: URL!
-    var db: String { dir.appendingPathComponent("run.db").path }
-    override func setUp() { dir = TestSupport.tempDir() }
-    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+final class InstructionRunTests: TemporaryFolderTestCase {
 
     /// The loop's length is scaled by WORK_FACTOR; module-level code, so its globals are dict lookups whose
     /// cost depends on the hash seed (the reason counts pair by seed).

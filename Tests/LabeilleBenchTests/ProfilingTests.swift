@@ -21,7 +21,7 @@ final class ProfilingTests: XCTestCase {
     }
 
     private func hostPython3() throws -> String {
-        guard let exe = ProfilingProcess.resolveExecutable("python3", searchPath: ProcessInfo.processInfo.environment["PATH"]) else {
+        guard let exe = ExecutableLookup.find("python3", searchPath: ProcessInfo.processInfo.environment["PATH"]) else {
             throw XCTSkip("python3 not on PATH")
         }
         return exe
@@ -66,7 +66,7 @@ final class ProfilingTests: XCTestCase {
     }
 
     func testTimestampFormat() {
-        let t = SystemProfiler.utcTimestamp()
+        let t = UTCTimestamp.iso8601()
         XCTAssertNotNil(t.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"#, options: .regularExpression), t)
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
@@ -74,6 +74,14 @@ final class ProfilingTests: XCTestCase {
         f.dateFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'"
         let d = try! XCTUnwrap(f.date(from: t))
         XCTAssertLessThan(abs(d.timeIntervalSinceNow), 5)
+        // Fixed instants against Foundation's formatter (a fraction of a second is dropped, not rounded).
+        for seconds in [0.0, 951_782_400.999, 1_764_643_507.25] {
+            let date = Date(timeIntervalSince1970: seconds)
+            XCTAssertEqual(UTCTimestamp.iso8601(date), f.string(from: date))
+            f.dateFormat = "yyyyMMdd_HHmmss"
+            XCTAssertEqual(UTCTimestamp.compact(date), f.string(from: date))
+            f.dateFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'"
+        }
     }
 
     func testDiskProbeForMissingAndNilWorkDirectory() {
@@ -334,8 +342,8 @@ final class ProfilingTests: XCTestCase {
         let dir = URL(fileURLWithPath: exe).deletingLastPathComponent().path
         // The lookup uses the PATH of the given environment (the shim-style launchers found on
         // some hosts need the rest of PATH to run, so only resolution is checked here).
-        XCTAssertEqual(ProfilingProcess.resolveExecutable("python3", searchPath: "/nonexistent-dir:" + dir), exe)
-        XCTAssertNil(ProfilingProcess.resolveExecutable("python3", searchPath: "/nonexistent-dir"))
+        XCTAssertEqual(ExecutableLookup.find("python3", searchPath: "/nonexistent-dir:" + dir), exe)
+        XCTAssertNil(ExecutableLookup.find("python3", searchPath: "/nonexistent-dir"))
         let inheritedPATH = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         let p = try PythonProber.probe(python: "python3", environment: ["PATH": dir + ":" + inheritedPATH])
         XCTAssertEqual(p.path, exe)
@@ -373,35 +381,39 @@ final class ProfilingTests: XCTestCase {
         }
     }
 
+    /// Runs through the real executor with the output captured, as the probes do.
+    private func captured(_ argv: [String], environment: [String: String], timeout: Double) throws -> ProcessOutcome {
+        try SpawningExecutor().run(ProcessRequest(argv, environment: environment, output: .captured, timeout: timeout))
+    }
+
     func testProcessRunnerTimeoutKillsGroup() throws {
-        let start = ProfilingProcess.now()
-        let r = try ProfilingProcess.run(executable: "/bin/sh", arguments: ["-c", "sleep 30 & sleep 30; echo done"],
+        let start = MonotonicClock.seconds()
+        let r = try captured(["/bin/sh"] + ["-c", "sleep 30 & sleep 30; echo done"],
                                          environment: ["PATH": "/usr/bin:/bin"], timeout: 0.5)
         XCTAssertTrue(r.timedOut)
         XCTAssertEqual(r.signal, 9)
-        XCTAssertLessThan(ProfilingProcess.now() - start, 5)
-        let ok = try ProfilingProcess.run(executable: "/bin/sh", arguments: ["-c", "echo out; echo err >&2; exit 3"],
+        XCTAssertLessThan(MonotonicClock.seconds() - start, 5)
+        let ok = try captured(["/bin/sh"] + ["-c", "echo out; echo err >&2; exit 3"],
                                           environment: ["PATH": "/usr/bin:/bin"], timeout: 10)
         XCTAssertEqual(ok.exitCode, 3)
-        XCTAssertEqual(ok.stdoutText, "out\n")
-        XCTAssertEqual(ok.stderrText, "err\n")
+        XCTAssertEqual(ok.outputText, "out\n")
+        XCTAssertEqual(ok.errorText, "err\n")
         XCTAssertFalse(ok.timedOut)
         // More output than a pipe buffer holds, on both streams.
-        let big = try ProfilingProcess.run(executable: "/bin/sh",
-                                           arguments: ["-c", "head -c 300000 /dev/zero; head -c 200000 /dev/zero >&2"],
+        let big = try captured(["/bin/sh"] + ["-c", "head -c 300000 /dev/zero; head -c 200000 /dev/zero >&2"],
                                            environment: ["PATH": "/usr/bin:/bin"], timeout: 10)
         XCTAssertEqual(big.exitCode, 0)
-        XCTAssertEqual(big.stdout.count, 300_000)
-        XCTAssertEqual(big.stderr.count, 200_000)
+        XCTAssertEqual(big.standardOutput.count, 300_000)
+        XCTAssertEqual(big.standardError.count, 200_000)
         // A background grandchild keeping stdout open does not hold the caller until it exits.
-        let t0 = ProfilingProcess.now()
-        let bg = try ProfilingProcess.run(executable: "/bin/sh", arguments: ["-c", "sleep 3 & echo hi"],
+        let t0 = MonotonicClock.seconds()
+        let bg = try captured(["/bin/sh"] + ["-c", "sleep 3 & echo hi"],
                                           environment: ["PATH": "/usr/bin:/bin"], timeout: 10)
         XCTAssertEqual(bg.exitCode, 0)
-        XCTAssertEqual(bg.stdoutText, "hi\n")
+        XCTAssertEqual(bg.outputText, "hi\n")
         XCTAssertFalse(bg.timedOut)
-        XCTAssertLessThan(ProfilingProcess.now() - t0, 2)
+        XCTAssertLessThan(MonotonicClock.seconds() - t0, 2)
         // A missing executable is a spawn error.
-        XCTAssertThrowsError(try ProfilingProcess.run(executable: "/nonexistent/x", arguments: [], environment: [:], timeout: 5))
+        XCTAssertThrowsError(try captured(["/nonexistent/x"] + [], environment: [:], timeout: 5))
     }
 }

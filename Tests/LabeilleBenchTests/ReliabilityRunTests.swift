@@ -4,21 +4,7 @@ import XCTest
 
 /// `bench run` under interruptions, failures and test suites that leave processes behind: real git
 /// repositories, venvs and processes.
-final class ReliabilityRunTests: XCTestCase {
-    var dir: URL!
-    var db: String { dir.appendingPathComponent("run.db").path }
-
-    override func setUp() { dir = TestSupport.tempDir() }
-    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
-
-    func registry(_ packages: [ExampleRegistry.Package]) throws -> String {
-        try ExampleRegistry.create(at: dir.path, packages: packages).registryDir
-    }
-
-    func runArgs(_ registry: String, _ extra: [String]) -> [String] {
-        ["bench", "run", "--db", db, "--registry-dir", registry, "--work-dir", dir.appendingPathComponent("work").path,
-         "--results-dir", dir.appendingPathComponent("results").path] + extra
-    }
+final class ReliabilityRunTests: BenchRunTestCase {
 
     static let tinySuite = ["tests/test_t.py": "import unittest\nclass T(unittest.TestCase):\n    def test_x(self):\n        self.assertTrue(True)\n"]
 

@@ -4,21 +4,7 @@ import XCTest
 
 /// End-to-end runs of `labeille bench run` on tiny git repositories with real unittest suites, real
 /// venvs and real processes.
-final class RunnerTests: XCTestCase {
-    var dir: URL!
-    var db: String { dir.appendingPathComponent("run.db").path }
-
-    override func setUp() { dir = TestSupport.tempDir() }
-    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
-
-    func registry(_ packages: [ExampleRegistry.Package]) throws -> String {
-        try ExampleRegistry.create(at: dir.path, packages: packages).registryDir
-    }
-
-    func runArgs(_ registry: String, _ extra: [String]) -> [String] {
-        ["bench", "run", "--db", db, "--registry-dir", registry, "--work-dir", dir.appendingPathComponent("work").path,
-         "--results-dir", dir.appendingPathComponent("results").path] + extra
-    }
+final class RunnerTests: BenchRunTestCase {
 
     func benchID() throws -> String {
         try XCTUnwrap(try Store(path: db).db.scalar("SELECT bench_id FROM run ORDER BY run_id DESC LIMIT 1").stringValue)
@@ -156,21 +142,10 @@ final class RunnerTests: XCTestCase {
             .init(name: "slowa", downloads: 2, files: ["tests/test_a.py": ExampleRegistry.cpuSuite(tests: 2, milliseconds: 150, imports: [])]),
             .init(name: "slowb", downloads: 1, files: ["tests/test_b.py": ExampleRegistry.cpuSuite(tests: 2, milliseconds: 150, imports: [])]),
         ])
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: TestSupport.binary)
-        p.arguments = runArgs(reg, ["--condition", "a:target_python=python3", "--condition", "b:target_python=python3",
-                                    "--iterations", "3", "--warmup", "1"])
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try TestSupport.startLabeille(runArgs(reg, ["--condition", "a:target_python=python3", "--condition", "b:target_python=python3",
+                                                            "--iterations", "3", "--warmup", "1"]))
         // Wait until a few iterations are committed, then kill -9.
-        var stored = 0
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            if FileManager.default.fileExists(atPath: db), let s = try? Store(path: db),
-               let n = try? s.db.scalar("SELECT COUNT(*) FROM iteration").intValue, n >= 5 { stored = n; break }
-            usleep(50_000)
-        }
+        let stored = TestSupport.waitForIterations(in: db, atLeast: 5, seconds: 60)
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         XCTAssertGreaterThanOrEqual(stored, 5)
@@ -281,13 +256,7 @@ final class PerTestRunTests: XCTestCase {
     /// `--per-test-timing` with a real pytest: the per-test rows are stored and `compare --per-test` works.
     /// pytest comes from the host interpreter's site-packages through the condition's PYTHONPATH.
     func testPerTestTimingWithRealPytest() throws {
-        let py = TestSupport.which("python3")!
-        let probe = try TestSupport.run(py, ["-c", "import os, pytest; print(os.path.dirname(os.path.dirname(pytest.__file__)))"])
-        guard probe.code == 0 else {
-            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("pytest missing in CI (.ci/run installs it)") }
-            throw XCTSkip("pytest not installed for python3")
-        }
-        let site = probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let site = try TestSupport.pytestSitePackages()
         let dir = TestSupport.tempDir()
         let db = dir.appendingPathComponent("p.db").path
         let suite = """

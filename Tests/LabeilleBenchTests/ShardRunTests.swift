@@ -240,18 +240,8 @@ final class ShardRunTests: XCTestCase {
         ]).registryDir
         let args = runArgs(registry: registry, python: try realPython(), db: path("shard.db"), results: path("shard"),
                            ["--shard", "1/1", "--shard-group", "preempted"])
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: TestSupport.binary)
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        var stored = 0
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline {
-            if let s = try? Store(path: path("shard.db")), let n = try? s.db.scalar("SELECT COUNT(*) FROM iteration").intValue, n >= 5 { stored = n; break }
-            usleep(50_000)
-        }
+        let p = try TestSupport.startLabeille(args)
+        let stored = TestSupport.waitForIterations(in: path("shard.db"), atLeast: 5, seconds: 120)
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         XCTAssertGreaterThanOrEqual(stored, 5)

@@ -55,11 +55,41 @@ enum TestSupport {
     }
 
     static func which(_ name: String) -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let p = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        ExecutableLookup.find(name, searchPath: ProcessInfo.processInfo.environment["PATH"])
+    }
+
+    /// The site-packages folder holding the host python3's pytest. Skips the test when pytest is missing,
+    /// except in CI, where `.ci/run` installs it and its absence is a failure.
+    static func pytestSitePackages() throws -> String {
+        let probe = try run(which("python3")!, ["-c", "import os, pytest; print(os.path.dirname(os.path.dirname(pytest.__file__)))"])
+        guard probe.code == 0 else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("pytest missing in CI (.ci/run installs it)") }
+            throw XCTSkip("pytest not installed for python3")
         }
-        return nil
+        return probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Starts the `labeille` binary with `args` in the background, its output discarded.
+    static func startLabeille(_ args: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    /// Waits (at most `seconds`) until the database at `path` holds at least `count` iterations; returns how
+    /// many it holds then (0 when the deadline passed first).
+    static func waitForIterations(in path: String, atLeast count: Int, seconds: Double) -> Int {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: path), let s = try? Store(path: path),
+               let n = try? s.db.scalar("SELECT COUNT(*) FROM iteration").intValue, n >= count { return n }
+            usleep(50_000)
+        }
+        return 0
     }
 
     /// Row counts of every table, to prove a failed operation changed nothing.
@@ -77,6 +107,29 @@ enum TestSupport {
         let dst = dir.appendingPathComponent("bench_20261127_221025")
         try FileManager.default.copyItem(atPath: fixtureRun, toPath: dst.path)
         return dst
+    }
+}
+
+/// A test with a fresh temporary folder `dir`, removed afterwards, and a database path `db` in it.
+class TemporaryFolderTestCase: XCTestCase {
+    var dir: URL!
+    /// The database's file name in `dir`.
+    class var databaseName: String { "run.db" }
+    var db: String { dir.appendingPathComponent(Self.databaseName).path }
+
+    override func setUp() { dir = TestSupport.tempDir() }
+    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+}
+
+/// End-to-end `bench run` tests: a registry of tiny packages in `dir` and the run's arguments.
+class BenchRunTestCase: TemporaryFolderTestCase {
+    func registry(_ packages: [ExampleRegistry.Package]) throws -> String {
+        try ExampleRegistry.create(at: dir.path, packages: packages).registryDir
+    }
+
+    func runArgs(_ registry: String, _ extra: [String]) -> [String] {
+        ["bench", "run", "--db", db, "--registry-dir", registry, "--work-dir", dir.appendingPathComponent("work").path,
+         "--results-dir", dir.appendingPathComponent("results").path] + extra
     }
 }
 

@@ -5,12 +5,7 @@ import XCTest
 /// The workload of every iteration: what the install built stays, each iteration's test outcomes are
 /// recorded, and comparisons of different workloads are flagged. Real git repositories, venvs, installs
 /// and test runners.
-final class WorkloadRunTests: XCTestCase {
-    var dir: URL!
-    var db: String { dir.appendingPathComponent("run.db").path }
-
-    override func setUp() { dir = TestSupport.tempDir() }
-    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+final class WorkloadRunTests: TemporaryFolderTestCase {
 
     /// The install writes a file git ignores (like a C extension built in place); one test needs it and
     /// skips without it. Another test dirties the tree (a tracked file and a new file), which must be
@@ -104,13 +99,7 @@ final class WorkloadRunTests: XCTestCase {
     /// A real pytest suite: a ~3 ms test is stored at full resolution, and a test with subtests gives one
     /// sample per iteration (its subtests are counted, not stored as durations).
     func testPytestDurationsAtFullResolutionAndSubtestsFolded() throws {
-        let py = TestSupport.which("python3")!
-        let probe = try TestSupport.run(py, ["-c", "import os, pytest; print(os.path.dirname(os.path.dirname(pytest.__file__)))"])
-        guard probe.code == 0 else {
-            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("pytest missing in CI (.ci/run installs it)") }
-            throw XCTSkip("pytest not installed for python3")
-        }
-        let site = probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let site = try TestSupport.pytestSitePackages()
         // The 3 ms test also measures itself: pytest's call interval encloses the function's, so the stored
         // duration can be checked against it whatever the load of the machine.
         let own = dir.appendingPathComponent("own-times.txt").path

@@ -49,6 +49,8 @@ public final class BenchRunner {
     var instructionCounter: InstructionCounter?
     /// Set for `--shard K/N`: narrows the selected packages to this machine's share.
     public var shardSelection: ShardSelection?
+    /// Runs every child process of the run: probes, git, venvs, installs and the measured iterations.
+    public var executor: any ProcessExecutor = SpawningExecutor()
 
     public init(settings: BenchSettings, store: Store, progress: ProgressReporter, environment: [String: String] = ProcessInfo.processInfo.environment,
                 log: @escaping (String) -> Void) {
@@ -56,11 +58,7 @@ public final class BenchRunner {
         var resolved = settings
         func lookup(_ name: String) -> String {
             guard !name.isEmpty, !name.contains("/") else { return name }
-            for dir in (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
-                let p = "\(dir)/\(name)"
-                if FileManager.default.isExecutableFile(atPath: p) { return p }
-            }
-            return name
+            return ExecutableLookup.find(name, searchPath: environment["PATH"]) ?? name
         }
         resolved.defaultTargetPython = lookup(resolved.defaultTargetPython)
         for i in resolved.conditions.indices { resolved.conditions[i].targetPython = lookup(resolved.conditions[i].targetPython) }
@@ -151,7 +149,7 @@ public final class BenchRunner {
             let py = c.targetPython.isEmpty ? s.defaultTargetPython : c.targetPython
             var env = environment
             for kv in c.env { env[kv.key] = kv.value }
-            do { profiles.append((c.name, try PythonProber.probe(python: py, environment: env))) } catch {
+            do { profiles.append((c.name, try PythonProber.probe(python: py, environment: env, executor: executor))) } catch {
                 throw RunError("condition '\(c.name)': \(error)")
             }
         }
@@ -198,7 +196,7 @@ public final class BenchRunner {
         let metaPath = (resultsDir as NSString).appendingPathComponent("bench_meta.json")
         let resultsPath = (resultsDir as NSString).appendingPathComponent("bench_results.jsonl")
         if resumeBenchID == nil {
-            try PythonFormat.writeAtomically(JSONWriter.pretty(PythonFormat.encodeMeta(meta)) + "\n", to: metaPath)
+            try AtomicFile.write(JSONWriter.pretty(PythonFormat.encodeMeta(meta)) + "\n", to: metaPath)
         }
         let logsDir = (resultsDir as NSString).appendingPathComponent("logs")
 
@@ -207,7 +205,7 @@ public final class BenchRunner {
             reposDir: s.reposDir ?? (work as NSString).appendingPathComponent("repos"),
             worktreesDir: (work as NSString).appendingPathComponent("worktrees"),
             venvsDir: s.venvsDir ?? (work as NSString).appendingPathComponent("venvs"),
-            baseEnvironment: environment)
+            baseEnvironment: environment, executor: executor)
 
         // Iterations already stored (resume): skipped.
         var done = Set<String>()
@@ -291,16 +289,16 @@ public final class BenchRunner {
         let completed = try db.scalar("SELECT COUNT(*) FROM package_result WHERE run_id = ? AND skipped = 0", [writer.runID]).intValue ?? 0
         let skipped = try db.scalar("SELECT COUNT(*) FROM package_result WHERE run_id = ? AND skipped = 1", [writer.runID]).intValue ?? 0
         if !interrupted {
-            meta.endTime = Self.utcNow()
+            meta.endTime = UTCTimestamp.iso8601()
             meta.packagesCompleted = completed
             meta.packagesSkipped = skipped
             try writer.updateRunEnd(endTime: meta.endTime, packagesTotal: selected.count, completed: completed, skipped: skipped)
-            try PythonFormat.writeAtomically(JSONWriter.pretty(PythonFormat.encodeMeta(meta)) + "\n", to: metaPath)
+            try AtomicFile.write(JSONWriter.pretty(PythonFormat.encodeMeta(meta)) + "\n", to: metaPath)
             var lines = ""
             for row in try db.query("SELECT package_result_id FROM package_result WHERE run_id = ? ORDER BY position", [writer.runID]) {
                 lines += JSONWriter.compact(PythonFormat.encodePackage(try RunQueries.packageRecord(db: db, packageResultID: Int64(row[0].intValue!)))) + "\n"
             }
-            try PythonFormat.writeAtomically(lines, to: resultsPath)
+            try AtomicFile.write(lines, to: resultsPath)
         }
         return RunOutcome(benchID: benchID, resultsDirectory: resultsDir, interrupted: interrupted,
                           packagesCompleted: completed, packagesSkipped: skipped, iterationsRun: iterationsRun)
@@ -407,8 +405,9 @@ public final class BenchRunner {
                                           scratch: (dir as NSString).appendingPathComponent("\(task.index).cachegrind"))
         let o: ProcessOutcome
         do {
-            o = try ChildProcess.run(counted?.argv ?? argv, environment: env, workingDirectory: wt, stdoutPath: out, stderrPath: err,
-                                     limits: limits, timeout: timeout, counter: counted?.counter)
+            o = try executor.run(ProcessRequest(counted?.argv ?? argv, environment: env, workingDirectory: wt,
+                                                output: .files(stdout: out, stderr: err), limits: limits, timeout: timeout,
+                                                counter: counted?.counter))
         } catch {
             throw RunError("cannot run the tests of \(st.registry.name)/\(c.name): \(error)")
         }
@@ -496,21 +495,9 @@ public final class BenchRunner {
         }
     }
 
-    static func utcNow() -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'"
-        return f.string(from: Date())
-    }
-
     /// `bench_YYYYMMDD_HHMMSS` (UTC), with a suffix when that id or folder is taken.
     static func newBenchID(db: Database, resultsDir: String) throws -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd_HHmmss"
-        let base = "bench_" + f.string(from: Date())
+        let base = "bench_" + UTCTimestamp.compact()
         var id = base
         var n = 1
         while try db.scalar("SELECT COUNT(*) FROM run WHERE bench_id = ?", [id]).intValue != 0
@@ -528,7 +515,7 @@ public final class BenchRunner {
         m.pythonProfiles = profiles
         m.conditions = s.conditions
         m.cliArgs = s.cliArgs
-        m.startTime = utcNow()
+        m.startTime = UTCTimestamp.iso8601()
         m.packagesTotal = packages
         var c = RunConfig()
         c.iterations = s.iterations
@@ -568,8 +555,9 @@ public struct CacheDropper {
         guard needed else { return nil }
         if geteuid() == 0 && access("/proc/sys/vm/drop_caches", W_OK) == 0 { return CacheDropper(method: .direct) }
         if FileManager.default.isExecutableFile(atPath: helperPath),
-           let o = try? Aux.run(["sudo", "-n", helperPath, "--check"], environment: ProcessInfo.processInfo.environment, timeout: 10),
-           o.code == 0 {
+           let o = try? SpawningExecutor().capture(["sudo", "-n", helperPath, "--check"], environment: ProcessInfo.processInfo.environment,
+                                                  timeout: 10),
+           o.exitCode == 0 {
             return CacheDropper(method: .sudoHelper)
         }
         throw RunError("--drop-caches/--warm-vs-cold need to drop the page cache: run as root with a writable /proc/sys/vm/drop_caches, or install the helper with `labeille bench setup-cache-drop`; nothing was run")
@@ -584,7 +572,8 @@ public struct CacheDropper {
             defer { close(fd) }
             return write(fd, "3\n", 2) == 2
         case .sudoHelper:
-            return (try? Aux.run(["sudo", "-n", Self.helperPath], environment: ProcessInfo.processInfo.environment, timeout: 60))?.code == 0
+            return (try? SpawningExecutor().capture(["sudo", "-n", Self.helperPath], environment: ProcessInfo.processInfo.environment,
+                                                    timeout: 60))?.exitCode == 0
         }
     }
 }

@@ -495,17 +495,10 @@ public struct BenchSettings: Equatable, Sendable {
         return path
     }
 
-    /// The first executable regular file named `name` in the directories of `PATH`.
+    /// The first executable regular file named `name` in the directories of `PATH` (nil without a PATH).
     static func findExecutable(_ name: String, environment: [String: String]) -> String? {
-        let fm = FileManager.default
-        for dir in (environment["PATH"] ?? "").split(separator: ":") where !dir.isEmpty {
-            let candidate = "\(dir)/\(name)"
-            var isDir: ObjCBool = false
-            if fm.fileExists(atPath: candidate, isDirectory: &isDir), !isDir.boolValue, fm.isExecutableFile(atPath: candidate) {
-                return candidate
-            }
-        }
-        return nil
+        guard let searchPath = environment["PATH"], !searchPath.isEmpty else { return nil }
+        return ExecutableLookup.search(name, searchPath: searchPath).path
     }
 
     static func formatNumber(_ x: Double) -> String {

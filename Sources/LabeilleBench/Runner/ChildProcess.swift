@@ -50,6 +50,11 @@ public struct ProcessOutcome: Sendable, Equatable {
     /// Descendants that had left the process group (setsid, double fork) and were still running when the
     /// direct child exited: they were killed.
     public var escapedProcesses = 0
+    /// What the child wrote, when its output was captured (`ProcessOutput.capture`); else empty.
+    public var standardOutput: [UInt8] = []
+    public var standardError: [UInt8] = []
+    public var outputText: String { String(decoding: standardOutput, as: UTF8.self) }
+    public var errorText: String { String(decoding: standardError, as: UTF8.self) }
 
     public init(wallSeconds: Double, userSeconds: Double, sysSeconds: Double, peakRSSMB: Double,
                 exitCode: Int32?, signal: Int32?, timedOut: Bool, pid: Int32) {
@@ -125,7 +130,7 @@ public enum ChildProcess {
         var pid: Int32 = -1
         var spawnErrno: Int32 = 0
         var counterFD: Int32 = -1
-        let start = monotonicNanos()
+        let start = MonotonicClock.nanoseconds()
         let rc = cpus.withUnsafeBufferPointer { cpuBuf in
             var lim = lb_limits(memory_limit_mb: memoryMB, cpu_seconds: cpuSeconds,
                                 cpu_count: Int32(cpuBuf.count), cpus: cpuBuf.baseAddress)
@@ -168,7 +173,7 @@ public enum ChildProcess {
             while true {
                 var waitMs: Int32 = -1
                 if let deadline {
-                    let now = monotonicNanos()
+                    let now = MonotonicClock.nanoseconds()
                     if now >= deadline {
                         timedOut = poll(&pfd, 1, 0) <= 0  // still running at the deadline
                         break
@@ -198,7 +203,7 @@ public enum ChildProcess {
         while wait4(pid, &status, 0, &usage) < 0 {
             if errno != EINTR { throw ChildProcessError.waitFailed(pid: pid, errno: errno) }
         }
-        let end = monotonicNanos()
+        let end = MonotonicClock.nanoseconds()
         let escaped = ProcessSweeper.endSpawn(token: spawnToken, group: pid)
         if waitErrno != 0 { throw ChildProcessError.waitFailed(pid: pid, errno: waitErrno) }
 
@@ -221,33 +226,19 @@ public enum ChildProcess {
 
     // MARK: - Helpers
 
-    /// PATH search done before fork (the child may only call async-signal-safe functions).
+    /// PATH search done before fork (the child may only call async-signal-safe functions). A command
+    /// containing '/' is left as it is: the child resolves it after changing to `workingDirectory`.
     static func resolveExecutable(_ command: String, environment: [String: String],
                                   workingDirectory: String?) throws -> String {
         if command.contains("/") { return command }
-        let searchPath = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        var sawNonExecutable = false
-        for entry in searchPath.split(separator: ":", omittingEmptySubsequences: false) {
-            var dir = entry.isEmpty ? "." : String(entry)
-            if !dir.hasPrefix("/"), let cwd = workingDirectory { dir = cwd + "/" + dir }
-            let candidate = dir.hasSuffix("/") ? dir + command : dir + "/" + command
-            var st = stat()
-            guard stat(candidate, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
-            if access(candidate, X_OK) == 0 { return candidate }
-            sawNonExecutable = true
-        }
-        throw ChildProcessError.spawnFailed(command: command, errno: sawNonExecutable ? EACCES : ENOENT)
+        let found = ExecutableLookup.search(command, searchPath: environment["PATH"], relativeTo: workingDirectory)
+        if let path = found.path { return path }
+        throw ChildProcessError.spawnFailed(command: command, errno: found.foundNonExecutable ? EACCES : ENOENT)
     }
 
     static func errorString(_ err: Int32) -> String {
         guard let s = strerror(err) else { return "unknown error" }
         return String(cString: s)
-    }
-
-    private static func monotonicNanos() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
     private static func seconds(_ tv: timeval) -> Double {

@@ -38,11 +38,10 @@ public enum ExampleRegistry {
     ]
 
     public static func findPython() throws -> String {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let p = "\(dir)/python3"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        guard let python = ExecutableLookup.find("python3", searchPath: ProcessInfo.processInfo.environment["PATH"]) else {
+            throw SetupError("python3 not found on PATH")
         }
-        throw SetupError("python3 not found on PATH")
+        return python
     }
 
     /// Writes `base/registry` and one git repository per package under `base/upstream`.
@@ -69,9 +68,9 @@ public enum ExampleRegistry {
                 if p.files.keys.contains(where: { $0.hasPrefix("tests/") }) {
                     try "".write(toFile: (repo as NSString).appendingPathComponent("tests/__init__.py"), atomically: true, encoding: .utf8)
                 }
-                try Aux.check(["git", "init", "--quiet", "-b", "main", repo], environment: env, what: "git init")
-                try Aux.check(["git", "-C", repo, "add", "-A"], environment: env, what: "git add")
-                try Aux.check(["git", "-C", repo, "commit", "--quiet", "-m", "tests"], environment: env, what: "git commit")
+                try SpawningExecutor().check(["git", "init", "--quiet", "-b", "main", repo], environment: env, what: "git init")
+                try SpawningExecutor().check(["git", "-C", repo, "add", "-A"], environment: env, what: "git add")
+                try SpawningExecutor().check(["git", "-C", repo, "commit", "--quiet", "-m", "tests"], environment: env, what: "git commit")
             }
             var yaml = "package: \(p.name)\nrepo: \(repo)\ninstall_command: ''\ntest_command: \"\(p.testCommand.replacingOccurrences(of: "\"", with: "\\\""))\"\n"
             yaml += "test_framework: \(p.testCommand.contains("pytest") ? "pytest" : "unittest")\n"

@@ -17,9 +17,7 @@ public enum ProcessSweeper {
 
     /// A token unique to one spawn of this process.
     static func newSpawnToken() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return "\(getpid()).\(ts.tv_sec).\(ts.tv_nsec).\(UInt32.random(in: 0...UInt32.max))"
+        "\(getpid()).\(MonotonicClock.nanoseconds()).\(UInt32.random(in: 0...UInt32.max))"
     }
 
     /// Makes this process the reaper of its orphaned descendants (Linux), so the processes it ends are

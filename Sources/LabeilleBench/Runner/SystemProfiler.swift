@@ -68,7 +68,7 @@ public enum SystemProfiler {
     /// are described by `PythonProber.probe`.
     public static func capture(workDirectory: String?) -> SystemProfile {
         var p = SystemProfile()
-        p.timestamp = utcTimestamp()
+        p.timestamp = UTCTimestamp.iso8601()
 
         if let u = unameFields() {
             p.osName = u.sysname
@@ -133,7 +133,7 @@ public enum SystemProfiler {
     /// misses).
     public static func snapshot() -> SystemSnapshot {
         var s = SystemSnapshot()
-        s.monotonicSeconds = monotonicNow()
+        s.monotonicSeconds = MonotonicClock.seconds()
         if let la = loadAverage() { s.loadAvg1m = round2(la.one) }
         if let a = meminfo()?["MemAvailable"] { s.ramAvailableGB = round2(Double(a) / 1024.0 / 1024.0) }
         s.cpuPressureSome10 = pressureSomeAvg10("cpu")
@@ -245,20 +245,6 @@ public enum SystemProfiler {
 
     // MARK: - Time
 
-    static func utcTimestamp() -> String {
-        var t = time(nil)
-        var tmv = tm()
-        guard gmtime_r(&t, &tmv) != nil else { return "" }
-        func p2(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(tmv.tm_year + 1900)-\(p2(tmv.tm_mon + 1))-\(p2(tmv.tm_mday))T"
-            + "\(p2(tmv.tm_hour)):\(p2(tmv.tm_min)):\(p2(tmv.tm_sec))Z"
-    }
-
-    static func monotonicNow() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
 
     // MARK: - Files
 
@@ -557,11 +543,11 @@ public enum SystemProfiler {
         var env = ProcessInfo.processInfo.environment
         env["PYTHONHOME"] = nil
         env["PYTHONPATH"] = nil
-        guard let exe = ProfilingProcess.resolveExecutable("python3", searchPath: env["PATH"]) else { return nil }
+        guard let exe = ExecutableLookup.find("python3", searchPath: env["PATH"]) else { return nil }
         let script = "import platform; print(platform.python_version()); print(platform.python_implementation())"
-        guard let r = try? ProfilingProcess.run(executable: exe, arguments: ["-c", script], environment: env, timeout: 10),
+        guard let r = try? SpawningExecutor().run(ProcessRequest([exe, "-c", script], environment: env, output: .captured, timeout: 10)),
               r.exitCode == 0 else { return nil }
-        let lines = r.stdoutText.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let lines = r.outputText.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         guard lines.count >= 2 else { return nil }
         return (lines[lines.count - 2], lines[lines.count - 1])
     }

@@ -1,38 +1,5 @@
 import Foundation
 
-public struct SetupError: Error, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
-/// Auxiliary commands (git, venv, pip): run with the spawn helper, output to a temporary file.
-enum Aux {
-    struct Output { var code: Int32?; var signal: Int32?; var timedOut: Bool; var text: String }
-
-    static func run(_ argv: [String], environment: [String: String], cwd: String? = nil, timeout: Double = 600) throws -> Output {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("labeille-aux-\(getpid())-\(UUID().uuidString.prefix(8)).log").path
-        defer { unlink(log) }
-        let o = try ChildProcess.run(argv, environment: environment, workingDirectory: cwd, stdoutPath: log, stderrPath: log,
-                                     timeout: timeout)
-        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        return Output(code: o.exitCode, signal: o.signal, timedOut: o.timedOut, text: text)
-    }
-
-    /// Runs and throws with the command's last output lines when it fails.
-    @discardableResult
-    static func check(_ argv: [String], environment: [String: String], cwd: String? = nil, timeout: Double = 600,
-                      what: String) throws -> String {
-        let o = try run(argv, environment: environment, cwd: cwd, timeout: timeout)
-        guard o.code == 0 else {
-            let tail = o.text.split(separator: "\n").suffix(3).joined(separator: " | ")
-            let why = o.timedOut ? "timed out after \(Int(timeout)) s" : o.signal.map { "killed by signal \($0)" } ?? "exit \(o.code ?? -1)"
-            throw SetupError("\(what) failed (\(why))\(tail.isEmpty ? "" : ": \(tail)")")
-        }
-        return o.text
-    }
-}
-
 /// Clones, worktrees and venvs: one clone per package reused across runs, a clean worktree per
 /// condition, and one venv per package × condition reused while its key is unchanged.
 public struct Workspace {
@@ -40,12 +7,16 @@ public struct Workspace {
     public var worktreesDir: String
     public var venvsDir: String
     public var baseEnvironment: [String: String]
+    /// Runs git, venv creation and installs.
+    public var executor: any ProcessExecutor
 
-    public init(reposDir: String, worktreesDir: String, venvsDir: String, baseEnvironment: [String: String]) {
+    public init(reposDir: String, worktreesDir: String, venvsDir: String, baseEnvironment: [String: String],
+                executor: any ProcessExecutor = SpawningExecutor()) {
         self.reposDir = reposDir
         self.worktreesDir = worktreesDir
         self.venvsDir = venvsDir
         self.baseEnvironment = baseEnvironment
+        self.executor = executor
     }
 
     /// Clones the package (or fetches and resets an existing clone). Returns the clone path and revision.
@@ -55,16 +26,16 @@ public struct Workspace {
         if FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(".git")) {
             var fetch = ["git", "-C", path, "fetch", "--quiet", "origin"]
             if let depth, depth > 0 { fetch += ["--depth", String(depth)] }
-            try Aux.check(fetch, environment: baseEnvironment, what: "git fetch of \(name)")
-            try Aux.check(["git", "-C", path, "reset", "--quiet", "--hard", "FETCH_HEAD"], environment: baseEnvironment,
+            try executor.check(fetch, environment: baseEnvironment, what: "git fetch of \(name)")
+            try executor.check(["git", "-C", path, "reset", "--quiet", "--hard", "FETCH_HEAD"], environment: baseEnvironment,
                           what: "git reset of \(name)")
         } else {
             try? FileManager.default.removeItem(atPath: path)
             var clone = ["git", "clone", "--quiet"]
             if let depth, depth > 0 { clone += ["--depth", String(depth), "--no-single-branch"] }
-            try Aux.check(clone + [url, path], environment: baseEnvironment, what: "git clone of \(name)")
+            try executor.check(clone + [url, path], environment: baseEnvironment, what: "git clone of \(name)")
         }
-        let rev = try Aux.check(["git", "-C", path, "rev-parse", "HEAD"], environment: baseEnvironment, what: "git rev-parse")
+        let rev = try executor.check(["git", "-C", path, "rev-parse", "HEAD"], environment: baseEnvironment, what: "git rev-parse")
         return (path, rev.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
@@ -74,11 +45,11 @@ public struct Workspace {
         let dir = ((worktreesDir as NSString).appendingPathComponent(package) as NSString).appendingPathComponent(condition)
         try FileManager.default.createDirectory(atPath: (dir as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         if FileManager.default.fileExists(atPath: dir) {
-            _ = try? Aux.run(["git", "-C", repository, "worktree", "remove", "--force", dir], environment: baseEnvironment)
+            _ = try? executor.capture(["git", "-C", repository, "worktree", "remove", "--force", dir], environment: baseEnvironment)
             try? FileManager.default.removeItem(atPath: dir)
         }
-        _ = try? Aux.run(["git", "-C", repository, "worktree", "prune"], environment: baseEnvironment)
-        try Aux.check(["git", "-C", repository, "worktree", "add", "--quiet", "--detach", "--force", dir, "HEAD"],
+        _ = try? executor.capture(["git", "-C", repository, "worktree", "prune"], environment: baseEnvironment)
+        try executor.check(["git", "-C", repository, "worktree", "add", "--quiet", "--detach", "--force", dir, "HEAD"],
                       environment: baseEnvironment, what: "git worktree for \(package)/\(condition)")
         return dir
     }
@@ -96,7 +67,7 @@ public struct Workspace {
         var env = baseEnvironment
         env["PYTHONHOME"] = nil
         env["PYTHONPATH"] = nil
-        env["PATH"] = "\(venv)/bin:" + (baseEnvironment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        env["PATH"] = "\(venv)/bin:" + (baseEnvironment["PATH"] ?? ExecutableLookup.defaultSearchPath)
         env["VIRTUAL_ENV"] = venv
         env["PYTHONNOUSERSITE"] = "1"
         for kv in extra { env[kv.key] = kv.value }
@@ -118,7 +89,7 @@ public struct Workspace {
             var installSeconds = 0.0
             if let cmd = installCommand, !cmd.isEmpty {
                 let t0 = Date()
-                try Aux.check(["/bin/sh", "-c", cmd], environment: env, cwd: worktree, timeout: timeout,
+                try executor.check(["/bin/sh", "-c", cmd], environment: env, cwd: worktree, timeout: timeout,
                               what: "install for \(package)/\(condition.name)")
                 installSeconds = Date().timeIntervalSince(t0)
             }
@@ -129,17 +100,17 @@ public struct Workspace {
         try FileManager.default.createDirectory(atPath: (dir as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let needsPip = !(installCommand ?? "").isEmpty || !condition.extraDeps.isEmpty
         // Venv creation is not the benchmark: a short per-iteration timeout must not break it.
-        try Aux.check([interpreter, "-m", "venv"] + (needsPip ? [] : ["--without-pip"]) + [dir],
+        try executor.check([interpreter, "-m", "venv"] + (needsPip ? [] : ["--without-pip"]) + [dir],
                       environment: baseEnvironment, timeout: max(timeout, 300), what: "venv creation for \(package)/\(condition.name)")
         let setup = Date().timeIntervalSince(t0)
         let t1 = Date()
         if let cmd = installCommand, !cmd.isEmpty {
-            try Aux.check(["/bin/sh", "-c", cmd], environment: env, cwd: worktree, timeout: timeout,
+            try executor.check(["/bin/sh", "-c", cmd], environment: env, cwd: worktree, timeout: timeout,
                           what: "install for \(package)/\(condition.name)")
         }
         // Each requirement is its own argument: `pkg<2` is never a shell redirection, and a failure stops setup.
         if !condition.extraDeps.isEmpty {
-            try Aux.check([python, "-m", "pip", "install", "--quiet"] + condition.extraDeps, environment: env, cwd: worktree,
+            try executor.check([python, "-m", "pip", "install", "--quiet"] + condition.extraDeps, environment: env, cwd: worktree,
                           timeout: timeout, what: "extra deps for \(package)/\(condition.name)")
         }
         try key.write(toFile: stamp, atomically: true, encoding: .utf8)

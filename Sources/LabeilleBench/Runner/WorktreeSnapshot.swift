@@ -22,14 +22,14 @@ extension Workspace {
 
     /// Untracked and ignored files of a worktree (nested repositories appear as one `dir/` entry).
     func untrackedFiles(_ dir: String) throws -> Set<String> {
-        let text = try Aux.check(["git", "-C", dir, "ls-files", "--others", "-z"], environment: baseEnvironment, timeout: 300,
+        let text = try executor.check(["git", "-C", dir, "ls-files", "--others", "-z"], environment: baseEnvironment, timeout: 300,
                                  what: "listing untracked files of \(dir)")
         return Set(text.split(separator: "\0").map(String.init))
     }
 
     /// Records the post-install state of a worktree.
     public func snapshotWorktree(_ dir: String) throws -> WorktreeSnapshot {
-        let stash = try Aux.check(["git"] + gitIdentity + ["-C", dir, "stash", "create"], environment: baseEnvironment,
+        let stash = try executor.check(["git"] + gitIdentity + ["-C", dir, "stash", "create"], environment: baseEnvironment,
                                   timeout: 300, what: "snapshot of the tracked files of \(dir)")
             .trimmingCharacters(in: .whitespacesAndNewlines)
         return WorktreeSnapshot(trackedState: stash.isEmpty ? "HEAD" : stash, installedFiles: try untrackedFiles(dir))
@@ -39,7 +39,7 @@ extension Workspace {
     /// tests deleted (they cannot be restored; the workload check will show their effect).
     @discardableResult
     public func restoreWorktree(_ dir: String, to snapshot: WorktreeSnapshot) throws -> [String] {
-        try Aux.check(["git", "-C", dir, "checkout", "--quiet", snapshot.trackedState, "--", "."], environment: baseEnvironment,
+        try executor.check(["git", "-C", dir, "checkout", "--quiet", snapshot.trackedState, "--", "."], environment: baseEnvironment,
                       timeout: 300, what: "restoring the tracked files of \(dir)")
         let now = try untrackedFiles(dir)
         var parents: Set<String> = []

@@ -35,8 +35,8 @@ extension ShardMerge {
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
             throw MergeError("cannot create the results folder \(folder): \(error.localizedDescription)")
         }
-        try PythonFormat.writeAtomically(merged.metaText, to: (folder as NSString).appendingPathComponent("bench_meta.json"))
-        try PythonFormat.writeAtomically(merged.resultsText, to: (folder as NSString).appendingPathComponent("bench_results.jsonl"))
+        try AtomicFile.write(merged.metaText, to: (folder as NSString).appendingPathComponent("bench_meta.json"))
+        try AtomicFile.write(merged.resultsText, to: (folder as NSString).appendingPathComponent("bench_results.jsonl"))
         return folder
     }
 }

@@ -10,13 +10,16 @@ public struct WelchTest: Equatable, Sendable {
     public var meanDifference: Double
     public var standardError: Double
 
-    public init(_ a: [Double], _ b: [Double]) {
+    /// `varianceFloor` raises each sample variance to at least that value: a short segment that happens to
+    /// agree closely then cannot claim less noise than the series is known to have (0: the plain test).
+    public init(_ a: [Double], _ b: [Double], varianceFloor: Double = 0) {
         guard a.count >= 2, b.count >= 2 else {
             t = .nan; df = .nan; p = .nan; meanDifference = .nan; standardError = .nan
             return
         }
         let ma = Statistics.mean(a), mb = Statistics.mean(b)
-        let va = Statistics.sampleVariance(a, mean: ma), vb = Statistics.sampleVariance(b, mean: mb)
+        let va = max(Statistics.sampleVariance(a, mean: ma), varianceFloor)
+        let vb = max(Statistics.sampleVariance(b, mean: mb), varianceFloor)
         let sa = va / Double(a.count), sb = vb / Double(b.count)
         meanDifference = ma - mb
         standardError = (sa + sb).squareRoot()
@@ -148,18 +151,31 @@ public enum Inference {
     /// sample sizes cannot reach the confidence (e.g. 3 vs 3 at 95%).
     public static func hodgesLehmannShift(_ a: [Double], _ b: [Double], confidence: Double = 0.95)
         -> (shift: Double, low: Double?, high: Double?) {
+        let d = sortedPairwiseDifferences(a, b)
+        let shift = Statistics.quantile(sorted: d, 0.5)
+        guard let k = mosesOrderStatistic(n: a.count, m: b.count, confidence: confidence) else { return (shift, nil, nil) }
+        let interval = mosesInterval(sortedDifferences: d, k: k)
+        return (shift, interval.low, interval.high)
+    }
+
+    /// Every b_j − a_i, ascending: the differences the Hodges–Lehmann shift and its Moses interval are read from.
+    public static func sortedPairwiseDifferences(_ a: [Double], _ b: [Double]) -> [Double] {
         var d: [Double] = []
         d.reserveCapacity(a.count * b.count)
         for x in a { for y in b { d.append(y - x) } }
         d.sort()
-        let shift = Statistics.quantile(sorted: d, 0.5)
-        guard let k = mosesOrderStatistic(n: a.count, m: b.count, confidence: confidence) else { return (shift, nil, nil) }
-        return (shift, d[k - 1], d[d.count - k])
+        return d
     }
 
-    /// The 1-based k such that [D(k), D(nm+1−k)] is the shortest interval with coverage ≥ confidence.
-    public static func mosesOrderStatistic(n: Int, m: Int, confidence: Double) -> Int? {
-        guard n > 0, m > 0, n * m <= 2500 else {
+    /// The Moses interval [D(k), D(nm+1−k)] of the sorted pairwise differences, k from `mosesOrderStatistic`.
+    public static func mosesInterval(sortedDifferences d: [Double], k: Int) -> (low: Double, high: Double) {
+        (d[k - 1], d[d.count - k])
+    }
+
+    /// The 1-based k such that [D(k), D(nm+1−k)] is the shortest interval with coverage ≥ confidence: exact
+    /// from the Mann–Whitney distribution while n·m ≤ `exactUpTo`, else its normal approximation.
+    public static func mosesOrderStatistic(n: Int, m: Int, confidence: Double, exactUpTo: Int = 2500) -> Int? {
+        guard n > 0, m > 0, n * m <= exactUpTo else {
             guard n > 0, m > 0 else { return nil }
             // Normal approximation for large samples.
             let z = Distributions.normalQuantile(1 - (1 - confidence) / 2)

@@ -222,9 +222,7 @@ final class LockWaiter {
     /// Returns 1 to retry, 0 to give up (only when interrupted).
     func wait(attempt: Int32) -> Int32 {
         if lb_interrupted() != 0 { return 0 }
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        let now = UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+        let now = MonotonicClock.nanoseconds()
         if attempt == 0 { waitingSince = now }
         if !reported && now &- waitingSince > 2_000_000_000 {
             reported = true

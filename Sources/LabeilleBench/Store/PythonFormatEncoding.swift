@@ -144,19 +144,6 @@ extension PythonFormat {
         return .obj(pairs)
     }
 
-    /// Writes a whole file atomically: a temporary file in the same folder, then rename.
-    public static func writeAtomically(_ text: String, to path: String) throws {
-        let tmp = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else {
-            throw FormatError("cannot write \(path): \(String(cString: strerror(errno)))")
-        }
-        if rename(tmp, path) != 0 {
-            let e = String(cString: strerror(errno))
-            unlink(tmp)
-            throw FormatError("cannot write \(path): \(e)")
-        }
-    }
-
     /// Appends one package line (the run keeps completed packages if it is interrupted).
     public static func appendPackageLine(_ p: PackageResultRecord, to path: String) throws {
         let line = JSONWriter.compact(encodePackage(p)) + "\n"

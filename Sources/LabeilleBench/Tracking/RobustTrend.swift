@@ -170,22 +170,8 @@ public enum RobustTrend {
     /// Welch p between y[lo..<t] and y[t..<hi], and exp(median(after) − median(before)).
     static func splitTest(_ y: [Double], _ lo: Int, _ t: Int, _ hi: Int, floor: Double) -> (p: Double, ratio: Double) {
         let a = Array(y[lo..<t]), b = Array(y[t..<hi])
-        let w = flooredWelch(b, a, floor: floor)
+        let w = WelchTest(b, a, varianceFloor: floor)
         return (w.p, exp(Statistics.median(b) - Statistics.median(a)))
-    }
-
-    /// Welch's t-test of mean(a) − mean(b) with each sample variance raised to at least `floor`.
-    public static func flooredWelch(_ a: [Double], _ b: [Double], floor: Double) -> (difference: Double, se: Double, df: Double, p: Double) {
-        guard a.count >= 2, b.count >= 2 else { return (.nan, .nan, .nan, .nan) }
-        let ma = Statistics.mean(a), mb = Statistics.mean(b)
-        let va = max(Statistics.sampleVariance(a, mean: ma), floor), vb = max(Statistics.sampleVariance(b, mean: mb), floor)
-        let sa = va / Double(a.count), sb = vb / Double(b.count)
-        let d = ma - mb
-        if sa + sb == 0 { return (d, 0, .infinity, d == 0 ? 1 : 0) }
-        let se = (sa + sb).squareRoot()
-        let denom = sa * sa / Double(a.count - 1) + sb * sb / Double(b.count - 1)
-        let df = denom == 0 ? Double.infinity : (sa + sb) * (sa + sb) / denom
-        return (d, se, df, Distributions.studentTTwoSidedP(t: d / se, df: df))
     }
 
     /// The ratio after/before of two segments of log values, with a 95% interval: Hodges–Lehmann with the
@@ -194,32 +180,21 @@ public enum RobustTrend {
     public static func segmentRatio(before a: [Double], after b: [Double], confidence: Double = 0.95, noiseFloorVariance: Double = 0,
                                     mosesCache: inout [Int: Int]) -> (ratio: Double, low: Double, high: Double, p: Double, method: String) {
         let ratio = exp(Statistics.median(b) - Statistics.median(a))
-        let fw = flooredWelch(b, a, floor: noiseFloorVariance)
-        let w = (meanDifference: fw.difference, standardError: fw.se, df: fw.df, p: fw.p)
+        let w = WelchTest(b, a, varianceFloor: noiseFloorVariance)
         let key = a.count * 100_000 + b.count
         let k: Int?
         if let cached = mosesCache[key] { k = cached < 0 ? nil : cached } else {
-            k = a.count * b.count <= 400 ? Inference.mosesOrderStatistic(n: a.count, m: b.count, confidence: confidence)
-                                         : normalMosesK(n: a.count, m: b.count, confidence: confidence)
+            // The exact distribution is costly to build for every pair of segment sizes of every series.
+            k = Inference.mosesOrderStatistic(n: a.count, m: b.count, confidence: confidence, exactUpTo: 400)
             mosesCache[key] = k ?? -1
         }
         if let k {
-            var d: [Double] = []
-            d.reserveCapacity(a.count * b.count)
-            for x in a { for y in b { d.append(y - x) } }
-            d.sort()
-            return (ratio, exp(d[k - 1]), exp(d[d.count - k]), w.p, "hodges-lehmann-moses")
+            let interval = Inference.mosesInterval(sortedDifferences: Inference.sortedPairwiseDifferences(a, b), k: k)
+            return (ratio, exp(interval.low), exp(interval.high), w.p, "hodges-lehmann-moses")
         }
         guard w.df.isFinite || w.standardError == 0 else { return (ratio, .nan, .nan, w.p, "welch-t") }
         if w.standardError == 0 { return (ratio, exp(w.meanDifference), exp(w.meanDifference), w.p, "welch-t") }
         let q = Distributions.studentTQuantile(p: 1 - (1 - confidence) / 2, df: w.df)
         return (ratio, exp(w.meanDifference - q * w.standardError), exp(w.meanDifference + q * w.standardError), w.p, "welch-t")
-    }
-
-    static func normalMosesK(n: Int, m: Int, confidence: Double) -> Int? {
-        let z = Distributions.normalQuantile(1 - (1 - confidence) / 2)
-        let nm = Double(n * m)
-        let k = Int((nm / 2 - z * (nm * Double(n + m + 1) / 12).squareRoot()).rounded(.down))
-        return k >= 1 ? k : nil
     }
 }
