@@ -6,7 +6,12 @@
 //                                          (README "Statistics"); SCALE < 1 runs fewer suites per cell; ONLY keeps
 //                                          the compare cells whose "noise/design" contains it, or "alert" alone
 import Foundation
-import LabeilleBench
+import LabeilleCore
+import LabeilleReports
+import LabeilleRunner
+import LabeilleStats
+import LabeilleStore
+import LabeilleUseCases
 
 func now() -> Double { MonotonicClock.seconds() }
 

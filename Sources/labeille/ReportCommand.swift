@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import LabeilleBench
+import LabeilleCore
+import LabeilleReports
+import LabeilleRunner
+import LabeilleStats
+import LabeilleStore
+import LabeilleUseCases
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,11 +28,11 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Report on a tracking series instead of runs.", valueName: "name")) var series: String?
     @Option(name: [.short, .long], help: ArgumentHelp("The HTML file to write (written atomically).", valueName: "file")) var output: String?
     @Option(help: "Baseline condition (one run) or bench id (several runs).") var baseline: String?
-    @Option(help: "wall | cpu (user + sys) | rss | instructions (see `bench compare --help`)") var metric: String = "wall"
+    @Option(help: "wall | cpu (user + sys) | rss | instructions (see `bench compare --help`)") var metric: ComparableMetric = .wall
     @Option(name: .customLong("threshold"), parsing: .unconditional, help: ArgumentHelp(
         "Practical threshold δ as a fraction (default 0.01 = 1% for times and RSS, 0.005 for instructions).",
         valueName: "fraction")) var thresholdOption: Double?
-    var threshold: Double { thresholdOption ?? (Metric(rawValue: metric)?.defaultThreshold ?? 0.01) }
+    var threshold: Double { thresholdOption ?? metric.metric.defaultThreshold }
     @Flag(name: .customLong("include-mismatched"), help: "Keep packages whose conditions ran different tests in the geometric mean (left out by default).")
     var includeMismatched = false
     @Option(name: .customLong("regression-threshold"), parsing: .unconditional, help: ArgumentHelp("With --series: a run-to-run change counts beyond this fraction.", valueName: "fraction"))
@@ -42,7 +47,6 @@ struct ReportCommand: ParsableCommand {
             throw CLIError(message: "give RUN arguments (results directories or bench ids) or --series NAME")
         }
         if !runs.isEmpty && series != nil { throw CLIError(message: "give either RUN arguments or --series NAME, not both") }
-        do { _ = try Metric.parse(metric, allowed: Metric.comparable) } catch { throw CLIError(message: "\(error)") }
         do {
             try checkThreshold("--threshold", threshold)
             try checkThreshold("--regression-threshold", regressionThreshold)
@@ -56,15 +60,15 @@ struct ReportCommand: ParsableCommand {
         let html: String
         let what: String
         if let series {
-            var trend = TrendOptions(metric: Metric(rawValue: metric) ?? .wall)
+            var trend = TrendOptions(metric: metric.metric)
             trend.regressionThreshold = regressionThreshold
             trend.trendThreshold = trendThreshold
-            let options = SeriesReportOptions(metric: metric, trend: trend, generatedAt: UTCTimestamp.iso8601())
+            let options = SeriesReportOptions(metric: metric.metric.rawValue, trend: trend, generatedAt: UTCTimestamp.iso8601())
             html = try cli { try SeriesReport.render(store: store, series: series, options: options) }
             what = "series \(series)"
         } else {
             let stored = try cli { try runs.map { try RunQueries.resolve($0, store: store, log: printErr) } }
-            var options = RunReportOptions(baseline: baseline, metric: metric, threshold: threshold,
+            var options = RunReportOptions(baseline: baseline, metric: metric.metric.rawValue, threshold: threshold,
                                            generatedAt: UTCTimestamp.iso8601())
             options.includeMismatched = includeMismatched
             html = try cli { try RunReport.render(store: store, runs: stored, options: options) }

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import LabeilleBench
+import LabeilleCore
+import LabeilleReports
+import LabeilleRunner
+import LabeilleStats
+import LabeilleStore
+import LabeilleUseCases
 
 let runnerSubcommands: [ParsableCommand.Type] = [RunCommand.self, SystemCommand.self, SetupCacheDropCommand.self, DemoCommand.self, MergeCommand.self]
 
@@ -59,34 +64,37 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("warm-vs-cold"), help: "Run every condition warm and cold (<name>-warm, <name>-cold).") var warmVsCold = false
     @Flag(name: .customLong("force-run"), help: "Run packages the registry marks as skipped.") var forceRun = false
     @Flag(name: .customLong("run-dangerously-as-root"), help: "Accepted for compatibility; running as root only warns.") var runDangerouslyAsRoot = false
-    @Option(help: "Installer: auto, uv or pip.") var installer: String?
+    @Option(help: "Installer: auto, uv or pip.") var installer: InstallerPreference?
     @Option(help: ArgumentHelp("""
         Count the user-space instructions of every iteration's whole process tree: perf (hardware counter, \
         negligible cost), valgrind (cachegrind, about 20-50x slower: those iterations are stored as instrumented and \
         kept out of the time statistics), or auto (perf if the hardware counter opens, else valgrind). \
         PYTHONHASHSEED is fixed to the iteration number. Compare with `compare --metric instructions`.
-        """, valueName: "auto|perf|valgrind")) var instructions: String?
+        """, valueName: "auto|perf|valgrind")) var instructions: InstructionCountingRequest?
     @Option(help: ArgumentHelp("Continue an interrupted run.", valueName: "bench-id")) var resume: String?
     @OptionGroup(title: "Sharding over several machines") var sharding: ShardOptions
     @Flag(name: .shortAndLong, help: "More output.") var verbose = false
 
     func overrides(cliArgs: [String]) -> CLIOverrides {
+        func list(_ text: String?) -> [String]? {
+            text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        }
+        func given(_ flag: Bool) -> Bool? { flag ? true : nil }
         var o = CLIOverrides()
-        o.profile = profile; o.targetPython = targetPython; o.iterations = iterations; o.warmup = warmup; o.timeout = timeout
-        o.alternate = alternate; o.interleave = interleave ? true : nil
-        o.packages = packages.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-        o.top = top
-        o.extraDeps = extraDeps.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-        o.testCommandSuffix = testCommandSuffix; o.env = env.isEmpty ? nil : env
-        o.registryDir = registryDir; o.reposDir = reposDir; o.venvsDir = venvsDir; o.workDir = workDir; o.resultsDir = resultsDir
-        o.name = name; o.quick = quick ? true : nil; o.checkStability = checkStability ? true : nil
-        o.waitForStability = waitForStability ? true : nil; o.adaptive = adaptive ? true : nil
-        o.adaptiveThreshold = adaptiveThreshold; o.adaptiveMinIterations = adaptiveMinIterations
-        o.perTestTiming = perTestTiming ? true : nil; o.memoryLimit = memoryLimit; o.cpuAffinity = cpuAffinity
-        o.cpuTimeLimit = cpuTimeLimit; o.dropCaches = dropCaches ? true : nil; o.warmVsCold = warmVsCold ? true : nil
-        o.runDangerouslyAsRoot = runDangerouslyAsRoot ? true : nil; o.installer = installer; o.verbose = verbose ? true : nil
-        o.forceRun = forceRun ? true : nil; o.cliArgs = cliArgs
-        o.instructions = instructions
+        o.options.name = name; o.options.targetPython = targetPython; o.options.iterations = iterations; o.options.warmup = warmup
+        o.options.timeout = timeout.map(Double.init); o.options.alternate = alternate; o.options.interleave = given(interleave)
+        o.options.packages = list(packages); o.options.topN = top; o.options.defaultExtraDeps = list(extraDeps)
+        o.options.defaultTestCommandSuffix = testCommandSuffix
+        o.options.registryDir = registryDir; o.options.reposDir = reposDir; o.options.venvsDir = venvsDir
+        o.options.workDir = workDir; o.options.resultsDir = resultsDir
+        o.options.checkStability = given(checkStability); o.options.waitForStability = given(waitForStability)
+        o.options.adaptive = given(adaptive); o.options.adaptiveThreshold = adaptiveThreshold
+        o.options.adaptiveMinIterations = adaptiveMinIterations; o.options.perTestTiming = given(perTestTiming)
+        o.options.dropCaches = given(dropCaches); o.options.warmVsCold = given(warmVsCold); o.options.forceRun = given(forceRun)
+        o.options.installer = installer?.rawValue
+        o.profile = profile; o.env = env.isEmpty ? nil : env; o.memoryLimit = memoryLimit; o.cpuAffinity = cpuAffinity
+        o.cpuTimeLimit = cpuTimeLimit; o.quick = given(quick); o.runDangerouslyAsRoot = given(runDangerouslyAsRoot)
+        o.verbose = given(verbose); o.instructions = instructions?.rawValue; o.cliArgs = cliArgs
         return o
     }
 
@@ -107,14 +115,12 @@ struct RunCommand: ParsableCommand {
         var resumeID: String?
         if let resume = parsed.resume, let store = resumeStore {
             // Nothing of an ingested file is executed: its command line names interpreters of another machine.
-            let origin = try cli { try store.db.scalar("SELECT origin FROM run WHERE bench_id = ?", [resume]).stringValue }
+            let origin = try cli { try RunQueries.origin(benchID: resume, db: store.db) }
             if let origin, origin != "measured" {
                 throw CLIError(message: "\(resume) was ingested, not measured here; it cannot be resumed (nothing was run)")
             }
             // The stored command line defines the run: parse it again, so the schedule is the same.
-            let args = try cli { try store.db.query("""
-                SELECT a.arg FROM run_cli_arg a JOIN run r ON r.run_id = a.run_id WHERE r.bench_id = ? ORDER BY a.position
-                """, [resume]).compactMap { $0[0].stringValue } }
+            let args = try cli { try RunQueries.commandLine(benchID: resume, db: store.db) }
             guard try cli({ try RunQueries.load(benchID: resume, db: store.db) }) != nil else {
                 throw CLIError(message: "unknown bench id '\(resume)' to resume")
             }
@@ -158,10 +164,7 @@ struct RunCommand: ParsableCommand {
         }
         print("")
         print("Results saved to: \(outcome.resultsDirectory) (bench id \(outcome.benchID), database \(store.db.path))")
-        let measured = try cli { try store.db.scalar("""
-            SELECT COUNT(*) FROM iteration i JOIN package_condition pc ON pc.package_condition_id = i.package_condition_id
-            JOIN package_result pr ON pr.package_result_id = pc.package_result_id WHERE pr.run_id = ? AND i.warmup = 0
-            """, [run.runID]).intValue ?? 0 }
+        let measured = try cli { try RunQueries.measuredIterationCount(runID: run.runID, db: store.db) }
         // Every package failed its setup, or packages were set up and nothing was measured. (A shard with no
         // package of its own has neither, and is not a failure.)
         if (outcome.packagesCompleted == 0 && outcome.packagesSkipped > 0) || (outcome.packagesCompleted > 0 && measured == 0) {

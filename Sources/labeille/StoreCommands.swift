@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import LabeilleBench
+import LabeilleCore
+import LabeilleReports
+import LabeilleRunner
+import LabeilleStats
+import LabeilleStore
+import LabeilleUseCases
 
 let benchSubcommands: [ParsableCommand.Type] = [
     IngestCommand.self, ShowCommand.self, CompareCommand.self, ExportCommand.self, TrackCommand.self, ReportCommand.self,
@@ -105,13 +110,11 @@ struct ExportCommand: ParsableCommand {
         discussion: "Columns and order follow the Python labeille, so existing pandas and R scripts keep working.")
     @OptionGroup var database: DatabaseOptions
     @Argument(help: ArgumentHelp("Results directory or bench id.", valueName: "run")) var runReference: String
-    @Option(help: "csv | csv-summary | markdown") var format: String = "csv"
+    @Option(help: "csv | csv-summary | markdown") var format: ExportFormat = .csv
     @Option(name: [.short, .long], help: ArgumentHelp("Write to this regular file (replaced atomically) instead of stdout; - is stdout.", valueName: "file")) var output: String?
 
     func run() throws {
-        guard let fmt = ExportFormat(rawValue: format) else {
-            throw CLIError(message: "unknown export format '\(format)' (expected csv, csv-summary or markdown)")
-        }
+        let fmt = format
         if let output, output != "-", let problem = SafeFile.replaceableProblem(output) {
             throw CLIError(message: "cannot write \(output): it \(problem)")
         }
@@ -151,33 +154,30 @@ struct CompareCommand: ParsableCommand {
     @Option(help: """
         wall | cpu (user + sys) | rss | instructions (counted by `bench run --instructions`; the residual variation \
         used is never below a floor of 0.1% per iteration, and the output says when the floor applied)
-        """) var metric: String = "wall"
+        """) var metric: ComparableMetric = .wall
     @Option(name: .customLong("threshold"), parsing: .unconditional, help: ArgumentHelp(
         "Practical threshold δ as a fraction (default 0.01 = 1% for times and RSS, 0.005 for instructions).",
         valueName: "fraction")) var thresholdOption: Double?
-    var threshold: Double { thresholdOption ?? (Metric(rawValue: metric)?.defaultThreshold ?? 0.01) }
+    var threshold: Double { thresholdOption ?? metric.metric.defaultThreshold }
     @Option(name: .customLong("per-test"), help: ArgumentHelp("Per-test comparison of one package (one run).", valueName: "pkg")) var perTest: String?
-    @Option(help: "table | markdown | json") var format: String = "table"
+    @Option(help: "table | markdown | json") var format: ComparisonFormat = .table
     @Option(name: .customLong("run-noise"), parsing: .unconditional, help: ArgumentHelp(
         "Run-to-run noise of one run's level, as a fraction, assumed across runs without a control condition or series history (default 0.01 = 1%).",
         valueName: "fraction")) var runNoise: Double = RunNoise.defaultFloor
-    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when any package gets this verdict: slower, faster, equivalent, inconclusive or unresolved (e.g. --fail-on slower in CI).", valueName: "verdict")) var failOn: String?
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when any package gets this verdict: slower, faster, equivalent, inconclusive or unresolved (e.g. --fail-on slower in CI).", valueName: "verdict")) var failOn: Verdict?
     @Flag(name: .customLong("include-mismatched"), help: "Keep packages whose conditions ran different tests in the geometric mean (left out by default).")
     var includeMismatched = false
 
     func validate() throws {
         guard !runs.isEmpty else { throw ValidationError("give at least one RUN") }
-        do { _ = try Metric.parse(metric, allowed: Metric.comparable) } catch { throw ValidationError("\(error)") }
-        guard ComparisonFormat(rawValue: format) != nil else { throw ValidationError("--format must be table, markdown or json, not '\(format)'") }
         try checkThreshold("--threshold", threshold)
-        if let failOn, Verdict(rawValue: failOn) == nil { throw ValidationError("--fail-on must be one of slower, faster, equivalent, inconclusive, unresolved") }
         guard runNoise >= 0 && runNoise < 1 else { throw ValidationError("--run-noise must be a fraction between 0 and 1, e.g. 0.01") }
     }
 
     func run() throws {
         let store = try database.openForReading(runs: runs)
         let stored = try cli { try runs.map { try RunQueries.resolve($0, store: store, log: printErr) } }
-        let renderer = ComparisonFormat(rawValue: format)!.renderer
+        let renderer = format.renderer
         let sets: [ComparisonSet]
         if let pkg = perTest {
             guard stored.count == 1 else { throw CLIError(message: "--per-test compares the conditions of one run") }
@@ -194,33 +194,33 @@ struct CompareCommand: ParsableCommand {
             }
             sets = result
         } else if stored.count == 1 {
-            sets = try cli { try RunComparison.withinRun(store: store, run: stored[0], baseline: baseline, metric: metric, threshold: threshold,
+            sets = try cli { try RunComparison.withinRun(store: store, run: stored[0], baseline: baseline, metric: metric.metric.rawValue, threshold: threshold,
                                                       includeMismatched: includeMismatched) }
         } else {
-            sets = try cli { try RunComparison.acrossRuns(store: store, runs: stored, baseline: baseline, metric: metric, threshold: threshold,
+            sets = try cli { try RunComparison.acrossRuns(store: store, runs: stored, baseline: baseline, metric: metric.metric.rawValue, threshold: threshold,
                                                        includeMismatched: includeMismatched, runNoiseFloor: runNoise) }
         }
-        if format == "table" && perTest == nil {
+        if format == .table && perTest == nil {
             if stored.count > 1 {
-                print("Cross-run comparison (\(metric)):")
+                print("Cross-run comparison (\(metric.metric.rawValue)):")
                 for (i, r) in stored.enumerated() {
                     print("  Run \(i + 1): \(r.benchID)\(r.name.isEmpty ? "" : " (\(r.name))") — conditions: \(r.conditions.map(\.name).joined(separator: ", "))")
                 }
                 print("")
             }
         }
-        print(renderer.render(sets, threshold: threshold), terminator: format == "json" ? "" : "\n")
-        try ShardCLI.printMachines(stored, store: store, markdown: format == "markdown", toStandardError: format == "json")
-        if format == "table" && perTest == nil {
+        print(renderer.render(sets, threshold: threshold), terminator: format == .json ? "" : "\n")
+        try ShardCLI.printMachines(stored, store: store, markdown: format == .markdown, toStandardError: format == .json)
+        if format == .table && perTest == nil {
             let anomalies = try cli { try stored.flatMap { try AnomalyDetector.detect(db: store.db, benchID: $0.benchID) } }
             if !anomalies.isEmpty {
                 print("\n⚠ \(Set(anomalies.map(\.package)).count) package(s) have measurement anomalies (use 'bench show --anomalies' for details).")
             }
         }
-        if let failOn, let v = Verdict(rawValue: failOn) {
+        if let v = failOn {
             let hits = sets.flatMap(\.comparisons).filter { $0.verdict == v }
             if !hits.isEmpty {
-                printErr("--fail-on \(failOn): \(hits.count) package(s): \(hits.prefix(10).map(\.package).joined(separator: ", "))")
+                printErr("--fail-on \(v.rawValue): \(hits.count) package(s): \(hits.prefix(10).map(\.package).joined(separator: ", "))")
                 throw ExitCode(Exit.gate)
             }
         }

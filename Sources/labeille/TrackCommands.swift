@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import LabeilleBench
+import LabeilleCore
+import LabeilleReports
+import LabeilleRunner
+import LabeilleStats
+import LabeilleStore
+import LabeilleUseCases
 
 /// `bench track`: tracking series in the database (docs/tracking.md).
 struct TrackCommand: ParsableCommand {
@@ -127,36 +132,47 @@ struct TrackList: ParsableCommand {
     }
 }
 
-struct TrackTrend: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "trend",
-        abstract: "Classify each package × condition and find change points across the series.")
+/// What `trend` and `alert` share: the series, its condition, the metric and the per-run change threshold.
+struct SeriesAnalysisOptions: ParsableArguments {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var trackingDir: TrackingDirOption
     @Argument(help: "Series name.") var name: String
     @Option(help: "Only this condition (default: every condition).") var condition: String?
-    @Option(help: "table | markdown | csv | json") var format: String = "table"
-    @Option(help: "wall | cpu (user + sys) | rss | instructions") var metric: String = "wall"
-    @Option(name: .customLong("regression-threshold"), parsing: .unconditional, help: ArgumentHelp("Per-run change threshold (fraction); also the minimum change-point size.", valueName: "fraction"))
+    @Option(help: "wall | cpu (user + sys) | rss | instructions") var metric: ComparableMetric = .wall
+    @Option(name: .customLong("regression-threshold"), parsing: .unconditional, help: ArgumentHelp(
+        "Per-run change threshold (fraction); also the minimum change-point size.", valueName: "fraction"))
     var regressionThreshold: Double = 0.02
+
+    func validate() throws {
+        try checkThreshold("--regression-threshold", regressionThreshold)
+    }
+
+    /// Loads the series (after importing it from `--tracking-dir`) and analyses it.
+    func analyze(trendThreshold: Double? = nil) throws -> TrendReport {
+        let store = try trackingDir.openStore(database)
+        try trackingDir.importSeries(named: name, into: store)
+        let data = try cli { try SeriesPoints.load(db: store.db, seriesName: name, condition: condition, metric: metric.metric.rawValue) }
+        var options = TrendOptions(regressionThreshold: regressionThreshold, metric: metric.metric)
+        if let trendThreshold { options.trendThreshold = trendThreshold }
+        return TrendAnalyzer.analyze(data, condition: condition, options: options)
+    }
+}
+
+struct TrackTrend: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trend",
+        abstract: "Classify each package × condition and find change points across the series.")
+    @OptionGroup var series: SeriesAnalysisOptions
+    @Option(help: "table | markdown | csv | json") var format: TrendFormat = .table
     @Option(name: .customLong("trend-threshold"), parsing: .unconditional, help: ArgumentHelp("Trend threshold over the whole series (fraction).", valueName: "fraction"))
     var trendThreshold: Double = 0.05
 
     func validate() throws {
-        guard TrendFormat(rawValue: format) != nil else { throw ValidationError("--format must be table, markdown, csv or json, not '\(format)'") }
-        do { _ = try Metric.parse(metric, allowed: Metric.comparable) } catch { throw ValidationError("\(error)") }
-        try checkThreshold("--regression-threshold", regressionThreshold)
         try checkThreshold("--trend-threshold", trendThreshold, high: Limits.trendThresholdHigh)
     }
 
     func run() throws {
-        let store = try trackingDir.openStore(database)
-        try trackingDir.importSeries(named: name, into: store)
-        let data = try cli { try SeriesPoints.load(db: store.db, seriesName: name, condition: condition, metric: metric) }
-        let report = TrendAnalyzer.analyze(data, condition: condition,
-                                           options: TrendOptions(regressionThreshold: regressionThreshold, trendThreshold: trendThreshold,
-                                                                 metric: Metric(rawValue: metric)!))
-        print(TrendRenderer.render(report, format: TrendFormat(rawValue: format)!), terminator: "")
+        print(TrendRenderer.render(try series.analyze(trendThreshold: trendThreshold), format: format), terminator: "")
     }
 }
 
@@ -165,28 +181,12 @@ struct TrackAlertCommand: ParsableCommand {
         commandName: "alert",
         abstract: "Regressions of the latest run vs the pinned baseline and the previous run; exit 1 when one is confirmed.",
         discussion: "Confirmed = beyond --regression-threshold AND outside the runs' noise. --format markdown gives a PR comment.")
-    @OptionGroup var database: DatabaseOptions
-    @OptionGroup var trackingDir: TrackingDirOption
-    @Argument(help: "Series name.") var name: String
-    @Option(help: "Only this condition (default: every condition).") var condition: String?
-    @Option(help: "table | markdown | json") var format: String = "table"
-    @Option(help: "wall | cpu (user + sys) | rss | instructions") var metric: String = "wall"
-    @Option(name: .customLong("regression-threshold"), parsing: .unconditional, help: ArgumentHelp("Change threshold (fraction).", valueName: "fraction"))
-    var regressionThreshold: Double = 0.02
-
-    func validate() throws {
-        guard AlertFormat(rawValue: format) != nil else { throw ValidationError("--format must be table, markdown or json, not '\(format)'") }
-        do { _ = try Metric.parse(metric, allowed: Metric.comparable) } catch { throw ValidationError("\(error)") }
-        try checkThreshold("--regression-threshold", regressionThreshold)
-    }
+    @OptionGroup var series: SeriesAnalysisOptions
+    @Option(help: "table | markdown | json") var format: AlertFormat = .table
 
     func run() throws {
-        let store = try trackingDir.openStore(database)
-        try trackingDir.importSeries(named: name, into: store)
-        let data = try cli { try SeriesPoints.load(db: store.db, seriesName: name, condition: condition, metric: metric) }
-        let report = TrendAnalyzer.analyze(data, condition: condition,
-                                           options: TrendOptions(regressionThreshold: regressionThreshold, metric: Metric(rawValue: metric)!))
-        print(TrendRenderer.renderAlerts(report, format: AlertFormat(rawValue: format)!), terminator: "")
+        let report = try series.analyze()
+        print(TrendRenderer.renderAlerts(report, format: format), terminator: "")
         if report.gateFails { throw ExitCode(Exit.gate) }
     }
 }

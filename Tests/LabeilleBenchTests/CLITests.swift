@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import LabeilleBench
+@testable import LabeilleCore
+@testable import LabeilleReports
+@testable import LabeilleRunner
+@testable import LabeilleStats
+@testable import LabeilleStore
+@testable import LabeilleUseCases
 
 /// End-to-end tests of the real `labeille` binary.
 final class CLITests: TemporaryFolderTestCase {
@@ -65,6 +70,37 @@ final class CLITests: TemporaryFolderTestCase {
         XCTAssertTrue(r.stdout.contains("| Package | py312 (s) | py313 (s) | Overhead | 95% CI | Sig. |"), r.stdout)
     }
 
+    /// Every option with a closed set of values refuses a bad one the same way: one line naming the option and
+    /// listing the values, exit 2, before any database is opened or created.
+    func testEveryEnumeratedOptionRefusesABadValueTheSameWay() throws {
+        let cases: [(args: [String], option: String, values: String)] = [
+            (["compare", "bench_x", "--metric", "bad"], "--metric <metric>", "'wall', 'cpu', 'rss' or 'instructions'"),
+            (["compare", "bench_x", "--format", "bad"], "--format <format>", "'table', 'markdown' or 'json'"),
+            (["compare", "bench_x", "--fail-on", "bad"], "--fail-on <verdict>",
+             "'slower', 'faster', 'equivalent', 'inconclusive' or 'unresolved'"),
+            (["export", "bench_x", "--format", "bad"], "--format <format>", "'csv', 'csv-summary' or 'markdown'"),
+            (["report", "bench_x", "-o", "x.html", "--metric", "bad"], "--metric <metric>", "'wall', 'cpu', 'rss' or 'instructions'"),
+            (["track", "trend", "s", "--format", "bad"], "--format <format>", "'table', 'markdown', 'csv' or 'json'"),
+            (["track", "trend", "s", "--metric", "bad"], "--metric <metric>", "'wall', 'cpu', 'rss' or 'instructions'"),
+            (["track", "alert", "s", "--format", "bad"], "--format <format>", "'table', 'markdown' or 'json'"),
+            (["track", "alert", "s", "--metric", "bad"], "--metric <metric>", "'wall', 'cpu', 'rss' or 'instructions'"),
+            (["run", "--installer", "bad"], "--installer <installer>", "'auto', 'uv' or 'pip'"),
+            (["run", "--instructions", "bad"], "--instructions <auto|perf|valgrind>", "'auto', 'perf' or 'valgrind'"),
+        ]
+        for c in cases {
+            let args = ["bench"] + c.args + ["--db", db]
+            let r = try TestSupport.labeille(args, cwd: dir.path)
+            XCTAssertEqual(r.code, 2, "\(args)")
+            XCTAssertEqual(r.stderr, "error: The value 'bad' is invalid for '\(c.option)'. Please provide one of \(c.values). (see --help)\n",
+                           "\(args)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: db), "\(args) created the database")
+        }
+        // Method names are case-insensitive, as in a profile.
+        let upper = try TestSupport.labeille(["bench", "run", "--db", db, "--installer", "PIP", "--instructions", "PERF",
+                                              "--registry-dir", dir.appendingPathComponent("none").path], cwd: dir.path)
+        XCTAssertFalse(upper.stderr.contains("is invalid for"), upper.stderr)
+    }
+
     func testErrorsAreOneLineWithExitCode2AndChangeNothing() throws {
         XCTAssertEqual(try TestSupport.labeille(["bench", "ingest", "--db", db, TestSupport.fixtureRun]).code, 0)
         let store = try Store(path: db)
@@ -77,9 +113,9 @@ final class CLITests: TemporaryFolderTestCase {
         }
         try check(["bench", "show", "--db", db, "bench_nope"], "unknown run 'bench_nope'")
         try check(["bench", "ingest", "--db", db, dir.path], "No bench_meta.json in")
-        try check(["bench", "compare", "--db", db, "bench_20261127_221025", "--metric", "bogus"], "--metric must be one of wall, cpu, rss, instructions")
+        try check(["bench", "compare", "--db", db, "bench_20261127_221025", "--metric", "bogus"], "The value 'bogus' is invalid for '--metric <metric>'. Please provide one of 'wall', 'cpu', 'rss' or 'instructions'.")
         try check(["bench", "compare", "--db", db, "bench_20261127_221025", "--baseline", "nope"], "baseline 'nope' not found")
-        try check(["bench", "export", "--db", db, "bench_20261127_221025", "--format", "xml"], "unknown export format 'xml'")
+        try check(["bench", "export", "--db", db, "bench_20261127_221025", "--format", "xml"], "The value 'xml' is invalid for '--format <format>'. Please provide one of 'csv', 'csv-summary' or 'markdown'.")
         try check(["bench", "export", "--db", db, "bench_20261127_221025", "-o", "/nonexistent/dir/x.csv"], "cannot write /nonexistent/dir/x.csv")
         try check(["bench", "show", "--db", "/proc/labeille/x.db", "bench_20261127_221025"], "no database at /proc/labeille/x.db")
         try check(["bench", "ingest", "--db", "/proc/labeille/x.db", TestSupport.fixtureRun], "cannot create the database folder /proc/labeille")

@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import LabeilleBench
+@testable import LabeilleCore
+@testable import LabeilleReports
+@testable import LabeilleRunner
+@testable import LabeilleStats
+@testable import LabeilleStore
+@testable import LabeilleUseCases
 
 /// `bench run --instructions valgrind` end to end on a tiny package with a real loop: real valgrind, real
 /// python3, real git worktrees. Small on purpose: Python's start-up under Valgrind costs a few seconds, so
@@ -95,7 +100,7 @@ final class InstructionRunTests: TemporaryFolderTestCase {
     func testUnknownCountingMethodIsRefused() throws {
         let r = try TestSupport.labeille(["bench", "run", "--db", db, "--registry-dir", dir.path, "--instructions", "rdtsc"])
         XCTAssertEqual(r.code, 2)
-        XCTAssertTrue(r.stderr.contains("--instructions must be one of auto, perf, valgrind"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("The value 'rdtsc' is invalid for '--instructions <auto|perf|valgrind>'. Please provide one of 'auto', 'perf' or 'valgrind'."), r.stderr)
     }
 
     /// perf on a machine without a PMU: one clear error naming what is missing, before any work.

@@ -3,7 +3,12 @@ import XCTest
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-@testable import LabeilleBench
+@testable import LabeilleCore
+@testable import LabeilleReports
+@testable import LabeilleRunner
+@testable import LabeilleStats
+@testable import LabeilleStore
+@testable import LabeilleUseCases
 
 /// `bench report`: the HTML parses as XML, has the expected sections, shows exactly the numbers of
 /// `bench compare`, stays self-contained and small.
@@ -381,7 +386,7 @@ final class ReportTests: XCTestCase {
         try check(["bench_20261127_221025"], "missing -o/--output")
         try check(["bench_20261127_221025", "-o", "/nonexistent/dir/x.html"], "cannot write /nonexistent/dir/x.html")
         try check(["bench_20261127_221025", "-o", dir.path], "it is a directory")
-        try check(["bench_20261127_221025", "-o", out, "--metric", "bogus"], "--metric must be one of wall, cpu, rss, instructions")
+        try check(["bench_20261127_221025", "-o", out, "--metric", "bogus"], "The value 'bogus' is invalid for '--metric <metric>'. Please provide one of 'wall', 'cpu', 'rss' or 'instructions'.")
         try check(["bench_20261127_221025", "-o", out, "--baseline", "nope"], "baseline 'nope' not found")
     }
 }

@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import LabeilleBench
+@testable import LabeilleCore
+@testable import LabeilleReports
+@testable import LabeilleRunner
+@testable import LabeilleStats
+@testable import LabeilleStore
+@testable import LabeilleUseCases
 
 /// Configuration layer of `bench run`: inline conditions, YAML profiles, settings resolution and the
 /// registry.
@@ -462,7 +467,7 @@ final class RunConfigurationTests: XCTestCase {
         cli.adaptiveThreshold = 0.001
         cli.adaptiveMinIterations = 3
         cli.packages = ["x, y", "z"]
-        cli.top = 2
+        cli.topN = 2
         cli.registryDir = "/cli/registry"
         cli.workDir = "/cli/work"
         cli.venvsDir = "/cli/venvs"
@@ -543,8 +548,8 @@ final class RunConfigurationTests: XCTestCase {
             """)
         var cli = CLIOverrides()
         cli.env = ["B=cli", "C=x=y", "D="]
-        cli.extraDeps = ["coverage,pytest-cov"]
-        cli.testCommandSuffix = "--maxfail=1"
+        cli.defaultExtraDeps = ["coverage,pytest-cov"]
+        cli.defaultTestCommandSuffix = "--maxfail=1"
         cli.cpuAffinity = "2,3"
         cli.cpuTimeLimit = 300
         let s = try resolve(p, cli)
@@ -592,9 +597,9 @@ final class RunConfigurationTests: XCTestCase {
         XCTAssertEqual(s.name, "Quick benchmark")
         XCTAssertTrue(s.warnings.isEmpty)
 
-        cli.top = 100
+        cli.topN = 100
         XCTAssertEqual(try resolve(nil, cli).topN, 20)
-        cli.top = 5
+        cli.topN = 5
         XCTAssertEqual(try resolve(nil, cli).topN, 5)
         cli.name = "My bench"
         XCTAssertEqual(try resolve(nil, cli).name, "My bench (quick)")
@@ -661,7 +666,7 @@ final class RunConfigurationTests: XCTestCase {
         assertConfigError(try resolve(p, cli { $0.iterations = 2 }), contains: ["iterations", "(got 2)"])
         assertConfigError(try resolve(p, cli { $0.warmup = -1 }), contains: ["warmup", "cannot be negative"])
         assertConfigError(try resolve(p, cli { $0.timeout = 0 }), contains: ["timeout", "must be positive (got 0)"])
-        assertConfigError(try resolve(p, cli { $0.top = 0 }), contains: ["top_n"])
+        assertConfigError(try resolve(p, cli { $0.topN = 0 }), contains: ["top_n"])
         assertConfigError(try resolve(p, cli { $0.cpuAffinity = "a,b" }), contains: ["--cpu-affinity", "'a'"])
         assertConfigError(try resolve(p, cli { $0.memoryLimit = 0 }), contains: ["memory_limit"])
         assertConfigError(try resolve(p, cli { $0.env = ["NOEQUALS"] }),

@@ -1,0 +1,102 @@
+import Foundation
+import LabeilleCore
+
+/// Which method decides one package's verdict, and its interval, p and power figures.
+///
+/// The exact rank tests are kept where they can reach the family's threshold: with m packages a lone change
+/// needs p ≤ 0.05/m under Benjamini–Hochberg, and an exact test whose smallest attainable p is above that
+/// (0.0079 for 5 vs 5, 2/2^k for k pairs) can never call it, however large. Otherwise the t-based method on
+/// log-times decides, with its variance moderated across the packages when there are at least three.
+enum MethodChoice {
+    static func resolve(_ c: inout PackageComparison, prior: VariancePrior, maxDF: Double, family: Double,
+                        threshold: Double, quantiles: inout TQuantileCache) {
+        guard let fit = c.fit, fit.variance.isFinite else { return }
+        if let r = c.rank, r.minimumP <= 0.05 / family, fit.extraVariance == 0 {
+            c.method = r.paired ? .pairedSignedRank : .hodgesLehmann
+            c.ratio = exp(r.estimate); c.ratioLow = exp(r.low); c.ratioHigh = exp(r.high); c.p = r.p
+            // Power figures from the rank interval itself: its width reflects the noise's real shape (an
+            // efficiency assumed for normal noise over-promises for clustered values and under-promises for tails).
+            let se = (r.high - r.low) / (2 * Distributions.normalQuantile(0.975))
+            let power = PowerPlan(variance: se * se / fit.scale, scale: fit.scale, extra: 0, df: .infinity, priorDF: 0, fit: fit)
+            setPower(&c, power, threshold: threshold, quantiles: &quantiles)
+            return
+        }
+        let moderated = prior.df > 0
+        let t = tStandardError(fit, prior: prior, maxDF: maxDF, moderated: moderated)
+        switch c.order {
+        case .paired: c.method = moderated ? .pairedModeratedT : .pairedT
+        case .block: c.method = .driftAdjustedT
+        default: c.method = moderated ? .moderatedT : .welchLog
+        }
+        let se = t.se2.squareRoot()
+        c.df = t.df
+        c.ratio = exp(fit.estimate)
+        if se == 0 {
+            c.ratioLow = c.ratio; c.ratioHigh = c.ratio
+            c.p = fit.estimate == 0 ? 1 : 0
+        } else {
+            let q = quantiles.quantile(0.975, df: t.df)
+            c.ratioLow = exp(fit.estimate - q * se); c.ratioHigh = exp(fit.estimate + q * se)
+            c.p = t.df.isFinite ? Distributions.studentTTwoSidedP(t: fit.estimate / se, df: t.df)
+                                : erfc(abs(fit.estimate / se) / 2.0.squareRoot())
+        }
+        // The degrees of freedom the interval used: the prior's only when the posterior variance was taken.
+        let power = PowerPlan(variance: t.variance, scale: fit.scale, extra: fit.extraVariance, df: t.dataDF,
+                              priorDF: t.borrowedDF, fit: fit)
+        setPower(&c, power, threshold: threshold, quantiles: &quantiles)
+    }
+
+    /// The squared standard error and degrees of freedom of the t-based estimate. A known between-run variance
+    /// adds to the standard error with infinite degrees of freedom (Satterthwaite).
+    static func tStandardError(_ fit: LogRatioFit, prior: VariancePrior, maxDF: Double, moderated: Bool)
+        -> (se2: Double, df: Double, variance: Double, dataDF: Double, borrowedDF: Double) {
+        var variance = fit.variance, df = fit.df
+        var se2: Double
+        if moderated {
+            // One-sided: the prior lifts a variance that came out small (and lends its degrees of freedom),
+            // but never lowers a package's own larger variance. Packages differ in noise (CV 0.5% next to
+            // 3%), and shrinking a noisy package towards the quiet ones would make its interval too narrow.
+            let posterior = prior.moderate(variance: fit.variance, df: fit.df, maxDF: maxDF)
+            if posterior.variance > fit.variance { (variance, df) = posterior }
+            se2 = variance * fit.scale
+        } else if fit.welchVariance.isFinite && fit.welchDF.isFinite {
+            se2 = fit.welchVariance; df = fit.welchDF
+        } else {
+            se2 = variance * fit.scale
+        }
+        let total = se2 + fit.extraVariance
+        let effectiveDF = fit.extraVariance > 0 && se2 > 0 ? total * total / (se2 * se2 / df) : df
+        return (total, effectiveDF, variance, fit.df, max(0, df - fit.df))
+    }
+
+    static func setPower(_ c: inout PackageComparison, _ plan: PowerPlan, threshold: Double, quantiles: inout TQuantileCache) {
+        let margin = log1p(threshold)
+        let mde = plan.detectableLogEffect(n: plan.fit.perCondition, margin: margin, quantiles: &quantiles)
+        c.minimumDetectableEffect = mde.isFinite ? exp(mde) - 1 : .nan
+        c.iterationsNeeded = plan.iterationsNeeded(target: log1p(2 * threshold), margin: margin, quantiles: &quantiles)
+    }
+}
+
+/// The run-to-run noise included in a cross-run interval: where its size comes from and how large it is.
+public struct RunNoise: Sendable, Equatable {
+    public enum Source: String, Sendable {
+        /// A condition with the same interpreter fingerprint in both runs: the ratio is taken relative to it
+        /// (difference in differences), so run-level noise shared by the conditions cancels.
+        case control
+        /// The runs' tracking series: the package's run-to-run spread over the series' history.
+        case history
+        /// Neither is available: the documented floor (or `--run-noise`).
+        case floor
+    }
+    public var source: Source
+    /// Standard deviation of one run's level on the log scale (≈ relative).
+    public var size: Double
+    /// The control condition or series it was taken from, else empty.
+    public var detail: String
+    public init(source: Source, size: Double, detail: String = "") {
+        self.source = source; self.size = size; self.detail = detail
+    }
+    /// Day-to-day run noise assumed when nothing better is known: 1% per run, the upper end of what two runs
+    /// of the same interpreter on one quiet machine differ by.
+    public static let defaultFloor = 0.01
+}
