@@ -42,8 +42,13 @@ public func counterbalancedOrder(conditions: Int, round: Int) -> [Int] {
 public final class BenchRunner {
     public let settings: BenchSettings
     let store: Store
-    let progress: ProgressReporter
-    let log: (String) -> Void
+    /// Receives the run's progress and messages; the runner itself writes nothing to the terminal.
+    let observer: any RunObserver
+    /// Asked between steps and while children run: a requested interruption stops the run resumably.
+    public let interruption: Interruption
+
+    /// A message for the user, through the observer.
+    func log(_ message: String) { observer.log(message) }
     /// Environment of the harness, the base of every child's environment.
     let environment: [String: String]
     /// The probed version of each condition's interpreter (part of the venv key).
@@ -53,10 +58,10 @@ public final class BenchRunner {
     /// Set for `--shard K/N`: narrows the selected packages to this machine's share.
     public var shardSelection: (any PackageShardFilter)?
     /// Runs every child process of the run: probes, git, venvs, installs and the measured iterations.
-    public var executor: any ProcessExecutor = SpawningExecutor()
+    public lazy var executor: any ProcessExecutor = SpawningExecutor(interruption: interruption)
 
-    public init(settings: BenchSettings, store: Store, progress: ProgressReporter, environment: [String: String] = ProcessInfo.processInfo.environment,
-                log: @escaping (String) -> Void) {
+    public init(settings: BenchSettings, store: Store, observer: any RunObserver, interruption: Interruption = .never,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
         // Bare interpreter names ("python3") resolve through PATH once, so every check and probe sees a path.
         var resolved = settings
         func lookup(_ name: String) -> String {
@@ -67,11 +72,11 @@ public final class BenchRunner {
         for i in resolved.conditions.indices { resolved.conditions[i].targetPython = lookup(resolved.conditions[i].targetPython) }
         self.settings = resolved
         self.store = store
-        self.progress = progress
+        self.observer = observer
+        self.interruption = interruption
         var marked = environment
         marked[ProcessSweeper.harnessVariable] = ProcessSweeper.harnessToken
         self.environment = marked
-        self.log = log
     }
 
     /// The order of iterations for the selected packages (settings' strategy).
@@ -129,7 +134,6 @@ public final class BenchRunner {
     /// Runs a new benchmark (or continues `resumeBenchID`).
     public func run(resumeBenchID: String? = nil) throws -> RunOutcome {
         let s = settings
-        lb_install_interrupt_handlers()
         guard !s.conditions.isEmpty else { throw RunError("no condition to run") }
         // Nothing of an ingested file is executed: refused before any interpreter is probed.
         if let resume = resumeBenchID, let stored = try RunQueries.load(benchID: resume, db: store.db), stored.origin != "measured" {
@@ -160,7 +164,7 @@ public final class BenchRunner {
         let selection = Registry.select(registry, packages: s.packages, top: s.topN, pythonVersion: majorMinor, forceRun: s.forceRun)
         for skip in selection.skipped { log("Skipping \(skip.name): \(skip.reason)") }
         guard !selection.selected.isEmpty else { throw RunError("no package to run (registry \(s.registryDir))") }
-        let selected = try shardSelection?.select(selection.selected, settings: s, resumeBenchID: resumeBenchID, db: store.db, log: log)
+        let selected = try shardSelection?.select(selection.selected, settings: s, resumeBenchID: resumeBenchID, db: store.db, log: observer.log)
             ?? selection.selected
         interpreterVersions = profiles.map(\.profile.version)
 
@@ -223,7 +227,7 @@ public final class BenchRunner {
         let tasks = schedule(packages: states.count)
         for t in tasks { states[t.package].remaining += 1 }
         let todo = tasks.filter { !isDone($0) }
-        progress.start(total: todo.count, alreadyDone: tasks.count - todo.count)
+        observer.runStarted(iterations: todo.count, alreadyStored: tasks.count - todo.count)
         var iterationsRun = 0
         var interrupted = false
 
@@ -234,17 +238,17 @@ public final class BenchRunner {
         }
 
         for task in tasks {
-            if lb_interrupted() != 0 { interrupted = true; break }
+            if interruption.isRequested { interrupted = true; break }
             var st = states[task.package]
             let alreadyStored = isDone(task)
             defer { states[task.package] = st }
             if st.packageResultID == nil && st.setupFailed == nil {
                 setUp(&st, workspace: workspace, writer: writer, benchID: benchID)
                 // An interrupted setup is no verdict on the package: nothing is recorded, --resume retries it.
-                if lb_interrupted() != 0 { interrupted = true; break }
+                if interruption.isRequested { interrupted = true; break }
                 if st.setupFailed != nil {
                     let remaining = tasks.filter { $0.package == task.package && !isDone($0) }.count
-                    progress.skip(remaining)
+                    observer.iterationsDropped(remaining)
                     st.remaining = 0
                     states[task.package] = st
                     try finishPackage(task.package)
@@ -258,22 +262,22 @@ public final class BenchRunner {
                 continue
             }
             if st.converged.allSatisfy({ $0 }) && !st.converged.isEmpty && !task.warmup {
-                progress.skip(1)
+                observer.iterationsDropped(1)
                 if st.remaining == 0 { states[task.package] = st; try finishPackage(task.package) }
                 continue
             }
             let condition = s.conditions[task.condition]
-            progress.begin(package: st.registry.name, condition: condition.name, index: task.index, warmup: task.warmup)
+            observer.iterationStarted(package: st.registry.name, condition: condition.name, index: task.index, warmup: task.warmup)
             let record = try measure(task: task, state: st, condition: condition, workspace: workspace, logsDir: logsDir,
                                      cacheDropper: cacheDropper)
-            if lb_interrupted() != 0 { interrupted = true; break }  // the iteration in flight is not kept
+            if interruption.isRequested { interrupted = true; break }  // the iteration in flight is not kept
             let pcID = st.packageConditionIDs[task.condition]
             try db.transaction {
                 try writer.insertIteration(packageConditionID: pcID, record)
                 if !record.warmup { try writer.refreshOutliers(packageConditionID: pcID) }
             }
             iterationsRun += 1
-            progress.end(status: record.status, wall: record.wallTimeS)
+            observer.iterationFinished(status: record.status, wallSeconds: record.wallTimeS)
             if !record.warmup && record.status == "ok" && !record.instrumented {
                 st.measuredOK[task.condition].append(record.wallTimeS)
                 if s.adaptive && st.measuredOK[task.condition].count >= s.adaptiveMinIterations
@@ -286,7 +290,7 @@ public final class BenchRunner {
             }
             if st.remaining == 0 { states[task.package] = st; try finishPackage(task.package) }
         }
-        progress.finish()
+        observer.runFinished()
 
         // Final bookkeeping: counts, end time, and the whole results file rewritten in package order.
         let (completed, skipped) = try RunQueries.packageCounts(runID: writer.runID, db: db)
@@ -313,7 +317,7 @@ public final class BenchRunner {
         let db = store.db
         do {
             guard let url = st.registry.repo, !url.isEmpty else { throw SetupError("package '\(name)' has no repo URL") }
-            progress.note("Setting up \(name)")
+            observer.progressNote("Setting up \(name)")
             let t0 = Date()
             let repo = try workspace.prepareRepository(name: name, url: url, depth: st.registry.cloneDepth)
             st.cloneSeconds = Date().timeIntervalSince(t0)
@@ -354,7 +358,7 @@ public final class BenchRunner {
             st.converged = Array(repeating: false, count: s.conditions.count)
             st.measuredOK = Array(repeating: [], count: s.conditions.count)
         } catch {
-            if lb_interrupted() != 0 { st.setupFailed = "interrupted"; return }  // not a verdict: nothing recorded
+            if interruption.isRequested { st.setupFailed = "interrupted"; return }  // not a verdict: nothing recorded
             log("Setup of \(name) failed: \(error)")
             st.setupFailed = "\(error)"
             st.packageResultID = try? db.transaction {
@@ -487,7 +491,7 @@ public final class BenchRunner {
             if Date() > deadline { log("Stability: still unstable after 300 s; starting anyway"); return }
             log("Waiting 10 s for the system to settle…")
             for _ in 0..<10 {
-                if lb_interrupted() != 0 { throw RunError("interrupted while waiting for stability") }
+                if interruption.isRequested { throw RunError("interrupted while waiting for stability") }
                 sleep(1)
             }
         }

@@ -111,7 +111,7 @@ public enum ChildProcess {
     ///   Requires SIGCHLD not to be ignored in the harness (otherwise wait4 gets ECHILD).
     public static func run(_ argv: [String], environment: [String: String], workingDirectory: String?,
                            stdoutPath: String?, stderrPath: String?, limits: ProcessLimits = .init(),
-                           timeout: Double?, counter: CounterEvent? = nil) throws -> ProcessOutcome {
+                           timeout: Double?, counter: CounterEvent? = nil, interruption: Interruption = .never) throws -> ProcessOutcome {
         guard let command = argv.first, !command.isEmpty else {
             throw ChildProcessError.spawnFailed(command: "", errno: EINVAL)
         }
@@ -160,43 +160,8 @@ public enum ChildProcess {
             throw ChildProcessError.spawnFailed(command: command, errno: spawnErrno)
         }
         defer { if counterFD >= 0 { close(counterFD) } }
-        // An interrupt (Ctrl-C) kills this group: the child is not in the terminal's foreground group.
-        lb_set_current_pgid(pid)
-        defer { lb_set_current_pgid(0) }
-
-        // Wait until the direct child has exited (zombie, not yet reaped) or the deadline passes.
-        // Not reaping yet keeps pid == pgid reserved, so the group kill below cannot hit a reused pid.
-        var timedOut = false
-        var waitErrno: Int32 = 0
         let deadline: UInt64? = timeout.flatMap { $0.isNaN ? nil : start &+ UInt64(min(max($0, 0), 1e9) * 1e9) }
-        let pidfd = lb_pidfd_open(pid)
-        let pidfdErrno = errno
-        if pidfd >= 0 {
-            defer { close(pidfd) }
-            var pfd = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
-            while true {
-                var waitMs: Int32 = -1
-                if let deadline {
-                    let now = MonotonicClock.nanoseconds()
-                    if now >= deadline {
-                        timedOut = poll(&pfd, 1, 0) <= 0  // still running at the deadline
-                        break
-                    }
-                    waitMs = Int32(min((deadline - now + 999_999) / 1_000_000, UInt64(Int32.max)))
-                }
-                let n = poll(&pfd, 1, waitMs)
-                if n > 0 { break }
-                if n < 0 && errno != EINTR { waitErrno = errno; break }
-            }
-        } else if deadline == nil {
-            // No pidfd (kernel < 5.3): block without reaping.
-            var info = siginfo_t()
-            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 {
-                if errno != EINTR { waitErrno = errno; break }
-            }
-        } else {
-            waitErrno = pidfdErrno  // a timeout cannot be honoured without a pidfd
-        }
+        let (timedOut, waitErrno) = waitForExit(pid: pid, deadline: deadline, interruption: interruption)
 
         // Timeout: kill the group. Normal exit: kill stragglers left in the group (best effort).
         _ = kill(-pid, SIGKILL)
@@ -223,6 +188,52 @@ public enum ChildProcess {
         if counterFD >= 0 { outcome.counted = CounterReading(fd: counterFD) }
         outcome.escapedProcesses = escaped
         return outcome
+    }
+
+    /// Waits until the direct child has exited (zombie, not yet reaped), the deadline passes or an
+    /// interruption is requested. Not reaping keeps pid == pgid reserved, so the caller's group kill cannot
+    /// hit a reused pid. Returns whether the deadline passed with the child still running, and the errno of
+    /// a failed wait (0 when none).
+    private static func waitForExit(pid: pid_t, deadline: UInt64?, interruption: Interruption) -> (timedOut: Bool, errno: Int32) {
+        var timedOut = false
+        var waitErrno: Int32 = 0
+        let pidfd = lb_pidfd_open(pid)
+        let pidfdErrno = errno
+        if pidfd >= 0 {
+            defer { close(pidfd) }
+            // Child and interruption pipe: the child is not in the terminal's foreground group, so Ctrl-C does
+            // not reach it; an interruption wakes this wait and the group is killed below.
+            var fds = [pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: interruption.wakeDescriptor, events: Int16(POLLIN), revents: 0)]
+            let watched = nfds_t(interruption.wakeDescriptor >= 0 ? 2 : 1)
+            // Without a pipe, a wait that can be interrupted asks every 50 ms.
+            let askEvery: Int32 = interruption.isNever || interruption.wakeDescriptor >= 0 ? -1 : 50
+            while true {
+                if interruption.isRequested { break }
+                var waitMs: Int32 = -1
+                if let deadline {
+                    let now = MonotonicClock.nanoseconds()
+                    if now >= deadline {
+                        timedOut = poll(&fds, 1, 0) <= 0  // still running at the deadline
+                        break
+                    }
+                    waitMs = Int32(min((deadline - now + 999_999) / 1_000_000, UInt64(Int32.max)))
+                }
+                if askEvery > 0 && (waitMs < 0 || waitMs > askEvery) { waitMs = askEvery }
+                let n = poll(&fds, watched, waitMs)
+                if n > 0 && fds[0].revents != 0 { break }
+                if n < 0 && errno != EINTR { waitErrno = errno; break }
+            }
+        } else if deadline == nil {
+            // No pidfd (kernel < 5.3): block without reaping.
+            var info = siginfo_t()
+            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 {
+                if errno != EINTR { waitErrno = errno; break }
+            }
+        } else {
+            waitErrno = pidfdErrno  // a timeout cannot be honoured without a pidfd
+        }
+        return (timedOut, waitErrno)
     }
 
     /// CPUs this process may run on (sched_getaffinity), unlike ProcessInfo.activeProcessorCount.

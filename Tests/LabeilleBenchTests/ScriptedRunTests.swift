@@ -77,7 +77,7 @@ final class ScriptedRunTests: BenchRunTestCase {
                                                  inlineConditions: conditions.map { "\($0):target_python=\(python)" })
         let store = try Store(path: db)
         let executor = ScriptedExecutor(script: script)
-        var runner = BenchRunner(settings: settings, store: store, progress: ProgressReporter(quiet: true), log: { _ in })
+        var runner = BenchRunner(settings: settings, store: store, observer: SilentRunObserver())
         runner.executor = executor
         return (runner, executor, store)
     }
