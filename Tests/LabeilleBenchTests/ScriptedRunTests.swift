@@ -2,10 +2,11 @@ import Foundation
 import XCTest
 @testable import LabeilleBench
 
-/// Runs git and the interpreter probes for real, fakes venv creation (a `bin/python` link to the interpreter
-/// and an empty site-packages, which is all the runner reads of a venv) and answers every measured iteration
-/// from a script instead of running the test suite. The runner's scheduling, classification, storage and
-/// adaptive stopping then run in milliseconds per iteration, on exactly known measurements.
+/// Runs git, installs and the interpreter probes for real, fakes venv creation (a `bin/python` link to the
+/// interpreter and an empty site-packages, which is all the runner reads of a venv) and answers every measured
+/// iteration from a script instead of running the test suite (without a script, iterations run for real).
+/// The runner's scheduling, classification, storage and adaptive stopping then run in milliseconds per
+/// iteration, on exactly known measurements.
 final class ScriptedExecutor: ProcessExecutor, @unchecked Sendable {
     struct Iteration: Equatable {
         var package: String
@@ -22,12 +23,12 @@ final class ScriptedExecutor: ProcessExecutor, @unchecked Sendable {
     }
 
     private let real = SpawningExecutor()
-    private let script: Script
+    private let script: Script?
     private let suite: SuiteChecks?
     private let lock = NSLock()
     private var ran: [Iteration] = []
 
-    init(script: @escaping Script, suite: SuiteChecks? = nil) {
+    init(script: Script?, suite: SuiteChecks? = nil) {
         self.script = script
         self.suite = suite
     }
@@ -56,6 +57,7 @@ final class ScriptedExecutor: ProcessExecutor, @unchecked Sendable {
                 defer { ran.append(iteration) }
                 return ran.filter { $0 == iteration }.count
             }
+            guard let script else { return try real.run(request) }
             var outcome = script(iteration, before)
             if try suiteFails(request, worktree: worktree) { outcome.exitCode = 1 }
             if let stderr, outcome.exitCode == 0 {
@@ -90,19 +92,10 @@ final class ScriptedRunTests: BenchRunTestCase {
                 script: @escaping ScriptedExecutor.Script) throws -> (BenchRunner, ScriptedExecutor, Store) {
         let suite = ["tests/test_t.py": "import unittest\nclass T(unittest.TestCase):\n    def test_x(self):\n        pass\n"]
         let reg = try registry(packages.enumerated().map { .init(name: $1, downloads: 10 - $0, files: suite) })
-        var cli = CLIOverrides()
-        cli.registryDir = reg
-        cli.workDir = dir.appendingPathComponent("work").path
-        cli.resultsDir = dir.appendingPathComponent("results").path
-        configure(&cli)
-        let python = try XCTUnwrap(TestSupport.which("python3"))
-        let settings = try BenchSettings.resolve(profile: nil, cli: cli,
-                                                 inlineConditions: conditions.map { "\($0):target_python=\(python)" })
-        let store = try Store(path: db)
         let executor = ScriptedExecutor(script: script)
-        var runner = BenchRunner(settings: settings, store: store, progress: ProgressReporter(quiet: true), log: { _ in })
-        runner.executor = executor
-        return (runner, executor, store)
+        let runner = try inProcessRunner(registry: reg, conditions: conditions.map { "\($0):target_python=python3" },
+                                         executor: executor, configure: configure)
+        return (runner, executor, try Store(path: db))
     }
 
     /// Statuses from exit codes, signals and timeouts; measurements stored exactly as measured; rounds ABBA.
