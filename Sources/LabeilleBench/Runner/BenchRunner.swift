@@ -375,13 +375,7 @@ public final class BenchRunner {
         env["PYTHONFAULTHANDLER"] = env["PYTHONFAULTHANDLER"] ?? "1"
         env["PYTHONDONTWRITEBYTECODE"] = env["PYTHONDONTWRITEBYTECODE"] ?? "1"
         let wt = st.worktrees[task.condition]
-        let removed: [String]
-        do { removed = try workspace.restoreWorktree(wt, to: st.snapshots[task.condition]) } catch {
-            throw RunError("cannot bring the worktree of \(st.registry.name)/\(c.name) back to its post-install state: \(error)")
-        }
-        if !removed.isEmpty {
-            log("\(st.registry.name)/\(c.name): the tests deleted \(removed.count) file(s) the install made (e.g. \(removed[0])); they cannot be restored")
-        }
+        try restoreWorktree(of: st, condition: c, index: task.condition, workspace: workspace)
         var dropped = false
         if let cacheDropper, s.dropsCaches(for: c.name) { dropped = cacheDropper.drop() }
         let dir = ((logsDir as NSString).appendingPathComponent(st.registry.name) as NSString).appendingPathComponent(c.name)
@@ -433,6 +427,17 @@ public final class BenchRunner {
         // Logs are kept for iterations that did not pass.
         if status == "ok" { unlink(out); unlink(err); unlink(report) }
         return record
+    }
+
+    /// Brings the condition's worktree back to its post-install state before an iteration.
+    func restoreWorktree(of st: PackageState, condition c: ConditionDefinition, index: Int, workspace: Workspace) throws {
+        let removed: [String]
+        do { removed = try workspace.restoreWorktree(st.worktrees[index], to: st.snapshots[index]) } catch {
+            throw RunError("cannot bring the worktree of \(st.registry.name)/\(c.name) back to its post-install state: \(error)")
+        }
+        if !removed.isEmpty {
+            log("\(st.registry.name)/\(c.name): the tests deleted \(removed.count) file(s) the install made (e.g. \(removed[0])); they cannot be restored")
+        }
     }
 
     /// The iteration's status and stored exit code: a timeout, a signal (SIGKILL with the kernel's OOM
