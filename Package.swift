@@ -19,18 +19,43 @@ let package = Package(
         .target(name: "CSpawn", path: "Sources/CSpawn"),
         .executableTarget(name: "embed-sql", path: "Sources/embed-sql"),
         .plugin(name: "EmbedSQLPlugin", capability: .buildTool(), dependencies: ["embed-sql"]),
+        // The library's layers. Each target sees only the ones listed as its dependencies, so the
+        // compiler keeps them apart: statistics stay pure, only the store runs SQL, reports render
+        // values they are given, and the use cases are where the layers meet.
+        .target(name: "LabeilleCore", dependencies: ["CSpawn"], path: "Sources/LabeilleCore"),
+        .target(name: "LabeilleStats", dependencies: ["LabeilleCore"], path: "Sources/LabeilleStats"),
+        .target(
+            name: "LabeilleStore",
+            dependencies: ["LabeilleCore", "LabeilleStats", "CSQLite"],
+            path: "Sources/LabeilleStore",
+            plugins: ["EmbedSQLPlugin"]),
+        .target(
+            name: "LabeilleRunner",
+            dependencies: ["LabeilleCore", "LabeilleStats", "LabeilleStore", "CSpawn", .product(name: "Yams", package: "Yams")],
+            path: "Sources/LabeilleRunner"),
+        .target(name: "LabeilleReports", dependencies: ["LabeilleCore", "LabeilleStats"], path: "Sources/LabeilleReports"),
+        .target(
+            name: "LabeilleUseCases",
+            dependencies: ["LabeilleCore", "LabeilleStats", "LabeilleStore", "LabeilleRunner", "LabeilleReports"],
+            path: "Sources/LabeilleUseCases"),
+        // The library product: one import for code that embeds labeille-bench.
         .target(
             name: "LabeilleBench",
-            dependencies: ["CSQLite", "CSpawn", .product(name: "Yams", package: "Yams")],
-            path: "Sources/LabeilleBench",
-            plugins: ["EmbedSQLPlugin"]),
+            dependencies: ["LabeilleCore", "LabeilleStats", "LabeilleStore", "LabeilleRunner", "LabeilleReports", "LabeilleUseCases"],
+            path: "Sources/LabeilleBench"),
         .executableTarget(
             name: "labeille",
-            dependencies: ["LabeilleBench", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "LabeilleCore", "LabeilleStats", "LabeilleStore", "LabeilleRunner", "LabeilleReports", "LabeilleUseCases",
+                .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/labeille"),
-        .executableTarget(name: "labeille-benchmarks", dependencies: ["LabeilleBench"], path: "Sources/labeille-benchmarks"),
+        .executableTarget(
+            name: "labeille-benchmarks",
+            dependencies: ["LabeilleCore", "LabeilleStats", "LabeilleStore", "LabeilleRunner", "LabeilleReports", "LabeilleUseCases"],
+            path: "Sources/labeille-benchmarks"),
         .testTarget(
-            name: "LabeilleBenchTests", dependencies: ["LabeilleBench", .product(name: "Yams", package: "Yams")],
+            name: "LabeilleBenchTests",
+            dependencies: ["LabeilleCore", "LabeilleStats", "LabeilleStore", "LabeilleRunner", "LabeilleReports", "LabeilleUseCases", .product(name: "Yams", package: "Yams")],
             path: "Tests/LabeilleBenchTests"),
     ]
 )

@@ -1,5 +1,10 @@
 import Foundation
-import LabeilleBench
+import LabeilleCore
+import LabeilleReports
+import LabeilleRunner
+import LabeilleStats
+import LabeilleStore
+import LabeilleUseCases
 
 /// Balanced (longest expected first, from a duration history) against hash assignment of packages to
 /// shards, on a synthetic sweep: each package's true duration is log-normal; the history saw it with

@@ -5,7 +5,12 @@
 //   labeille-benchmarks calibrate [SCALE]  the seeded calibration table of compare and track alert (README
 //                                          "Statistics"); SCALE < 1 runs fewer suites per cell
 import Foundation
-import LabeilleBench
+import LabeilleCore
+import LabeilleReports
+import LabeilleRunner
+import LabeilleStats
+import LabeilleStore
+import LabeilleUseCases
 
 func now() -> Double { MonotonicClock.seconds() }
 

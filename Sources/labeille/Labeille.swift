@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import LabeilleBench
+import LabeilleCore
+import LabeilleReports
+import LabeilleRunner
+import LabeilleStats
+import LabeilleStore
+import LabeilleUseCases
 
 /// Exit codes (README "Exit codes"): 0 success; 1 a gate fired (`compare --fail-on`, `track alert`);
 /// 2 usage error or unusable input (bad option, unknown run, malformed file, unwritable path);

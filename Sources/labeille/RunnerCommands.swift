@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import LabeilleBench
+import LabeilleCore
+import LabeilleReports
+import LabeilleRunner
+import LabeilleStats
+import LabeilleStore
+import LabeilleUseCases
 
 let runnerSubcommands: [ParsableCommand.Type] = [RunCommand.self, SystemCommand.self, SetupCacheDropCommand.self, DemoCommand.self, MergeCommand.self]
 
@@ -110,14 +115,12 @@ struct RunCommand: ParsableCommand {
         var resumeID: String?
         if let resume = parsed.resume, let store = resumeStore {
             // Nothing of an ingested file is executed: its command line names interpreters of another machine.
-            let origin = try cli { try store.db.scalar("SELECT origin FROM run WHERE bench_id = ?", [resume]).stringValue }
+            let origin = try cli { try RunQueries.origin(benchID: resume, db: store.db) }
             if let origin, origin != "measured" {
                 throw CLIError(message: "\(resume) was ingested, not measured here; it cannot be resumed (nothing was run)")
             }
             // The stored command line defines the run: parse it again, so the schedule is the same.
-            let args = try cli { try store.db.query("""
-                SELECT a.arg FROM run_cli_arg a JOIN run r ON r.run_id = a.run_id WHERE r.bench_id = ? ORDER BY a.position
-                """, [resume]).compactMap { $0[0].stringValue } }
+            let args = try cli { try RunQueries.commandLine(benchID: resume, db: store.db) }
             guard try cli({ try RunQueries.load(benchID: resume, db: store.db) }) != nil else {
                 throw CLIError(message: "unknown bench id '\(resume)' to resume")
             }
@@ -161,10 +164,7 @@ struct RunCommand: ParsableCommand {
         }
         print("")
         print("Results saved to: \(outcome.resultsDirectory) (bench id \(outcome.benchID), database \(store.db.path))")
-        let measured = try cli { try store.db.scalar("""
-            SELECT COUNT(*) FROM iteration i JOIN package_condition pc ON pc.package_condition_id = i.package_condition_id
-            JOIN package_result pr ON pr.package_result_id = pc.package_result_id WHERE pr.run_id = ? AND i.warmup = 0
-            """, [run.runID]).intValue ?? 0 }
+        let measured = try cli { try RunQueries.measuredIterationCount(runID: run.runID, db: store.db) }
         // Every package failed its setup, or packages were set up and nothing was measured. (A shard with no
         // package of its own has neither, and is not a failure.)
         if (outcome.packagesCompleted == 0 && outcome.packagesSkipped > 0) || (outcome.packagesCompleted > 0 && measured == 0) {

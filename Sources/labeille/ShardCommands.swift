@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import LabeilleBench
+import LabeilleCore
+import LabeilleReports
+import LabeilleRunner
+import LabeilleStats
+import LabeilleStore
+import LabeilleUseCases
 
 /// `--shard`, `--shard-group`, `--shard-history` of `bench run`.
 struct ShardOptions: ParsableArguments {
@@ -44,11 +49,11 @@ enum ShardCLI {
 
     /// The shard selection of a run: the stored one when resuming a shard run, else from the options.
     static func selection(_ command: RunCommand, resumeID: String?, store: Store) throws -> ShardSelection? {
-        if let resumeID, let runID = try cli({ try store.db.scalar("SELECT run_id FROM run WHERE bench_id = ?", [resumeID]).intValue }) {
-            if try cli({ try ShardStore.mergeInfo(runID: Int64(runID), db: store.db) }) != nil {
+        if let resumeID, let runID = try cli({ try RunQueries.runID(benchID: resumeID, db: store.db) }) {
+            if try cli({ try ShardStore.mergeInfo(runID: runID, db: store.db) }) != nil {
                 throw CLIError(message: "\(resumeID) is a merged run; resume its shards, then merge again")
             }
-            if let stored = try cli({ try ShardStore.shardInfo(runID: Int64(runID), db: store.db) }) {
+            if let stored = try cli({ try ShardStore.shardInfo(runID: runID, db: store.db) }) {
                 return ShardSelection(spec: stored.spec, group: stored.group)
             }
             return nil

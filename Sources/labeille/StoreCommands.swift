@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import LabeilleBench
+import LabeilleCore
+import LabeilleReports
+import LabeilleRunner
+import LabeilleStats
+import LabeilleStore
+import LabeilleUseCases
 
 let benchSubcommands: [ParsableCommand.Type] = [
     IngestCommand.self, ShowCommand.self, CompareCommand.self, ExportCommand.self, TrackCommand.self, ReportCommand.self,

@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import LabeilleBench
+@testable import LabeilleCore
+@testable import LabeilleReports
+@testable import LabeilleRunner
+@testable import LabeilleStats
+@testable import LabeilleStore
+@testable import LabeilleUseCases
 
 /// The SQLite wrapper's guarantees: nested transactions, re-entrant statements, checked parameter
 /// counts and columns read by name. Each test uses a real database file.

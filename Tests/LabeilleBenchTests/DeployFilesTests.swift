@@ -1,7 +1,12 @@
 import Foundation
 import XCTest
 import Yams
-@testable import LabeilleBench
+@testable import LabeilleCore
+@testable import LabeilleReports
+@testable import LabeilleRunner
+@testable import LabeilleStats
+@testable import LabeilleStore
+@testable import LabeilleUseCases
 
 /// The Kubernetes and GitHub Actions files of deploy/ parse, use only variables those engines set (or the
 /// files define), and pass only options labeille has. (deploy/slurm runs on a real Slurm cluster in

@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import LabeilleBench
+@testable import LabeilleCore
+@testable import LabeilleReports
+@testable import LabeilleRunner
+@testable import LabeilleStats
+@testable import LabeilleStore
+@testable import LabeilleUseCases
 
 /// Instruction counting: the perf_event_open plumbing on real processes, the statistics of a near-deterministic
 /// metric (against scipy and a seeded simulation), and the results-file keys.

@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import LabeilleBench
+@testable import LabeilleCore
+@testable import LabeilleReports
+@testable import LabeilleRunner
+@testable import LabeilleStats
+@testable import LabeilleStore
+@testable import LabeilleUseCases
 
 /// `bench run --instructions valgrind` end to end on a tiny package with a real loop: real valgrind, real
 /// python3, real git worktrees. Small on purpose: Python's start-up under Valgrind costs a few seconds, so

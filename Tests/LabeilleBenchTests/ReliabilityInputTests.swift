@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import LabeilleBench
+@testable import LabeilleCore
+@testable import LabeilleReports
+@testable import LabeilleRunner
+@testable import LabeilleStats
+@testable import LabeilleStore
+@testable import LabeilleUseCases
 
 /// Hostile and broken inputs through the real binary: every one is refused with one line naming the file
 /// (and line), exit 2, and an unchanged database; none crashes or hangs.

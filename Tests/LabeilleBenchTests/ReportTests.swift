@@ -3,7 +3,12 @@ import XCTest
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-@testable import LabeilleBench
+@testable import LabeilleCore
+@testable import LabeilleReports
+@testable import LabeilleRunner
+@testable import LabeilleStats
+@testable import LabeilleStore
+@testable import LabeilleUseCases
 
 /// `bench report`: the HTML parses as XML, has the expected sections, shows exactly the numbers of
 /// `bench compare`, stays self-contained and small.

@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import LabeilleBench
+@testable import LabeilleCore
+@testable import LabeilleReports
+@testable import LabeilleRunner
+@testable import LabeilleStats
+@testable import LabeilleStore
+@testable import LabeilleUseCases
 
 /// One run sharded over 3 real `labeille bench run --shard K/3` processes (each with its own database and
 /// work folder, as on 3 machines) and merged, against the same run unsharded.

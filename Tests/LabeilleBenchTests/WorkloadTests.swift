@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import LabeilleBench
+@testable import LabeilleCore
+@testable import LabeilleReports
+@testable import LabeilleRunner
+@testable import LabeilleStats
+@testable import LabeilleStore
+@testable import LabeilleUseCases
 
 /// The workload of every iteration: what the install built stays, each iteration's test outcomes are
 /// recorded, and comparisons of different workloads are flagged. Real git repositories, venvs, installs

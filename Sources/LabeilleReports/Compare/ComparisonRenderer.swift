@@ -1,0 +1,95 @@
+import LabeilleCore
+import LabeilleStats
+/// One output format of `bench compare` (table, markdown, json): each lives in its own file.
+public protocol ComparisonRenderer {
+    func render(_ sets: [ComparisonSet], threshold: Double) -> String
+}
+
+public enum ComparisonFormat: String, CaseIterable, Sendable {
+    case table, markdown, json
+
+    public var renderer: ComparisonRenderer {
+        switch self {
+        case .table: return ComparisonTableRenderer()
+        case .markdown: return ComparisonMarkdownRenderer()
+        case .json: return ComparisonJSONRenderer()
+        }
+    }
+}
+
+extension PackageComparison {
+    /// The interval as a signed percentage range, e.g. "[+1.2%, +3.4%]".
+    package var ratioIntervalText: String {
+        guard ratioLow.isFinite, ratioHigh.isFinite else { return "[N/A]" }
+        return "[\(Fmt.pct((ratioLow - 1) * 100)), \(Fmt.pct((ratioHigh - 1) * 100))]"
+    }
+    package var verdictText: String { verdict.rawValue + (confirmed ? "!" : "") }
+    /// The package name, marked when the two sides ran different workloads.
+    var markedPackage: String { workloadMismatch ? "⚠ " + package : package }
+}
+
+extension ComparisonSet {
+    /// Lines about the environment of a cross-run comparison and the load of the runs.
+    var environmentLines: [String] {
+        var out: [String] = []
+        if let runs = environmentRuns {
+            let differing = Set(environmentDifferences.map(\.item))
+            let same = EnvironmentRows.keyItems.filter { !differing.contains($0) }
+            if !same.isEmpty { out.append("Environment: same \(same.joined(separator: ", ")) in \(runs.baseline) and \(runs.other).") }
+            if environmentDifferences.isEmpty { out.append("No other difference in system, settings or interpreter.") }
+            for d in environmentDifferences { out.append("  \(d.item): \(runs.baseline) \(d.baseline); \(runs.other) \(d.value)") }
+        }
+        for (id, l) in measurementLoads where l.isHigh { out.append("⚠ " + l.warning(run: id)) }
+        return out
+    }
+}
+
+extension ComparisonSummary {
+    package var verdictCountsText: String {
+        Verdict.allCases.filter { $0 != .unresolved || (counts[$0] ?? 0) > 0 }
+            .map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+    }
+    /// The sentence about packages left out of the geometric mean (nil when there are none).
+    var mismatchText: String? {
+        guard mismatchedPackages > 0 else { return nil }
+        return geomeanIncludesMismatched
+            ? "\(mismatchedPackages) package(s) ran different workloads (⚠); included in the geometric mean (--include-mismatched)"
+            : "\(mismatchedPackages) package(s) ran different workloads (⚠); left out of the geometric mean (--include-mismatched keeps them)"
+    }
+    package var geomeanText: String {
+        guard geomeanRatio.isFinite else { return "N/A" }
+        return "\(Fmt.ratio(geomeanRatio)) (\(Fmt.pct((geomeanRatio - 1) * 100)))"
+            + (geomeanLow.isFinite ? ", 95% CI [\(Fmt.ratio(geomeanLow)), \(Fmt.ratio(geomeanHigh))]" : "")
+    }
+}
+
+extension ComparisonSet {
+    /// Notes on the time structure and noise behind the intervals (block order and drift, run-to-run noise)
+    /// and which methods decided, as (label, text) for every output format.
+    var analysisNotes: [(label: String, text: String)] {
+        var out: [(String, String)] = []
+        let block = comparisons.filter { $0.order == .block }
+        if !block.isEmpty {
+            let downgraded = block.filter { $0.inconclusiveReason != nil }.count
+            out.append(("Block order", "\(block.count) package(s) ran one condition after the other; drift estimated from the"
+                        + " time order and removed (\(downgraded) inconclusive: drift confounded with the order)"))
+        }
+        if let noise = comparisons.first(where: { $0.runNoise != nil })?.runNoise {
+            switch noise.source {
+            case .control:
+                out.append(("Run-to-run noise", "ratios relative to control condition '\(noise.detail)' (same interpreter in both runs)"))
+            case .history:
+                out.append(("Run-to-run noise", "from tracking series '\(noise.detail)' (typical \(Fmt.f(noise.size * 100, 2))% per run), in every interval"))
+            case .floor:
+                out.append(("Run-to-run noise", "assumed \(Fmt.f(noise.size * 100, 2))% per run (no control condition or series history;"
+                            + " --run-noise), in every interval"))
+            }
+        }
+        var methods: [String: Int] = [:]
+        for c in comparisons where c.method != .insufficient { methods[c.method.rawValue, default: 0] += 1 }
+        if !methods.isEmpty {
+            out.append(("Decided by", methods.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+        }
+        return out
+    }
+}

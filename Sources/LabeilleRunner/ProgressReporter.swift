@@ -1,0 +1,75 @@
+import Foundation
+import LabeilleCore
+import LabeilleStats
+import LabeilleStore
+
+/// Progress of a run on stderr: a live line on a terminal, plain lines otherwise (CI logs, pipes).
+public final class ProgressReporter {
+    let live: Bool
+    let quiet: Bool
+    var total = 0
+    var done = 0
+    var start = Date()
+    var current = ""
+    var lastDraw = Date.distantPast
+    let width: Int
+
+    public init(quiet: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.quiet = quiet
+        live = isatty(STDERR_FILENO) == 1 && environment["TERM"] != "dumb" && environment["CI"] == nil
+        var ws = winsize()
+        width = ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_col > 20 ? Int(ws.ws_col) : Int(environment["COLUMNS"] ?? "") ?? 100
+    }
+
+    func write(_ s: String) { FileHandle.standardError.write(s.data(using: .utf8)!) }
+
+    func start(total: Int, alreadyDone: Int) {
+        self.total = total
+        start = Date()
+        if alreadyDone > 0 && !quiet { write("\(alreadyDone) iterations already stored; \(total) to run\n") }
+    }
+
+    func eta() -> String {
+        guard done > 0 else { return "?" }
+        let per = Date().timeIntervalSince(start) / Double(done)
+        return Fmt.time(per * Double(max(0, total - done)))
+    }
+
+    func begin(package: String, condition: String, index: Int, warmup: Bool) {
+        current = "\(package) · \(condition) · \(warmup ? "warm-up" : "iteration") \(index)"
+        if live { draw(force: true) }
+    }
+
+    func end(status: String, wall: Double) {
+        done += 1
+        if quiet { return }
+        if live { draw(force: false) } else {
+            write("[\(done)/\(total)] \(current): \(status) \(Fmt.time(wall)) (elapsed \(Fmt.time(Date().timeIntervalSince(start))), ETA \(eta()))\n")
+        }
+    }
+
+    func skip(_ n: Int) { total -= n }
+
+    func note(_ s: String) {
+        if quiet { return }
+        if live { write("\r\u{1B}[2K") }
+        write(s + "\n")
+        if live { draw(force: true) }
+    }
+
+    func draw(force: Bool) {
+        guard force || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
+        lastDraw = Date()
+        let frac = total > 0 ? Double(done) / Double(total) : 0
+        let barWidth = 20
+        let filled = Int(frac * Double(barWidth))
+        var line = "[" + String(repeating: "█", count: filled) + String(repeating: "·", count: barWidth - filled) + "] "
+        line += "\(done)/\(total) \(current) · \(Fmt.time(Date().timeIntervalSince(start))) · ETA \(eta())"
+        if line.count > width - 1 { line = String(line.prefix(width - 2)) + "…" }
+        write("\r\u{1B}[2K" + line)
+    }
+
+    func finish() {
+        if live && !quiet { write("\r\u{1B}[2K") }
+    }
+}

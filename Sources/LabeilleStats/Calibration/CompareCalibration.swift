@@ -1,0 +1,164 @@
+import Foundation
+import LabeilleCore
+
+/// The seeded calibration of `compare`: simulated suites of packages under each noise model and design,
+/// analysed exactly as `compare` analyses a run, with the error rates counted against the known truth.
+public enum CompareCalibration {
+    /// The true change of a cell: none (A/A), every package by a factor, or one package only.
+    public enum Change: Sendable, Equatable {
+        case none
+        case all(Double)
+        case lone(Double)
+        /// Each package shifted by the detectable effect `compare` reported for its noise class under A/A.
+        case atDetectableEffect([Double])
+
+        public var label: String {
+            switch self {
+            case .none: return "A/A"
+            case .all(let r): return String(format: "all %+.0f%%", (r - 1) * 100)
+            case .lone(let r): return String(format: "lone %+.0f%%", (r - 1) * 100)
+            case .atDetectableEffect: return "at MDE"
+            }
+        }
+    }
+
+    public struct Cell: Sendable {
+        public var model: NoiseModel
+        public var design: CalibrationDesign
+        public var n: Int
+        public var change: Change
+        public var suites: Int
+        public var packages = 50
+        /// Per-package coefficients of variation, cycled over the packages.
+        public var cvs: [Double] = [0.005, 0.01, 0.02, 0.03]
+        /// Run-level noise of a cross-run pair: sd of the part shared by all packages and of the per-package part.
+        public var runNoiseShared = 0.007
+        public var runNoisePackage = 0.007
+        public var threshold = 0.01
+        public init(model: NoiseModel, design: CalibrationDesign, n: Int, change: Change, suites: Int) {
+            self.model = model; self.design = design; self.n = n; self.change = change; self.suites = suites
+        }
+        /// The lone change goes to the noisiest package class (CV 3%).
+        var lonePackage: Int { cvs.count - 1 }
+    }
+
+    public struct Result: Sendable {
+        public var cell: Cell
+        public var comparisons = 0
+        public var falseCalls = 0
+        public var covered = 0
+        public var changed = 0
+        public var detected = 0
+        public var suitesWithFalseCall = 0
+        /// Called by the single-package rule (p ≤ 0.05, interval excluding 1, estimate beyond δ), for the
+        /// detectable-effect check.
+        public var calledUnadjusted = 0
+        /// Reported detectable effects per noise class (A/A cells).
+        public var detectable: [[Double]] = []
+        public var falseCallRate: Double { Double(falseCalls) / Double(max(comparisons, 1)) }
+        public var coverage: Double { Double(covered) / Double(max(comparisons, 1)) }
+        public var power: Double { changed == 0 ? .nan : Double(detected) / Double(changed) }
+        public var powerUnadjusted: Double { changed == 0 ? .nan : Double(calledUnadjusted) / Double(changed) }
+        public var suiteFalseRate: Double { Double(suitesWithFalseCall) / Double(max(cell.suites, 1)) }
+        public var medianDetectable: [Double] { detectable.map { $0.isEmpty ? .nan : Statistics.median($0) } }
+    }
+
+    static func trueChange(_ cell: Cell, package p: Int) -> Double {
+        switch cell.change {
+        case .none: return 0
+        case .all(let r): return log(r)
+        case .lone(let r): return p == cell.lonePackage ? log(r) : 0
+        case .atDetectableEffect(let m): return log1p(m[p % m.count])
+        }
+    }
+
+    /// Runs one cell with its own seed.
+    public static func run(_ cell: Cell, seed: UInt64) -> Result {
+        var rng = SplitMix64(seed: seed)
+        var result = Result(cell: cell)
+        result.detectable = Array(repeating: [], count: cell.cvs.count)
+        for _ in 0..<cell.suites {
+            let offsets = (cell.runNoiseShared * rng.normal(), cell.runNoiseShared * rng.normal())
+            var comps: [PackageComparison] = []
+            comps.reserveCapacity(cell.packages)
+            for p in 0..<cell.packages {
+                let package = (offsets.0 + cell.runNoisePackage * rng.normal(), offsets.1 + cell.runNoisePackage * rng.normal())
+                let sim = SimulatedPackage.make(model: cell.model, design: cell.design, n: cell.n, cv: cell.cvs[p % cell.cvs.count],
+                                                change: trueChange(cell, package: p), runOffsets: package, rng: &rng)
+                comps.append(Comparator.compare(package: "p\(p)", baseline: "a", treatment: "b", metric: "wall", a: sim.a, b: sim.b,
+                                                roundsA: sim.roundsA, roundsB: sim.roundsB, timesA: sim.timesA, timesB: sim.timesB,
+                                                runNoise: sim.runNoise, threshold: cell.threshold))
+            }
+            Comparator.finalize(&comps, threshold: cell.threshold)
+            tally(comps, cell: cell, into: &result)
+        }
+        return result
+    }
+
+    static func tally(_ comps: [PackageComparison], cell: Cell, into r: inout Result) {
+        var falseInSuite = false
+        for (p, c) in comps.enumerated() {
+            let truth = trueChange(cell, package: p)
+            r.comparisons += 1
+            if c.ratioLow <= exp(truth) && exp(truth) <= c.ratioHigh { r.covered += 1 }
+            let wrong = (c.verdict == .slower && truth <= 0) || (c.verdict == .faster && truth >= 0)
+            if wrong { r.falseCalls += 1; falseInSuite = true }
+            if truth != 0 {
+                r.changed += 1
+                if (c.verdict == .slower && truth > 0) || (c.verdict == .faster && truth < 0) { r.detected += 1 }
+                let up = 1 + cell.threshold
+                if truth > 0 && c.p <= 0.05 && c.ratioLow > 1 && c.ratio > up { r.calledUnadjusted += 1 }
+            }
+            if case .none = cell.change, c.minimumDetectableEffect.isFinite {
+                r.detectable[p % cell.cvs.count].append(c.minimumDetectableEffect)
+            }
+        }
+        if falseInSuite { r.suitesWithFalseCall += 1 }
+    }
+
+    /// Every cell of the full table: noise model × design × n ∈ {3, 5, 10} × (A/A, all +10%, lone +20%), and
+    /// the detectable-effect check. `scale` multiplies the suite counts (1 = the full table).
+    public static func table(scale: Double = 1, progress: ((String) -> Void)? = nil) -> String {
+        var rows: [Result] = [], mdeRows: [(Result, Result)] = []
+        var seed: UInt64 = 20261201
+        func suites(_ k: Int) -> Int { max(2, Int((Double(k) * scale).rounded())) }
+        for model in NoiseModel.allCases {
+            for design in CalibrationDesign.allCases {
+                progress?("\(model.rawValue) × \(design.rawValue)")
+                for n in [3, 5, 10] {
+                    seed &+= 1
+                    let aa = run(Cell(model: model, design: design, n: n, change: .none, suites: suites(100)), seed: seed)
+                    rows.append(aa)
+                    rows.append(run(Cell(model: model, design: design, n: n, change: .all(1.10), suites: suites(20)), seed: seed &+ 101))
+                    rows.append(run(Cell(model: model, design: design, n: n, change: .lone(1.20), suites: suites(100)), seed: seed &+ 202))
+                    let mde = run(Cell(model: model, design: design, n: n, change: .atDetectableEffect(aa.medianDetectable), suites: suites(20)),
+                                  seed: seed &+ 303)
+                    mdeRows.append((aa, mde))
+                }
+            }
+        }
+        return render(rows) + "\n" + renderDetectable(mdeRows)
+    }
+
+    static func pct(_ x: Double) -> String { x.isFinite ? String(format: "%5.1f", x * 100) : "    —" }
+
+    static func render(_ rows: [Result]) -> String {
+        var out = ["| noise | design | n | true change | packages | false calls % | coverage % | power % | suites with ≥1 false call % |",
+                   "|---|---|---:|---|---:|---:|---:|---:|---:|"]
+        for r in rows {
+            let c = r.cell
+            out.append("| \(c.model.rawValue) | \(c.design.rawValue) | \(c.n) | \(c.change.label) | \(r.comparisons) | \(pct(r.falseCallRate)) | \(pct(r.coverage)) | \(pct(r.power)) | \(pct(r.suiteFalseRate)) |")
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    static func renderDetectable(_ rows: [(Result, Result)]) -> String {
+        var out = ["| noise | design | n | median reported MDE by CV class (0.5/1/2/3%) | power at MDE % (p ≤ 0.05, beyond δ) |",
+                   "|---|---|---:|---|---:|"]
+        for (aa, at) in rows {
+            let m = aa.medianDetectable.map { $0.isFinite ? String(format: "%.1f%%", $0 * 100) : "—" }.joined(separator: " / ")
+            out.append("| \(aa.cell.model.rawValue) | \(aa.cell.design.rawValue) | \(aa.cell.n) | \(m) | \(pct(at.powerUnadjusted)) |")
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import LabeilleCore
+
+/// Which method decides one package's verdict, and its interval, p and power figures.
+///
+/// The exact rank tests are kept where they can reach the family's threshold: with m packages a lone change
+/// needs p ≤ 0.05/m under Benjamini–Hochberg, and an exact test whose smallest attainable p is above that
+/// (0.0079 for 5 vs 5, 2/2^k for k pairs) can never call it, however large. Otherwise the t-based method on
+/// log-times decides, with its variance moderated across the packages when there are at least three.
+enum MethodChoice {
+    static func resolve(_ c: inout PackageComparison, prior: VariancePrior, maxDF: Double, family: Double,
+                        threshold: Double, quantiles: inout TQuantileCache) {
+        guard let fit = c.fit, fit.variance.isFinite else { return }
+        if let r = c.rank, r.minimumP <= 0.05 / family, fit.extraVariance == 0 {
+            c.method = r.paired ? .pairedSignedRank : .hodgesLehmann
+            c.ratio = exp(r.estimate); c.ratioLow = exp(r.low); c.ratioHigh = exp(r.high); c.p = r.p
+            // Power figures: the t standard error inflated by the rank tests' efficiency under normal noise (3/π).
+            let t = tStandardError(fit, prior: prior, maxDF: maxDF, moderated: false)
+            let power = PowerPlan(variance: t.variance / (3 / Double.pi), scale: fit.scale, extra: 0, df: fit.df,
+                                  priorDF: 0, fit: fit)
+            setPower(&c, power, threshold: threshold, quantiles: &quantiles)
+            return
+        }
+        let moderated = prior.df > 0
+        let t = tStandardError(fit, prior: prior, maxDF: maxDF, moderated: moderated)
+        switch c.order {
+        case .paired: c.method = moderated ? .pairedModeratedT : .pairedT
+        case .block: c.method = .driftAdjustedT
+        default: c.method = moderated ? .moderatedT : .welchLog
+        }
+        let se = t.se2.squareRoot()
+        c.df = t.df
+        c.ratio = exp(fit.estimate)
+        if se == 0 {
+            c.ratioLow = c.ratio; c.ratioHigh = c.ratio
+            c.p = fit.estimate == 0 ? 1 : 0
+        } else {
+            let q = quantiles.quantile(0.975, df: t.df)
+            c.ratioLow = exp(fit.estimate - q * se); c.ratioHigh = exp(fit.estimate + q * se)
+            c.p = t.df.isFinite ? Distributions.studentTTwoSidedP(t: fit.estimate / se, df: t.df)
+                                : erfc(abs(fit.estimate / se) / 2.0.squareRoot())
+        }
+        let power = PowerPlan(variance: t.variance, scale: fit.scale, extra: fit.extraVariance, df: t.dataDF,
+                              priorDF: moderated ? prior.df : 0, fit: fit)
+        setPower(&c, power, threshold: threshold, quantiles: &quantiles)
+    }
+
+    /// The squared standard error and degrees of freedom of the t-based estimate. A known between-run variance
+    /// adds to the standard error with infinite degrees of freedom (Satterthwaite).
+    static func tStandardError(_ fit: LogRatioFit, prior: VariancePrior, maxDF: Double, moderated: Bool)
+        -> (se2: Double, df: Double, variance: Double, dataDF: Double) {
+        var variance = fit.variance, df = fit.df
+        var se2: Double
+        if moderated {
+            // One-sided: the prior lifts a variance that came out small (and lends its degrees of freedom),
+            // but never lowers a package's own larger variance. Packages differ in noise (CV 0.5% next to
+            // 3%), and shrinking a noisy package towards the quiet ones would make its interval too narrow.
+            let posterior = prior.moderate(variance: fit.variance, df: fit.df, maxDF: maxDF)
+            if posterior.variance > fit.variance { (variance, df) = posterior }
+            se2 = variance * fit.scale
+        } else if fit.welchVariance.isFinite && fit.welchDF.isFinite {
+            se2 = fit.welchVariance; df = fit.welchDF
+        } else {
+            se2 = variance * fit.scale
+        }
+        let total = se2 + fit.extraVariance
+        let effectiveDF = fit.extraVariance > 0 && se2 > 0 ? total * total / (se2 * se2 / df) : df
+        return (total, effectiveDF, variance, fit.df)
+    }
+
+    static func setPower(_ c: inout PackageComparison, _ plan: PowerPlan, threshold: Double, quantiles: inout TQuantileCache) {
+        let margin = log1p(threshold)
+        let mde = plan.detectableLogEffect(n: plan.fit.perCondition, margin: margin, quantiles: &quantiles)
+        c.minimumDetectableEffect = mde.isFinite ? exp(mde) - 1 : .nan
+        c.iterationsNeeded = plan.iterationsNeeded(target: log1p(2 * threshold), margin: margin, quantiles: &quantiles)
+    }
+}
+
+/// Power of the verdict rule for one package: a true log-change μ is called when the estimate passes both the
+/// significance bound q·SE and the margin δ, so μ = max(δ, q₀.₉₇₅·SE) + q₀.₈·SE gives 80% (t quantiles at the
+/// method's degrees of freedom). The standard error is rescaled to other iteration counts for the plan.
+struct PowerPlan {
+    var variance: Double
+    var scale: Double
+    var extra: Double
+    var df: Double
+    var priorDF: Double
+    var fit: LogRatioFit
+
+    func detectableLogEffect(n: Double, margin: Double, quantiles: inout TQuantileCache) -> Double {
+        let perCondition = max(fit.perCondition, 1)
+        let se2 = variance * scale * perCondition / n
+        let se = (se2 + extra).squareRoot()
+        guard se > 0, se.isFinite else { return .nan }
+        let dataDF = max(1, df * (n - 1) / max(perCondition - 1, 1))
+        let total = dataDF + priorDF
+        let exactDF = extra > 0 && se2 > 0 ? (se2 + extra) * (se2 + extra) / (se2 * se2 / total) : total
+        // Half-unit degrees of freedom are precise enough for planning and keep the quantile cache small.
+        let dfEff = exactDF.isFinite ? max(1, (exactDF * 2).rounded() / 2) : exactDF
+        return max(margin, quantiles.quantile(0.975, df: dfEff) * se) + quantiles.quantile(0.8, df: dfEff) * se
+    }
+
+    /// The smallest iteration count per condition whose detectable change is ≤ target; nil when none up to
+    /// 100,000 is (the known between-run part does not shrink with iterations) or the noise is zero.
+    func iterationsNeeded(target: Double, margin: Double, quantiles: inout TQuantileCache) -> Int? {
+        guard variance > 0, variance.isFinite else { return nil }
+        var hi = 2
+        while detectableLogEffect(n: Double(hi), margin: margin, quantiles: &quantiles) > target {
+            hi *= 2
+            if hi > 100_000 { return nil }
+        }
+        var lo = max(1, hi / 2)
+        if hi == 2 { return 2 }
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if detectableLogEffect(n: Double(mid), margin: margin, quantiles: &quantiles) > target { lo = mid } else { hi = mid }
+        }
+        return hi
+    }
+}
+
+/// The run-to-run noise included in a cross-run interval: where its size comes from and how large it is.
+public struct RunNoise: Sendable, Equatable {
+    public enum Source: String, Sendable {
+        /// A condition with the same interpreter fingerprint in both runs: the ratio is taken relative to it
+        /// (difference in differences), so run-level noise shared by the conditions cancels.
+        case control
+        /// The runs' tracking series: the package's run-to-run spread over the series' history.
+        case history
+        /// Neither is available: the documented floor (or `--run-noise`).
+        case floor
+    }
+    public var source: Source
+    /// Standard deviation of one run's level on the log scale (≈ relative).
+    public var size: Double
+    /// The control condition or series it was taken from, else empty.
+    public var detail: String
+    public init(source: Source, size: Double, detail: String = "") {
+        self.source = source; self.size = size; self.detail = detail
+    }
+    /// Day-to-day run noise assumed when nothing better is known: 1% per run, the upper end of what two runs
+    /// of the same interpreter on one quiet machine differ by.
+    public static let defaultFloor = 0.01
+}
