@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "labeille",
             dependencies: [
-                "LabeilleCore", "LabeilleStats", "LabeilleStore", "LabeilleRunner", "LabeilleReports", "LabeilleUseCases",
+                "LabeilleCore", "LabeilleStats", "LabeilleStore", "LabeilleRunner", "LabeilleReports", "LabeilleUseCases", "CSpawn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/labeille"),
         .executableTarget(

@@ -203,25 +203,31 @@ int lb_usable_cpu_count(void) {
 #include <stdio.h>
 void lb_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
 
-/* Ctrl-C / SIGTERM handling for bench run: the children run in their own process groups and so do not
-   get the terminal's signal; the handler records the interruption and kills the group in flight. */
+/* Ctrl-C / SIGTERM handling, installed by the command line only. The children run in their own process
+   groups and so do not get the terminal's signal: the handler records the interruption and makes a pipe
+   readable, so a harness waiting for a child (poll on the child and this pipe) wakes up at once and ends
+   the child's group itself. The flag and the pipe stay set: every later wait returns at once too. */
+#include <fcntl.h>
 #include <signal.h>
 static volatile sig_atomic_t lb_interrupt_flag = 0;
-static volatile sig_atomic_t lb_current_pgid = 0;
+static int lb_interrupt_pipe[2] = {-1, -1};
 static void lb_on_interrupt(int sig) {
     lb_interrupt_flag = sig;
-    if (lb_current_pgid > 0) kill(-lb_current_pgid, SIGKILL);
+    if (lb_interrupt_pipe[1] >= 0) { ssize_t r = write(lb_interrupt_pipe[1], "x", 1); (void)r; }
 }
-void lb_install_interrupt_handlers(void) {
+int lb_install_interrupt_handlers(void) {
+    if (lb_interrupt_pipe[0] < 0 && pipe2(lb_interrupt_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        lb_interrupt_pipe[0] = lb_interrupt_pipe[1] = -1;
+    }
     struct sigaction sa;
     sa.sa_handler = lb_on_interrupt;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    return lb_interrupt_pipe[0];
 }
 int lb_interrupted(void) { return lb_interrupt_flag; }
-void lb_set_current_pgid(int pgid) { lb_current_pgid = pgid; }
 
 /* Orphaned descendants of the harness are re-parented to it (not to init), so the harness can end and
    reap processes a benchmark left behind. */

@@ -42,8 +42,13 @@ public func counterbalancedOrder(conditions: Int, round: Int) -> [Int] {
 public final class BenchRunner {
     public let settings: BenchSettings
     let store: Store
-    let progress: ProgressReporter
-    let log: (String) -> Void
+    /// Receives the run's progress and messages; the runner itself writes nothing to the terminal.
+    let observer: any RunObserver
+    /// Asked between steps and while children run: a requested interruption stops the run resumably.
+    public let interruption: Interruption
+
+    /// A message for the user, through the observer.
+    func log(_ message: String) { observer.log(message) }
     /// Environment of the harness, the base of every child's environment.
     let environment: [String: String]
     /// The probed version of each condition's interpreter (part of the venv key).
@@ -53,10 +58,10 @@ public final class BenchRunner {
     /// Set for `--shard K/N`: narrows the selected packages to this machine's share.
     public var shardSelection: (any PackageShardFilter)?
     /// Runs every child process of the run: probes, git, venvs, installs and the measured iterations.
-    public var executor: any ProcessExecutor = SpawningExecutor()
+    public lazy var executor: any ProcessExecutor = SpawningExecutor(interruption: interruption)
 
-    public init(settings: BenchSettings, store: Store, progress: ProgressReporter, environment: [String: String] = ProcessInfo.processInfo.environment,
-                log: @escaping (String) -> Void) {
+    public init(settings: BenchSettings, store: Store, observer: any RunObserver, interruption: Interruption = .never,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
         // Bare interpreter names ("python3") resolve through PATH once, so every check and probe sees a path.
         var resolved = settings
         func lookup(_ name: String) -> String {
@@ -67,11 +72,11 @@ public final class BenchRunner {
         for i in resolved.conditions.indices { resolved.conditions[i].targetPython = lookup(resolved.conditions[i].targetPython) }
         self.settings = resolved
         self.store = store
-        self.progress = progress
+        self.observer = observer
+        self.interruption = interruption
         var marked = environment
         marked[ProcessSweeper.harnessVariable] = ProcessSweeper.harnessToken
         self.environment = marked
-        self.log = log
     }
 
     /// The order of iterations for the selected packages (settings' strategy).
@@ -128,50 +133,122 @@ public final class BenchRunner {
 
     /// Runs a new benchmark (or continues `resumeBenchID`).
     public func run(resumeBenchID: String? = nil) throws -> RunOutcome {
-        lb_install_interrupt_handlers()
-        let plan = try self.plan(resumeBenchID: resumeBenchID)
-        if settings.checkStability || settings.waitForStability { try waitForStability() }
-        var session = try openSession(resumeBenchID: resumeBenchID, plan: plan)
-        let (iterationsRun, interrupted) = try runTasks(session, plan: plan, workspace: makeWorkspace(resultsDir: session.resultsDir))
-        let (completed, skipped) = interrupted ? try RunQueries.packageCounts(runID: session.writer.runID, db: store.db)
-            : try finish(&session, packages: plan.selected.count)
-        return RunOutcome(benchID: session.benchID, resultsDirectory: session.resultsDir, interrupted: interrupted,
-                          packagesCompleted: completed, packagesSkipped: skipped, iterationsRun: iterationsRun)
-    }
-
-    /// The scheduled iterations, in order: each package is set up before its first, iterations already stored
-    /// (resume) and those of a converged condition are skipped, and a package's results line is appended
-    /// once its last iteration is done. Stops at an interrupt (the iteration in flight is not kept).
-    func runTasks(_ session: RunSession, plan: RunPlan, workspace: Workspace) throws -> (iterationsRun: Int, interrupted: Bool) {
         let s = settings
+        guard !s.conditions.isEmpty else { throw RunError("no condition to run") }
+        // Nothing of an ingested file is executed: refused before any interpreter is probed.
+        if let resume = resumeBenchID, let stored = try RunQueries.load(benchID: resume, db: store.db), stored.origin != "measured" {
+            throw RunError("\(resume) was ingested, not measured here; it cannot be resumed (nothing was run)")
+        }
+        ProcessSweeper.becomeSubreaper()
+        let leftovers = ProcessSweeper.endLeftoversOfDeadHarnesses()
+        if leftovers > 0 { log("Ended \(leftovers) process(es) left running by an earlier labeille that was killed") }
+        let problems = s.pathProblems().filter { $0.severity == .error }
+        if !problems.isEmpty { throw RunError(problems.map(\.description).joined(separator: "; ")) }
+        let cacheDropper = try CacheDropper.forSettings(s)  // refuses before any work without the rights
+        instructionCounter = try s.instructions.map { try InstructionCounter.resolve($0, environment: environment) }
+        if let counter = instructionCounter { log(Self.instructionCountingNote(counter)) }
+
+        // Packages.
+        let registry: [RegistryPackage]
+        do { registry = try Registry.load(directory: s.registryDir) } catch { throw RunError("\(error)") }
+        var profiles: [(name: String, profile: PythonProfile)] = []
+        for c in s.conditions {
+            let py = c.targetPython.isEmpty ? s.defaultTargetPython : c.targetPython
+            var env = environment
+            for kv in c.env { env[kv.key] = kv.value }
+            do { profiles.append((c.name, try PythonProber.probe(python: py, environment: env, executor: executor))) } catch {
+                throw RunError("condition '\(c.name)': \(error)")
+            }
+        }
+        let majorMinor = profiles.first.map { $0.profile.version.split(separator: ".").prefix(2).joined(separator: ".") }
+        let selection = Registry.select(registry, packages: s.packages, top: s.topN, pythonVersion: majorMinor, forceRun: s.forceRun)
+        for skip in selection.skipped { log("Skipping \(skip.name): \(skip.reason)") }
+        guard !selection.selected.isEmpty else { throw RunError("no package to run (registry \(s.registryDir))") }
+        let selected = try shardSelection?.select(selection.selected, settings: s, resumeBenchID: resumeBenchID, db: store.db, log: observer.log)
+            ?? selection.selected
+        interpreterVersions = profiles.map(\.profile.version)
+
+        if s.checkStability || s.waitForStability { try waitForStability() }
+
+        // The run: new or resumed.
         let db = store.db
+        let benchID: String
+        let resultsDir: String
+        let writer: RunWriter
+        var meta: RunMeta
+        if let resume = resumeBenchID {
+            guard let stored = try RunQueries.load(benchID: resume, db: db) else { throw RunError("unknown bench id '\(resume)' to resume") }
+            guard stored.origin == "measured" else { throw RunError("\(resume) was ingested, not measured here; it cannot be resumed") }
+            benchID = resume
+            resultsDir = try RunQueries.sourceDirectory(benchID: resume, db: db) ?? "\(s.resultsDir)/\(resume)"
+            writer = try RunWriter(db: db, existingRunID: stored.runID)
+            meta = try Self.meta(settings: s, benchID: benchID, profiles: profiles, packages: selected.count)
+            meta.shard = shardSelection?.info
+            meta.startTime = stored.startTime
+            log("Resuming \(benchID)")
+        } else {
+            benchID = try Self.newBenchID(db: db, resultsDir: s.resultsDir)
+            resultsDir = (s.resultsDir as NSString).appendingPathComponent(benchID)
+            do { try FileManager.default.createDirectory(atPath: resultsDir, withIntermediateDirectories: true) } catch {
+                throw RunError("cannot create the results folder \(resultsDir): \(error.localizedDescription)")
+            }
+            meta = try Self.meta(settings: s, benchID: benchID, profiles: profiles, packages: selected.count)
+            meta.shard = shardSelection?.info
+            meta.system = SystemProfiler.capture(workDirectory: s.workDir ?? s.reposDir)
+            let m = meta
+            writer = try db.transaction {
+                try RunWriter(db: db, meta: m, origin: "measured", sourceDir: URL(fileURLWithPath: resultsDir).standardizedFileURL.path)
+            }
+        }
+        let metaPath = (resultsDir as NSString).appendingPathComponent("bench_meta.json")
+        let resultsPath = (resultsDir as NSString).appendingPathComponent("bench_results.jsonl")
+        if resumeBenchID == nil {
+            try AtomicFile.write(JSONWriter.pretty(PythonFormat.encodeMeta(meta)) + "\n", to: metaPath)
+        }
+        let logsDir = (resultsDir as NSString).appendingPathComponent("logs")
+
+        let work = s.workDir ?? (resultsDir as NSString).appendingPathComponent("work")
+        let workspace = Workspace(
+            reposDir: s.reposDir ?? (work as NSString).appendingPathComponent("repos"),
+            worktreesDir: (work as NSString).appendingPathComponent("worktrees"),
+            venvsDir: s.venvsDir ?? (work as NSString).appendingPathComponent("venvs"),
+            baseEnvironment: environment, executor: executor)
+
+        // Iterations already stored (resume): skipped.
         var done = Set<String>()
-        for it in try RunQueries.storedIterations(benchID: session.benchID, db: db) {
+        for it in try RunQueries.storedIterations(benchID: benchID, db: db) {
             done.insert(Self.iterationKey(it.package, it.condition, it.iteration))
         }
-        var states = plan.selected.map { PackageState(registry: $0) }
+
+        var states = selected.map { PackageState(registry: $0) }
         func isDone(_ t: Task) -> Bool {
             done.contains(Self.iterationKey(states[t.package].registry.name, s.conditions[t.condition].name, t.index))
         }
-        func finishPackage(_ p: Int) throws {
-            guard let prid = states[p].packageResultID else { return }
-            try PythonFormat.appendPackageLine(try RunQueries.packageRecord(db: db, packageResultID: prid), to: session.resultsPath)
-        }
         let tasks = schedule(packages: states.count)
         for t in tasks { states[t.package].remaining += 1 }
-        progress.start(total: tasks.filter { !isDone($0) }.count, alreadyDone: tasks.filter(isDone).count)
-        defer { progress.finish() }
+        let todo = tasks.filter { !isDone($0) }
+        observer.runStarted(iterations: todo.count, alreadyStored: tasks.count - todo.count)
         var iterationsRun = 0
+        var interrupted = false
+
+        func finishPackage(_ p: Int) throws {
+            guard let prid = states[p].packageResultID else { return }
+            let record = try RunQueries.packageRecord(db: db, packageResultID: prid)
+            try PythonFormat.appendPackageLine(record, to: resultsPath)
+        }
+
         for task in tasks {
-            if lb_interrupted() != 0 { return (iterationsRun, true) }
+            if interruption.isRequested { interrupted = true; break }
             var st = states[task.package]
+            let alreadyStored = isDone(task)
             defer { states[task.package] = st }
             if st.packageResultID == nil && st.setupFailed == nil {
-                setUp(&st, workspace: workspace, writer: session.writer, benchID: session.benchID)
+                setUp(&st, workspace: workspace, writer: writer, benchID: benchID)
                 // An interrupted setup is no verdict on the package: nothing is recorded, --resume retries it.
-                if lb_interrupted() != 0 { return (iterationsRun, true) }
+                if interruption.isRequested { interrupted = true; break }
                 if st.setupFailed != nil {
-                    progress.skip(tasks.filter { $0.package == task.package && !isDone($0) }.count)
+                    let remaining = tasks.filter { $0.package == task.package && !isDone($0) }.count
+                    observer.iterationsDropped(remaining)
                     st.remaining = 0
                     states[task.package] = st
                     try finishPackage(task.package)
@@ -180,26 +257,57 @@ public final class BenchRunner {
             }
             if st.setupFailed != nil { continue }
             st.remaining -= 1
-            let converged = st.converged.allSatisfy({ $0 }) && !st.converged.isEmpty && !task.warmup
-            if !isDone(task) && converged { progress.skip(1) }
-            if !isDone(task) && !converged {
-                let condition = s.conditions[task.condition]
-                progress.begin(package: st.registry.name, condition: condition.name, index: task.index, warmup: task.warmup)
-                let record = try measure(task: task, state: st, condition: condition, workspace: workspace, logsDir: session.logsDir,
-                                         cacheDropper: plan.cacheDropper)
-                if lb_interrupted() != 0 { return (iterationsRun, true) }  // the iteration in flight is not kept
-                let pcID = st.packageConditionIDs[task.condition]
-                try db.transaction {
-                    try session.writer.insertIteration(packageConditionID: pcID, record)
-                    if !record.warmup { try session.writer.refreshOutliers(packageConditionID: pcID) }
+            if alreadyStored {
+                if st.remaining == 0 { states[task.package] = st; try finishPackage(task.package) }
+                continue
+            }
+            if st.converged.allSatisfy({ $0 }) && !st.converged.isEmpty && !task.warmup {
+                observer.iterationsDropped(1)
+                if st.remaining == 0 { states[task.package] = st; try finishPackage(task.package) }
+                continue
+            }
+            let condition = s.conditions[task.condition]
+            observer.iterationStarted(package: st.registry.name, condition: condition.name, index: task.index, warmup: task.warmup)
+            let record = try measure(task: task, state: st, condition: condition, workspace: workspace, logsDir: logsDir,
+                                     cacheDropper: cacheDropper)
+            if interruption.isRequested { interrupted = true; break }  // the iteration in flight is not kept
+            let pcID = st.packageConditionIDs[task.condition]
+            try db.transaction {
+                try writer.insertIteration(packageConditionID: pcID, record)
+                if !record.warmup { try writer.refreshOutliers(packageConditionID: pcID) }
+            }
+            iterationsRun += 1
+            observer.iterationFinished(status: record.status, wallSeconds: record.wallTimeS)
+            if !record.warmup && record.status == "ok" && !record.instrumented {
+                st.measuredOK[task.condition].append(record.wallTimeS)
+                if s.adaptive && st.measuredOK[task.condition].count >= s.adaptiveMinIterations
+                    && Statistics.relativeStandardError(st.measuredOK[task.condition]) < s.adaptiveThreshold {
+                    if !st.converged[task.condition] {
+                        st.converged[task.condition] = true
+                        try writer.markConvergedEarly(packageConditionID: pcID)
+                    }
                 }
-                iterationsRun += 1
-                progress.end(status: record.status, wall: record.wallTimeS)
-                try noteMeasurement(record, task: task, state: &st, writer: session.writer)
             }
             if st.remaining == 0 { states[task.package] = st; try finishPackage(task.package) }
         }
-        return (iterationsRun, false)
+        observer.runFinished()
+
+        // Final bookkeeping: counts, end time, and the whole results file rewritten in package order.
+        let (completed, skipped) = try RunQueries.packageCounts(runID: writer.runID, db: db)
+        if !interrupted {
+            meta.endTime = UTCTimestamp.iso8601()
+            meta.packagesCompleted = completed
+            meta.packagesSkipped = skipped
+            try writer.updateRunEnd(endTime: meta.endTime, packagesTotal: selected.count, completed: completed, skipped: skipped)
+            try AtomicFile.write(JSONWriter.pretty(PythonFormat.encodeMeta(meta)) + "\n", to: metaPath)
+            var lines = ""
+            for id in try RunQueries.packageResultIDs(runID: writer.runID, db: db) {
+                lines += JSONWriter.compact(PythonFormat.encodePackage(try RunQueries.packageRecord(db: db, packageResultID: id))) + "\n"
+            }
+            try AtomicFile.write(lines, to: resultsPath)
+        }
+        return RunOutcome(benchID: benchID, resultsDirectory: resultsDir, interrupted: interrupted,
+                          packagesCompleted: completed, packagesSkipped: skipped, iterationsRun: iterationsRun)
     }
 
     /// Clone, worktrees, venvs and installs of one package; records the package (skipped on failure).
@@ -209,7 +317,7 @@ public final class BenchRunner {
         let db = store.db
         do {
             guard let url = st.registry.repo, !url.isEmpty else { throw SetupError("package '\(name)' has no repo URL") }
-            progress.note("Setting up \(name)")
+            observer.progressNote("Setting up \(name)")
             let t0 = Date()
             let repo = try workspace.prepareRepository(name: name, url: url, depth: st.registry.cloneDepth)
             st.cloneSeconds = Date().timeIntervalSince(t0)
@@ -250,7 +358,7 @@ public final class BenchRunner {
             st.converged = Array(repeating: false, count: s.conditions.count)
             st.measuredOK = Array(repeating: [], count: s.conditions.count)
         } catch {
-            if lb_interrupted() != 0 { st.setupFailed = "interrupted"; return }  // not a verdict: nothing recorded
+            if interruption.isRequested { st.setupFailed = "interrupted"; return }  // not a verdict: nothing recorded
             log("Setup of \(name) failed: \(error)")
             st.setupFailed = "\(error)"
             st.packageResultID = try? db.transaction {
@@ -390,7 +498,7 @@ public final class BenchRunner {
             if Date() > deadline { log("Stability: still unstable after 300 s; starting anyway"); return }
             log("Waiting 10 s for the system to settle…")
             for _ in 0..<10 {
-                if lb_interrupted() != 0 { throw RunError("interrupted while waiting for stability") }
+                if interruption.isRequested { throw RunError("interrupted while waiting for stability") }
                 sleep(1)
             }
         }

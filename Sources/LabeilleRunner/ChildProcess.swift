@@ -111,7 +111,7 @@ public enum ChildProcess {
     ///   Requires SIGCHLD not to be ignored in the harness (otherwise wait4 gets ECHILD).
     public static func run(_ argv: [String], environment: [String: String], workingDirectory: String?,
                            stdoutPath: String?, stderrPath: String?, limits: ProcessLimits = .init(),
-                           timeout: Double?, counter: CounterEvent? = nil) throws -> ProcessOutcome {
+                           timeout: Double?, counter: CounterEvent? = nil, interruption: Interruption = .never) throws -> ProcessOutcome {
         guard let command = argv.first, !command.isEmpty else {
             throw ChildProcessError.spawnFailed(command: "", errno: EINVAL)
         }
@@ -121,15 +121,47 @@ public enum ChildProcess {
         let spawnToken = ProcessSweeper.newSpawnToken()
         var childEnvironment = environment
         childEnvironment[ProcessSweeper.spawnVariable] = spawnToken
-        let (pid, counterFD, start) = try spawn(path, argv: argv, environment: childEnvironment, workingDirectory: workingDirectory,
-                                         stdoutPath: stdoutPath, stderrPath: stderrPath, limits: limits, counter: counter)
-        defer { if counterFD >= 0 { close(counterFD) } }
-        // An interrupt (Ctrl-C) kills this group: the child is not in the terminal's foreground group.
-        lb_set_current_pgid(pid)
-        defer { lb_set_current_pgid(0) }
+        let cArgv = argv.map { strdup($0) } + [nil]
+        let cEnv = childEnvironment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for p in cArgv { free(p) }
+            for p in cEnv { free(p) }
+        }
+        let cpus = limits.cpuAffinity.map { Int32(clamping: $0) }
+        let memoryMB = max(0, min(limits.memoryLimitMB ?? 0, Int.max >> 21))
+        let cpuSeconds = max(0, limits.cpuTimeLimitS ?? 0)
 
+        var pid: Int32 = -1
+        var spawnErrno: Int32 = 0
+        var counterFD: Int32 = -1
+        let start = MonotonicClock.nanoseconds()
+        let rc = cpus.withUnsafeBufferPointer { cpuBuf in
+            var lim = lb_limits(memory_limit_mb: memoryMB, cpu_seconds: cpuSeconds,
+                                cpu_count: Int32(cpuBuf.count), cpus: cpuBuf.baseAddress)
+            return cArgv.withUnsafeBufferPointer { a in
+                cEnv.withUnsafeBufferPointer { e in
+                    withOptionalCString(workingDirectory) { cwd in
+                        withOptionalCString(stdoutPath) { out in
+                            withOptionalCString(stderrPath) { err in
+                                counter.map {
+                                    lb_spawn_counted(path, a.baseAddress, e.baseAddress, cwd, out, err, &lim, $0.cEvent,
+                                                     &pid, &spawnErrno, &counterFD)
+                                } ?? lb_spawn(path, a.baseAddress, e.baseAddress, cwd, out, err, &lim, &pid, &spawnErrno)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if rc == -2, let counter {
+            throw ChildProcessError.counterUnavailable(event: counter.name, errno: spawnErrno)
+        }
+        if rc != 0 {
+            throw ChildProcessError.spawnFailed(command: command, errno: spawnErrno)
+        }
+        defer { if counterFD >= 0 { close(counterFD) } }
         let deadline: UInt64? = timeout.flatMap { $0.isNaN ? nil : start &+ UInt64(min(max($0, 0), 1e9) * 1e9) }
-        let (timedOut, waitErrno) = waitForExit(pid, deadline: deadline)
+        let (timedOut, waitErrno) = waitForExit(pid: pid, deadline: deadline, interruption: interruption)
 
         // Timeout: kill the group. Normal exit: kill stragglers left in the group (best effort).
         _ = kill(-pid, SIGKILL)
@@ -158,75 +190,50 @@ public enum ChildProcess {
         return outcome
     }
 
-    /// Starts the child (fork/exec in CSpawn, limits applied in between). Returns its pid, the counter's
-    /// descriptor (-1 without a counter) and the monotonic time just before the fork, where wall time starts.
-    private static func spawn(_ path: String, argv: [String], environment: [String: String], workingDirectory: String?,
-                              stdoutPath: String?, stderrPath: String?, limits: ProcessLimits,
-                              counter: CounterEvent?) throws -> (pid: Int32, counterFD: Int32, start: UInt64) {
-        let cArgv = argv.map { strdup($0) } + [nil]
-        let cEnv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for p in cArgv { free(p) }
-            for p in cEnv { free(p) }
-        }
-        let cpus = limits.cpuAffinity.map { Int32(clamping: $0) }
-        let memoryMB = max(0, min(limits.memoryLimitMB ?? 0, Int.max >> 21))
-        let cpuSeconds = max(0, limits.cpuTimeLimitS ?? 0)
-        var pid: Int32 = -1
-        var spawnErrno: Int32 = 0
-        var counterFD: Int32 = -1
-        let start = MonotonicClock.nanoseconds()
-        let rc = cpus.withUnsafeBufferPointer { cpuBuf in
-            var lim = lb_limits(memory_limit_mb: memoryMB, cpu_seconds: cpuSeconds,
-                                cpu_count: Int32(cpuBuf.count), cpus: cpuBuf.baseAddress)
-            return cArgv.withUnsafeBufferPointer { a in
-                cEnv.withUnsafeBufferPointer { e in
-                    withOptionalCString(workingDirectory) { cwd in
-                        withOptionalCString(stdoutPath) { out in
-                            withOptionalCString(stderrPath) { err in
-                                counter.map {
-                                    lb_spawn_counted(path, a.baseAddress, e.baseAddress, cwd, out, err, &lim, $0.cEvent,
-                                                     &pid, &spawnErrno, &counterFD)
-                                } ?? lb_spawn(path, a.baseAddress, e.baseAddress, cwd, out, err, &lim, &pid, &spawnErrno)
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if rc == -2, let counter { throw ChildProcessError.counterUnavailable(event: counter.name, errno: spawnErrno) }
-        if rc != 0 { throw ChildProcessError.spawnFailed(command: argv[0], errno: spawnErrno) }
-        return (pid, counterFD, start)
-    }
-
-    /// Waits until the direct child has exited (a zombie, not yet reaped) or the deadline passes. Not reaping
-    /// yet keeps pid == pgid reserved, so the group kill that follows cannot hit a reused pid. Returns whether
-    /// the deadline passed with the child still running, and the errno of a failed wait (0 if none).
-    private static func waitForExit(_ pid: Int32, deadline: UInt64?) -> (timedOut: Bool, errno: Int32) {
+    /// Waits until the direct child has exited (zombie, not yet reaped), the deadline passes or an
+    /// interruption is requested. Not reaping keeps pid == pgid reserved, so the caller's group kill cannot
+    /// hit a reused pid. Returns whether the deadline passed with the child still running, and the errno of
+    /// a failed wait (0 when none).
+    private static func waitForExit(pid: pid_t, deadline: UInt64?, interruption: Interruption) -> (timedOut: Bool, errno: Int32) {
+        var timedOut = false
+        var waitErrno: Int32 = 0
         let pidfd = lb_pidfd_open(pid)
         let pidfdErrno = errno
-        guard pidfd >= 0 else {
-            // No pidfd (kernel < 5.3): block without reaping; a timeout cannot be honoured.
-            guard deadline == nil else { return (false, pidfdErrno) }
+        if pidfd >= 0 {
+            defer { close(pidfd) }
+            // Child and interruption pipe: the child is not in the terminal's foreground group, so Ctrl-C does
+            // not reach it; an interruption wakes this wait and the group is killed below.
+            var fds = [pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: interruption.wakeDescriptor, events: Int16(POLLIN), revents: 0)]
+            let watched = nfds_t(interruption.wakeDescriptor >= 0 ? 2 : 1)
+            // Without a pipe, a wait that can be interrupted asks every 50 ms.
+            let askEvery: Int32 = interruption.isNever || interruption.wakeDescriptor >= 0 ? -1 : 50
+            while true {
+                if interruption.isRequested { break }
+                var waitMs: Int32 = -1
+                if let deadline {
+                    let now = MonotonicClock.nanoseconds()
+                    if now >= deadline {
+                        timedOut = poll(&fds, 1, 0) <= 0  // still running at the deadline
+                        break
+                    }
+                    waitMs = Int32(min((deadline - now + 999_999) / 1_000_000, UInt64(Int32.max)))
+                }
+                if askEvery > 0 && (waitMs < 0 || waitMs > askEvery) { waitMs = askEvery }
+                let n = poll(&fds, watched, waitMs)
+                if n > 0 && fds[0].revents != 0 { break }
+                if n < 0 && errno != EINTR { waitErrno = errno; break }
+            }
+        } else if deadline == nil {
+            // No pidfd (kernel < 5.3): block without reaping.
             var info = siginfo_t()
             while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 {
-                if errno != EINTR { return (false, errno) }
+                if errno != EINTR { waitErrno = errno; break }
             }
-            return (false, 0)
+        } else {
+            waitErrno = pidfdErrno  // a timeout cannot be honoured without a pidfd
         }
-        defer { close(pidfd) }
-        var pfd = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
-        while true {
-            var waitMs: Int32 = -1
-            if let deadline {
-                let now = MonotonicClock.nanoseconds()
-                if now >= deadline { return (poll(&pfd, 1, 0) <= 0, 0) }  // still running at the deadline?
-                waitMs = Int32(min((deadline - now + 999_999) / 1_000_000, UInt64(Int32.max)))
-            }
-            let n = poll(&pfd, 1, waitMs)
-            if n > 0 { return (false, 0) }
-            if n < 0 && errno != EINTR { return (false, errno) }
-        }
+        return (timedOut, waitErrno)
     }
 
     /// CPUs this process may run on (sched_getaffinity), unlike ProcessInfo.activeProcessorCount.

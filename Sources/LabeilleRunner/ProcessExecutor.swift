@@ -53,7 +53,9 @@ public protocol ProcessExecutor: Sendable {
 
 /// The real executor: `ChildProcess.run`, plus capture of the output when asked for.
 public struct SpawningExecutor: ProcessExecutor {
-    public init() {}
+    /// A requested interruption kills the child's process group (the run then stops, resumably).
+    public let interruption: Interruption
+    public init(interruption: Interruption = .never) { self.interruption = interruption }
 
     public func run(_ request: ProcessRequest) throws -> ProcessOutcome {
         switch request.output {
@@ -75,7 +77,8 @@ public struct SpawningExecutor: ProcessExecutor {
 
     private func spawn(_ r: ProcessRequest, stdout: String?, stderr: String?) throws -> ProcessOutcome {
         try ChildProcess.run(r.argv, environment: r.environment, workingDirectory: r.workingDirectory, stdoutPath: stdout,
-                             stderrPath: stderr, limits: r.limits, timeout: r.timeout, counter: r.counter)
+                             stderrPath: stderr, limits: r.limits, timeout: r.timeout, counter: r.counter,
+                             interruption: interruption)
     }
 
     /// The first `limit` bytes of a file (empty when it cannot be read).

@@ -146,7 +146,8 @@ struct RunCommand: ParsableCommand {
             printErr("warning: running as root; test suites can change this machine (--run-dangerously-as-root silences this)")
         }
         if settings.quick { printErr("note: --quick is screening only: 3 iterations cannot establish significance robustly") }
-        let runner = BenchRunner(settings: finalSettings, store: store, progress: ProgressReporter(), log: printErr)
+        let runner = BenchRunner(settings: finalSettings, store: store, observer: TerminalProgress(),
+                                 interruption: InterruptSignals.install())
         runner.shardSelection = try ShardCLI.selection(command, resumeID: resumeID, store: store)
         let outcome = try cli { try runner.run(resumeBenchID: resumeID) }
         if outcome.interrupted {

@@ -209,7 +209,7 @@ final class ScheduleTests: XCTestCase {
         cli.interleave = interleave ? true : nil
         cli.registryDir = "/tmp"
         let s = try BenchSettings.resolve(profile: nil, cli: cli, inlineConditions: ["a:target_python=/usr/bin/python3", "b:target_python=/usr/bin/python3"])
-        return BenchRunner(settings: s, store: try Store(path: ":memory:"), progress: ProgressReporter(quiet: true), log: { _ in })
+        return BenchRunner(settings: s, store: try Store(path: ":memory:"), observer: SilentRunObserver())
             .schedule(packages: 2)
     }
 

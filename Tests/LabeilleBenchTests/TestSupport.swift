@@ -149,7 +149,7 @@ extension TemporaryFolderTestCase {
         cli.resultsDir = dir.appendingPathComponent("results").path
         configure(&cli)
         let settings = try BenchSettings.resolve(profile: nil, cli: cli, inlineConditions: conditions)
-        var runner = BenchRunner(settings: settings, store: try Store(path: db), progress: ProgressReporter(quiet: true), log: { _ in })
+        var runner = BenchRunner(settings: settings, store: try Store(path: db), observer: SilentRunObserver())
         runner.executor = executor
         return runner
     }

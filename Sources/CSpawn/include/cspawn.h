@@ -48,8 +48,9 @@ static inline int lb_wifsignaled(int status) { return WIFSIGNALED(status); }
 static inline int lb_wtermsig(int status) { return WTERMSIG(status); }
 
 void lb_line_buffer_stdout(void);
-void lb_install_interrupt_handlers(void);
+/// Installs the SIGINT/SIGTERM handlers (command line only); returns a descriptor that becomes readable
+/// on the first signal (-1 when no pipe could be made).
+int lb_install_interrupt_handlers(void);
 int lb_interrupted(void);
-void lb_set_current_pgid(int pgid);
 void lb_become_subreaper(void);
 #endif /* LABEILLE_CSPAWN_H */

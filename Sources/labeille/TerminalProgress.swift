@@ -1,10 +1,9 @@
 import Foundation
 import LabeilleCore
-import LabeilleStats
-import LabeilleStore
+import LabeilleRunner
 
-/// Progress of a run on stderr: a live line on a terminal, plain lines otherwise (CI logs, pipes).
-public final class ProgressReporter {
+/// Shows a run on stderr: a live progress line on a terminal, plain lines otherwise (CI logs, pipes).
+final class TerminalProgress: RunObserver {
     let live: Bool
     let quiet: Bool
     var total = 0
@@ -14,7 +13,7 @@ public final class ProgressReporter {
     var lastDraw = Date.distantPast
     let width: Int
 
-    public init(quiet: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    init(quiet: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.quiet = quiet
         live = isatty(STDERR_FILENO) == 1 && environment["TERM"] != "dumb" && environment["CI"] == nil
         var ws = winsize()
@@ -23,7 +22,7 @@ public final class ProgressReporter {
 
     func write(_ s: String) { FileHandle.standardError.write(s.data(using: .utf8)!) }
 
-    func start(total: Int, alreadyDone: Int) {
+    func runStarted(iterations total: Int, alreadyStored alreadyDone: Int) {
         self.total = total
         start = Date()
         if alreadyDone > 0 && !quiet { write("\(alreadyDone) iterations already stored; \(total) to run\n") }
@@ -35,12 +34,12 @@ public final class ProgressReporter {
         return Fmt.time(per * Double(max(0, total - done)))
     }
 
-    func begin(package: String, condition: String, index: Int, warmup: Bool) {
+    func iterationStarted(package: String, condition: String, index: Int, warmup: Bool) {
         current = "\(package) · \(condition) · \(warmup ? "warm-up" : "iteration") \(index)"
         if live { draw(force: true) }
     }
 
-    func end(status: String, wall: Double) {
+    func iterationFinished(status: String, wallSeconds wall: Double) {
         done += 1
         if quiet { return }
         if live { draw(force: false) } else {
@@ -48,13 +47,17 @@ public final class ProgressReporter {
         }
     }
 
-    func skip(_ n: Int) { total -= n }
+    func iterationsDropped(_ n: Int) { total -= n }
 
-    func note(_ s: String) {
-        if quiet { return }
-        if live { write("\r\u{1B}[2K") }
+    func progressNote(_ s: String) {
+        if !quiet { log(s) }
+    }
+
+    /// A line above the live progress line, which is drawn again below it.
+    func log(_ s: String) {
+        if live && !quiet { write("\r\u{1B}[2K") }
         write(s + "\n")
-        if live { draw(force: true) }
+        if live && !quiet && total > 0 { draw(force: true) }
     }
 
     func draw(force: Bool) {
@@ -69,7 +72,7 @@ public final class ProgressReporter {
         write("\r\u{1B}[2K" + line)
     }
 
-    func finish() {
+    func runFinished() {
         if live && !quiet { write("\r\u{1B}[2K") }
     }
 }
