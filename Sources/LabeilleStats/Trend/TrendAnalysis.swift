@@ -15,8 +15,8 @@ public struct TrendOptions: Sendable, Equatable {
     /// Without a pinned run the baseline is the median of the first this-many runs (never a single run when the
     /// series has more than two): one bad early run cannot make every later run look changed.
     public var baselineWindow = 5
-    /// The recent level: the mean of the last this-many runs against the baseline, for steps too small to
-    /// confirm from one run.
+    /// The recent level: each of the last this-many runs but the latest is a candidate step, tested as the mean
+    /// of the runs since then against the runs before, for steps too small to confirm from one run.
     public var recentWindow = 3
     /// A latest run in which at least this share of the packages moved beyond the threshold in one direction
     /// is reported once, as a run-level shift.
@@ -56,6 +56,9 @@ public struct LevelChange: Sendable, Equatable {
     public var beyondThreshold: Bool
     /// q ≤ false-discovery rate: the change is larger than the runs' own noise explains.
     public var outsideNoise = false
+    /// For the recent level: the first run after the step it tests (the runs from there on are compared with the
+    /// runs before, back to the baseline); nil for other changes.
+    public var sinceRunIndex: Int?
     public var confirmed: Bool { beyondThreshold && outsideNoise }
     public var changePct: Double { (ratio - 1) * 100 }
 }
@@ -112,8 +115,9 @@ public struct PackageTrend: Sendable {
     public var vsBaselineSegment: LevelChange?
     /// Latest vs the package's previous run (nil with one point).
     public var vsPrevious: LevelChange?
-    /// The mean of the last runs (up to `recentWindow`, after the baseline window) vs the baseline; nil when
-    /// that is a single run (vsBaseline says it).
+    /// The recent level: the mean of the runs since the most likely step among the last `recentWindow` runs
+    /// (at least two runs) against the mean of the runs before it back to the baseline run (outliers dropped);
+    /// nil with fewer than three runs before the candidates.
     public var vsRecent: LevelChange?
     /// Runs whose median forms the baseline level (1 when pinned).
     public var baselineRuns = 1
@@ -240,12 +244,8 @@ public enum TrendAnalyzer {
         guard y.count >= 3 else { return nil }
         var d: [Double] = []
         for k in 1..<y.count { d.append(y[k] - y[k - 1]) }
-        let med = Statistics.median(d)
-        let robustSD = 1.4826 * Statistics.median(d.map { abs($0 - med) })
-        let kept = d.filter { abs($0 - med) <= 3.5 * robustSD }
-        guard kept.count >= 2 else { return nil }
-        let total = Statistics.sampleVariance(kept) / 2
-        return (max(0, total - typicalWithinVar), max(total, typicalWithinVar), Double(kept.count - 1))
+        guard let half = LevelShift.robustHalfVariance(d) else { return nil }
+        return (max(0, half.variance - typicalWithinVar), max(half.variance, typicalWithinVar), half.df)
     }
 
     static func withinVariances(_ pts: [SeriesPoint]) -> (typical: Double, perPoint: [Double]) {
@@ -406,11 +406,12 @@ public enum TrendAnalyzer {
             }
             let regressed = alerts.contains { $0.package == t.package && $0.condition == t.condition && $0.isRegression }
             if !regressed, let c = t.vsRecent, c.ratio > 1 + thr, c.confirmed {
-                let from = r.runs[c.fromRunIndex].benchID
+                let from = r.runs[c.fromRunIndex].benchID, since = r.runs[c.sinceRunIndex ?? c.toRunIndex]
+                let after = t.positions.filter { $0 >= since.position }.count
                 alerts.append(TrackAlert(package: t.package, condition: t.condition, kind: .recentVsBaseline, severity: .error,
                                          confirmed: true, change: c, fromBenchID: from, toBenchID: r.runs[c.toRunIndex].benchID,
-                                         description: String(format: "the last %d runs are %@ slower than the %@ (%@)",
-                                                             min(r.options.recentWindow, t.trendRuns), Fmt.pct(c.changePct), baseLabel, from),
+                                         description: String(format: "the %d run(s) since #%d (%@) are %@ slower than the runs before, from the %@ (%@) on",
+                                                             after, since.position, since.benchID, Fmt.pct(c.changePct), baseLabel, from),
                                          changePoint: cp))
             }
             if t.volatilityIncreasing && t.classification == .volatile {

@@ -17,6 +17,11 @@ struct TrendItemAnalysis {
     let totalVar: Double
     /// Each point's variance: its within-run part (never below the typical one) plus the run-to-run part.
     let pointVar: [Double]
+    /// Each point's within-run variance (never below the typical one), and the typical one.
+    let withinVar: [Double]
+    let typicalWithinVar: Double
+    /// The series' pooled run-to-run variance, which packages with few runs borrow.
+    let pooledBetweenVar: Double
     var n: Int { pts.count }
     var last: Int { pts.count - 1 }
 
@@ -52,6 +57,7 @@ struct TrendItemAnalysis {
         }
         (betweenVar, betweenDF, totalVar) = (between, df, total)
         pointVar = withinVar.map { $0 + between }
+        (self.withinVar, self.typicalWithinVar, self.pooledBetweenVar) = (withinVar, typicalWithinVar, pooledBetweenVar)
     }
 
     /// The pinned run, else the median of the first runs (variance of a median of k points ≈ (π/2)·σ²/k from
@@ -118,13 +124,17 @@ struct TrendItemAnalysis {
         return c
     }
 
-    /// The recent level (the mean of the last runs after the baseline window) against the baseline.
+    /// The recent level: the runs since the most likely step among the last few against the runs before it.
     func recentLevel(_ base: Baseline, tQuantiles: inout [Int: Double]) -> LevelChange? {
-        let recentCount = min(options.recentWindow, n - (base.index + base.window))
-        guard recentCount >= 2 else { return nil }
-        let r = Array(y[(n - recentCount)...]), rv = Array(pointVar[(n - recentCount)...])
-        return level(base.level, base.variance, base.index, to: Statistics.mean(r), rv.reduce(0, +) / Double(recentCount * recentCount),
-                     last, tQuantiles: &tQuantiles)
+        guard let shift = LevelShift.mostSignificant(y, withinVar: withinVar, typicalWithinVar: typicalWithinVar, from: base.index,
+                                                     pooledBetweenVar: pooledBetweenVar, window: options.recentWindow) else { return nil }
+        let dlt = shift.after - shift.before, se = shift.variance.squareRoot()
+        let q = TrendAnalyzer.quantile975(shift.df, &tQuantiles)
+        var recent = LevelChange(fromRunIndex: pts[base.index].runIndex, toRunIndex: pts[last].runIndex, fromMedian: exp(shift.before),
+                                 toMedian: exp(shift.after), ratio: exp(dlt), ciLow: exp(dlt - q * se), ciHigh: exp(dlt + q * se),
+                                 z: dlt / se, p: shift.p, beyondThreshold: abs(exp(dlt) - 1) > options.regressionThreshold)
+        recent.sinceRunIndex = pts[shift.start].runIndex
+        return recent
     }
 
     /// Volatility (the original's rule): CVs rising, the last two above the volatile CV.
