@@ -1,5 +1,10 @@
 import ArgumentParser
-import LabeilleBench
+import LabeilleCore
+import LabeilleReports
+import LabeilleRunner
+import LabeilleStats
+import LabeilleStore
+import LabeilleUseCases
 
 // Option values from a closed set parse straight into their enums: every bad value gets ArgumentParser's one
 // message naming the option and listing the allowed values (one line, exit 2), and no command converts

@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import LabeilleBench
+@testable import LabeilleCore
+@testable import LabeilleReports
+@testable import LabeilleRunner
+@testable import LabeilleStats
+@testable import LabeilleStore
+@testable import LabeilleUseCases
 
 /// Runs git, installs and the interpreter probes for real, fakes venv creation (a `bin/python` link to the
 /// interpreter and an empty site-packages, which is all the runner reads of a venv) and answers every measured
