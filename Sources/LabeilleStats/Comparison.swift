@@ -109,6 +109,11 @@ public struct PackageComparison: Sendable {
     public var order: SampleOrder = .unpaired
     /// Why a slower/faster call was withheld (e.g. drift confounded with block order), else nil.
     public var inconclusiveReason: String?
+    /// True when a slower/faster call was withheld because the suite's noise falls into clusters and this
+    /// package has 5 or fewer values per side (the reason says so).
+    public var withheldForClusteredNoise = false
+    /// The shapes of this package's small samples, for the suite-level check of clustered noise.
+    var sampleShapes = ClusteredNoise.Tally()
     /// Drift per iteration on the log scale (≈ relative), estimated from the time order (block order only).
     public var driftPerIteration: Double = .nan
     /// Degrees of freedom of the t-based interval (after moderation), NaN for rank methods.
@@ -214,6 +219,7 @@ public enum Comparator {
         let mw = MannWhitneyTest(lb, la)
         c.probabilitySlower = mw.u / Double(a.count * b.count)
         let pairs = pairedDifferences(la, lb, roundsA, roundsB)
+        c.sampleShapes.add(la); c.sampleShapes.add(lb)
         if metric == Metric.instructions.rawValue {
             // Near-deterministic counts: their own floored test, and no moderation or rank step later (no fit).
             CountStatistics.fill(&c, la: la, lb: lb, pairs: pairs.d, threshold: threshold)
@@ -307,6 +313,27 @@ public enum Comparator {
         for i in comparisons.indices {
             comparisons[i].qValue = q[i]
             assignVerdict(&comparisons[i], threshold: threshold)
+        }
+        withholdUnderClusteredNoise(&comparisons)
+    }
+
+    /// When the suite's small samples fall into clusters far more often than normal noise allows, the t-based
+    /// slower/faster calls resting on 5 or fewer values per side are withheld (the exact rank tests hold under
+    /// any noise and keep theirs), and no detectable effect is promised at that n.
+    static func withholdUnderClusteredNoise(_ comparisons: inout [PackageComparison]) {
+        var shapes = ClusteredNoise.Tally()
+        for c in comparisons { shapes.merge(c.sampleShapes) }
+        guard shapes.isClustered else { return }
+        for i in comparisons.indices {
+            let c = comparisons[i]
+            guard min(c.nBaseline, c.nTreatment) <= 5, c.fit != nil, c.method != .pairedSignedRank, c.method != .hodgesLehmann else { continue }
+            comparisons[i].minimumDetectableEffect = .nan
+            if let k = c.iterationsNeeded { comparisons[i].iterationsNeeded = max(k, 6) }
+            guard c.verdict == .slower || c.verdict == .faster else { continue }
+            comparisons[i].verdict = .inconclusive
+            comparisons[i].confirmed = false
+            comparisons[i].withheldForClusteredNoise = true
+            comparisons[i].inconclusiveReason = ClusteredNoise.reason
         }
     }
 

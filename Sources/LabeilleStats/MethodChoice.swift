@@ -14,10 +14,10 @@ enum MethodChoice {
         if let r = c.rank, r.minimumP <= 0.05 / family, fit.extraVariance == 0 {
             c.method = r.paired ? .pairedSignedRank : .hodgesLehmann
             c.ratio = exp(r.estimate); c.ratioLow = exp(r.low); c.ratioHigh = exp(r.high); c.p = r.p
-            // Power figures: the t standard error inflated by the rank tests' efficiency under normal noise (3/π).
-            let t = tStandardError(fit, prior: prior, maxDF: maxDF, moderated: false)
-            let power = PowerPlan(variance: t.variance / (3 / Double.pi), scale: fit.scale, extra: 0, df: fit.df,
-                                  priorDF: 0, fit: fit)
+            // Power figures from the rank interval itself: its width reflects the noise's real shape (an
+            // efficiency assumed for normal noise over-promises for clustered values and under-promises for tails).
+            let se = (r.high - r.low) / (2 * Distributions.normalQuantile(0.975))
+            let power = PowerPlan(variance: se * se / fit.scale, scale: fit.scale, extra: 0, df: .infinity, priorDF: 0, fit: fit)
             setPower(&c, power, threshold: threshold, quantiles: &quantiles)
             return
         }
@@ -40,15 +40,16 @@ enum MethodChoice {
             c.p = t.df.isFinite ? Distributions.studentTTwoSidedP(t: fit.estimate / se, df: t.df)
                                 : erfc(abs(fit.estimate / se) / 2.0.squareRoot())
         }
+        // The degrees of freedom the interval used: the prior's only when the posterior variance was taken.
         let power = PowerPlan(variance: t.variance, scale: fit.scale, extra: fit.extraVariance, df: t.dataDF,
-                              priorDF: moderated ? prior.df : 0, fit: fit)
+                              priorDF: t.borrowedDF, fit: fit)
         setPower(&c, power, threshold: threshold, quantiles: &quantiles)
     }
 
     /// The squared standard error and degrees of freedom of the t-based estimate. A known between-run variance
     /// adds to the standard error with infinite degrees of freedom (Satterthwaite).
     static func tStandardError(_ fit: LogRatioFit, prior: VariancePrior, maxDF: Double, moderated: Bool)
-        -> (se2: Double, df: Double, variance: Double, dataDF: Double) {
+        -> (se2: Double, df: Double, variance: Double, dataDF: Double, borrowedDF: Double) {
         var variance = fit.variance, df = fit.df
         var se2: Double
         if moderated {
@@ -65,7 +66,7 @@ enum MethodChoice {
         }
         let total = se2 + fit.extraVariance
         let effectiveDF = fit.extraVariance > 0 && se2 > 0 ? total * total / (se2 * se2 / df) : df
-        return (total, effectiveDF, variance, fit.df)
+        return (total, effectiveDF, variance, fit.df, max(0, df - fit.df))
     }
 
     static func setPower(_ c: inout PackageComparison, _ plan: PowerPlan, threshold: Double, quantiles: inout TQuantileCache) {
@@ -73,49 +74,6 @@ enum MethodChoice {
         let mde = plan.detectableLogEffect(n: plan.fit.perCondition, margin: margin, quantiles: &quantiles)
         c.minimumDetectableEffect = mde.isFinite ? exp(mde) - 1 : .nan
         c.iterationsNeeded = plan.iterationsNeeded(target: log1p(2 * threshold), margin: margin, quantiles: &quantiles)
-    }
-}
-
-/// Power of the verdict rule for one package: a true log-change μ is called when the estimate passes both the
-/// significance bound q·SE and the margin δ, so μ = max(δ, q₀.₉₇₅·SE) + q₀.₈·SE gives 80% (t quantiles at the
-/// method's degrees of freedom). The standard error is rescaled to other iteration counts for the plan.
-struct PowerPlan {
-    var variance: Double
-    var scale: Double
-    var extra: Double
-    var df: Double
-    var priorDF: Double
-    var fit: LogRatioFit
-
-    func detectableLogEffect(n: Double, margin: Double, quantiles: inout TQuantileCache) -> Double {
-        let perCondition = max(fit.perCondition, 1)
-        let se2 = variance * scale * perCondition / n
-        let se = (se2 + extra).squareRoot()
-        guard se > 0, se.isFinite else { return .nan }
-        let dataDF = max(1, df * (n - 1) / max(perCondition - 1, 1))
-        let total = dataDF + priorDF
-        let exactDF = extra > 0 && se2 > 0 ? (se2 + extra) * (se2 + extra) / (se2 * se2 / total) : total
-        // Half-unit degrees of freedom are precise enough for planning and keep the quantile cache small.
-        let dfEff = exactDF.isFinite ? max(1, (exactDF * 2).rounded() / 2) : exactDF
-        return max(margin, quantiles.quantile(0.975, df: dfEff) * se) + quantiles.quantile(0.8, df: dfEff) * se
-    }
-
-    /// The smallest iteration count per condition whose detectable change is ≤ target; nil when none up to
-    /// 100,000 is (the known between-run part does not shrink with iterations) or the noise is zero.
-    func iterationsNeeded(target: Double, margin: Double, quantiles: inout TQuantileCache) -> Int? {
-        guard variance > 0, variance.isFinite else { return nil }
-        var hi = 2
-        while detectableLogEffect(n: Double(hi), margin: margin, quantiles: &quantiles) > target {
-            hi *= 2
-            if hi > 100_000 { return nil }
-        }
-        var lo = max(1, hi / 2)
-        if hi == 2 { return 2 }
-        while hi - lo > 1 {
-            let mid = (lo + hi) / 2
-            if detectableLogEffect(n: Double(mid), margin: margin, quantiles: &quantiles) > target { lo = mid } else { hi = mid }
-        }
-        return hi
     }
 }
 

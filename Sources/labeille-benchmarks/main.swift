@@ -2,8 +2,9 @@
 //   labeille-benchmarks spawn [N]          N × /bin/true through ChildProcess.run vs a bare posix_spawn + wait4
 //   labeille-benchmarks measure N CMD...   N runs of a command: median wall and CPU as `bench run` measures them
 //   labeille-benchmarks shards [PACKAGES]  predicted and achieved makespan of balanced vs hash shard assignment
-//   labeille-benchmarks calibrate [SCALE]  the seeded calibration table of compare and track alert (README
-//                                          "Statistics"); SCALE < 1 runs fewer suites per cell
+//   labeille-benchmarks calibrate [SCALE] [ONLY]  the seeded calibration table of compare and track alert
+//                                          (README "Statistics"); SCALE < 1 runs fewer suites per cell; ONLY keeps
+//                                          the compare cells whose "noise/design" contains it, or "alert" alone
 import Foundation
 import LabeilleCore
 import LabeilleReports
@@ -65,11 +66,14 @@ case "shards":
     shardMakespanBenchmark(packages: packages, shardCounts: [8, 2, 4, 16, 64], seeds: 5)
 case "calibrate":
     let scale = args.count > 1 ? Double(args[1]) ?? 1 : 1
+    let only = args.count > 2 ? args[2] : nil
     let t0 = now()
-    print(CompareCalibration.table(scale: scale) { FileHandle.standardError.write(Data("calibrating \($0)\n".utf8)) })
-    print(AlertCalibration.table(scale: scale))
+    if only != "alert" {
+        print(CompareCalibration.table(scale: scale, only: only) { FileHandle.standardError.write(Data("calibrating \($0)\n".utf8)) })
+    }
+    if only == nil || only == "alert" { print(AlertCalibration.table(scale: scale)) }
     FileHandle.standardError.write(Data(String(format: "calibration took %.0f s\n", now() - t0).utf8))
 default:
-    print("usage: labeille-benchmarks spawn [N] | measure N CMD [ARGS…] | shards [PACKAGES] | calibrate [SCALE]")
+    print("usage: labeille-benchmarks spawn [N] | measure N CMD [ARGS…] | shards [PACKAGES] | calibrate [SCALE] [ONLY]")
     exit(2)
 }

@@ -70,7 +70,7 @@ extension ComparisonSet {
         var out: [(String, String)] = []
         let block = comparisons.filter { $0.order == .block }
         if !block.isEmpty {
-            let downgraded = block.filter { $0.inconclusiveReason != nil }.count
+            let downgraded = block.filter { $0.inconclusiveReason != nil && !$0.withheldForClusteredNoise }.count
             out.append(("Block order", "\(block.count) package(s) ran one condition after the other; drift estimated from the"
                         + " time order and removed (\(downgraded) inconclusive: drift confounded with the order)"))
         }
@@ -84,6 +84,11 @@ extension ComparisonSet {
                 out.append(("Run-to-run noise", "assumed \(Fmt.f(noise.size * 100, 2))% per run (no control condition or series history;"
                             + " --run-noise), in every interval"))
             }
+        }
+        let withheld = comparisons.filter(\.withheldForClusteredNoise).count
+        if withheld > 0 {
+            out.append(("Clustered noise", "\(withheld) slower/faster call(s) withheld: the values fall into separate clusters across"
+                        + " the packages, and at 5 or fewer iterations per side the t test's tail is not controlled"))
         }
         var methods: [String: Int] = [:]
         for c in comparisons where c.method != .insufficient { methods[c.method.rawValue, default: 0] += 1 }

@@ -15,8 +15,8 @@ public struct TrendOptions: Sendable, Equatable {
     /// Without a pinned run the baseline is the median of the first this-many runs (never a single run when the
     /// series has more than two): one bad early run cannot make every later run look changed.
     public var baselineWindow = 5
-    /// The recent level: the mean of the last this-many runs against the baseline, for steps too small to
-    /// confirm from one run.
+    /// The recent level: each of the last this-many runs but the latest is a candidate step, tested as the mean
+    /// of the runs since then against the runs before, for steps too small to confirm from one run.
     public var recentWindow = 3
     /// A latest run in which at least this share of the packages moved beyond the threshold in one direction
     /// is reported once, as a run-level shift.
@@ -56,6 +56,9 @@ public struct LevelChange: Sendable, Equatable {
     public var beyondThreshold: Bool
     /// q ≤ false-discovery rate: the change is larger than the runs' own noise explains.
     public var outsideNoise = false
+    /// For the recent level: the first run after the step it tests (the runs from there on are compared with the
+    /// runs before, back to the baseline); nil for other changes.
+    public var sinceRunIndex: Int?
     public var confirmed: Bool { beyondThreshold && outsideNoise }
     public var changePct: Double { (ratio - 1) * 100 }
 }
@@ -112,8 +115,9 @@ public struct PackageTrend: Sendable {
     public var vsBaselineSegment: LevelChange?
     /// Latest vs the package's previous run (nil with one point).
     public var vsPrevious: LevelChange?
-    /// The mean of the last runs (up to `recentWindow`, after the baseline window) vs the baseline; nil when
-    /// that is a single run (vsBaseline says it).
+    /// The recent level: the mean of the runs since the most likely step among the last `recentWindow` runs
+    /// (at least two runs) against the mean of the runs before it back to the baseline run (outliers dropped);
+    /// nil with fewer than three runs before the candidates.
     public var vsRecent: LevelChange?
     /// Runs whose median forms the baseline level (1 when pinned).
     public var baselineRuns = 1
@@ -240,12 +244,8 @@ public enum TrendAnalyzer {
         guard y.count >= 3 else { return nil }
         var d: [Double] = []
         for k in 1..<y.count { d.append(y[k] - y[k - 1]) }
-        let med = Statistics.median(d)
-        let robustSD = 1.4826 * Statistics.median(d.map { abs($0 - med) })
-        let kept = d.filter { abs($0 - med) <= 3.5 * robustSD }
-        guard kept.count >= 2 else { return nil }
-        let total = Statistics.sampleVariance(kept) / 2
-        return (max(0, total - typicalWithinVar), max(total, typicalWithinVar), Double(kept.count - 1))
+        guard let half = LevelShift.robustHalfVariance(d) else { return nil }
+        return (max(0, half.variance - typicalWithinVar), max(half.variance, typicalWithinVar), half.df)
     }
 
     static func withinVariances(_ pts: [SeriesPoint]) -> (typical: Double, perPoint: [Double]) {
@@ -285,140 +285,40 @@ public enum TrendAnalyzer {
 
     static func analyzeItem(_ item: PointSeries, data: SeriesData, pinned: Int?, options: TrendOptions, pooledBetweenVar: Double,
                             scratch: inout [Double], mosesCache: inout [Int: Int], tQuantiles: inout [Int: Double]) -> PackageTrend? {
-        // Logs need positive medians; a zero-time point cannot be placed on the ratio scale.
-        let pts = item.points.filter { $0.median > 0 && $0.median.isFinite }
-        guard !pts.isEmpty else { return nil }
-        let n = pts.count
-        let y = pts.map { log($0.median) }
-        let x = pts.map { Double($0.position) }
-        let medians = pts.map(\.median)
-
-        // Noise: within-run variance of each point, plus the run-to-run variance. With few runs the package's
-        // own estimate rests on a couple of differences (or none): it borrows the series' pooled value, so
-        // the run-to-run part is never zero. Its degrees of freedom feed a Satterthwaite t below.
-        let known = pts.map(\.logSE).filter { $0.isFinite }
-        let (typicalWithinVar, withinVar) = withinVariances(pts)
-        // The pooled value is a median over many packages (or the documented floor): its degrees of freedom
-        // are taken as infinite.
-        var betweenVar = pooledBetweenVar, betweenDF = Double.infinity, totalVar = typicalWithinVar + pooledBetweenVar
-        if let own = runToRunVariance(y, typicalWithinVar: typicalWithinVar) {
-            if own.df >= 4 {
-                (betweenVar, totalVar, betweenDF) = own
-            } else {
-                betweenVar = max(own.between, pooledBetweenVar)
-                totalVar = max(own.total, typicalWithinVar + betweenVar)
-            }
-        }
-        let pointVar = withinVar.map { $0 + betweenVar }
-
-        // The baseline level: the pinned run, else the median of the first runs (variance of a median of k
-        // points ≈ (π/2)·σ²/k from 3 points on).
-        var baseIdx = 0
-        var baselineIsPinned = false
-        if let pinned, let k = pts.firstIndex(where: { $0.runIndex == pinned }) { baseIdx = k; baselineIsPinned = true }
-        let last = n - 1
-        let window = baselineIsPinned ? 1 : max(1, min(options.baselineWindow, n - 1))
-        let baseY = window == 1 ? y[baseIdx] : Statistics.median(Array(y[baseIdx..<(baseIdx + window)]))
-        let baseVar = window == 1 ? pointVar[baseIdx]
-            : (window >= 3 ? Double.pi / 2 : 1) * pointVar[baseIdx..<(baseIdx + window)].reduce(0, +) / Double(window * window)
-
-        func level(_ i: Int, _ j: Int) -> LevelChange {
-            levelBetween(y[i], pointVar[i], i, y[j], pointVar[j], j)
-        }
-        func levelBetween(_ yi: Double, _ vi: Double, _ i: Int, _ yj: Double, _ vj: Double, _ j: Int) -> LevelChange {
-            let dlt = yj - yi
-            let variance = vi + vj
-            let se = variance.squareRoot()
-            // Satterthwaite: the within-run part rests on many iterations (taken as exact), the between-run
-            // part on betweenDF differences.
-            let b = 2 * betweenVar
-            let df = b > 0 ? floor(variance * variance * betweenDF / (b * b)) : Double.infinity
-            let z: Double = se > 0 ? dlt / se : (dlt == 0 ? 0 : (dlt > 0 ? .infinity : -.infinity))
-            let p = df.isFinite && df >= 1 ? Distributions.studentTTwoSidedP(t: z, df: df) : erfc(abs(z) / 2.0.squareRoot())
-            let q = quantile975(df, &tQuantiles)
-            let ratio = exp(dlt)
-            return LevelChange(fromRunIndex: pts[i].runIndex, toRunIndex: pts[j].runIndex, fromMedian: exp(yi),
-                               toMedian: exp(yj), ratio: ratio, ciLow: exp(dlt - q * se), ciHigh: exp(dlt + q * se),
-                               z: z, p: p, beyondThreshold: abs(ratio - 1) > options.regressionThreshold)
-        }
+        guard let a = TrendItemAnalysis(item, options: options, pooledBetweenVar: pooledBetweenVar) else { return nil }
+        let (n, last, y, medians, pts) = (a.n, a.last, a.y, a.medians, a.pts)
+        let base = a.baseline(pinned: pinned)
+        let baseIdx = base.index
 
         // Slopes over the trend window: from the baseline (the pinned run, else the first run) to the latest.
-        let wx = Array(x[baseIdx...]), wy = Array(y[baseIdx...]), wm = Array(medians[baseIdx...])
-        let ls = RobustTrend.leastSquaresSlope(x: wx, y: wm)
+        let wm = Array(medians[baseIdx...])
+        let ls = RobustTrend.leastSquaresSlope(x: Array(a.x[baseIdx...]), y: wm)
         let meanMedian = wm.reduce(0, +) / Double(wm.count)
-        let ts = RobustTrend.theilSen(x: wx, y: wy, scratch: &scratch)
-        let span = x[last] - x[baseIdx]
+        let ts = RobustTrend.theilSen(x: Array(a.x[baseIdx...]), y: Array(y[baseIdx...]), scratch: &scratch)
+        let span = a.x[last] - a.x[baseIdx]
 
-        // Change points on the log medians.
         let cpOptions = RobustTrend.ChangePointOptions(alpha: options.changePointAlpha, minSegment: options.minSegment,
-                                                       minMagnitude: options.regressionThreshold, noiseFloorVariance: totalVar)
+                                                       minMagnitude: options.regressionThreshold, noiseFloorVariance: a.totalVar)
         let cps = RobustTrend.changePoints(y, options: cpOptions)
-        var changePoints: [ChangePoint] = []
-        for (i, t) in cps.enumerated() {
-            let lo = i == 0 ? 0 : cps[i - 1], hi = i == cps.count - 1 ? n : cps[i + 1]
-            let before = Array(y[lo..<t]), after = Array(y[t..<hi])
-            let r = RobustTrend.segmentRatio(before: before, after: after, noiseFloorVariance: totalVar, mosesCache: &mosesCache)
-            let beforeRun = data.runs[pts[t - 1].runIndex], afterRun = data.runs[pts[t].runIndex]
-            changePoints.append(ChangePoint(
-                position: pts[t].position, benchID: afterRun.benchID, ratio: r.ratio, ciLow: r.low, ciHigh: r.high, p: r.p,
-                method: r.method, beforeMedian: Statistics.median(Array(medians[lo..<t])),
-                afterMedian: Statistics.median(Array(medians[t..<hi])), runsBefore: t - lo, runsAfter: hi - t,
-                lastBeforeBenchID: beforeRun.benchID, lastBeforeSHA: beforeRun.sha, firstAfterSHA: afterRun.sha))
-        }
-
-        // The latest segment against the baseline's segment.
-        var segmentChange: LevelChange?
-        let baseSegment = cps.filter { $0 <= baseIdx }.count
-        if baseSegment != cps.count {
-            let lo = baseSegment == 0 ? 0 : cps[baseSegment - 1], hi = cps[baseSegment]
-            let a = Array(y[lo..<hi]), b = Array(y[cps.last!...])
-            let r = RobustTrend.segmentRatio(before: a, after: b, noiseFloorVariance: totalVar, mosesCache: &mosesCache)
-            var c = LevelChange(fromRunIndex: pts[baseIdx].runIndex, toRunIndex: pts[last].runIndex,
-                                fromMedian: Statistics.median(Array(medians[lo..<hi])),
-                                toMedian: Statistics.median(Array(medians[cps.last!...])), ratio: r.ratio, ciLow: r.low,
-                                ciHigh: r.high, z: .nan, p: r.p, beyondThreshold: abs(r.ratio - 1) > options.regressionThreshold)
-            c.outsideNoise = r.low > 1 || r.high < 1
-            segmentChange = c
-        }
-
-        // Volatility (the original's rule): CVs rising, the last two above 10%.
-        let cvs = pts.map { $0.cv.isFinite ? $0.cv : 0 }
-        let cvSlope = RobustTrend.leastSquaresSlope(x: (0..<n).map(Double.init), y: cvs)
-        let volatility = n >= 2 && cvSlope > 0 && cvs[last] > options.volatileCV && cvs[last - 1] > options.volatileCV
-
-        var sustained = false
-        if n >= 4 {
-            sustained = true
-            for k in (n - 3)..<n {
-                let prev: Double = medians[k - 1]
-                if !(prev > 0 && (medians[k] - prev) / prev > options.regressionThreshold) { sustained = false }
-            }
-        }
-        let sortedSE = known.sorted()
-        // The recent level: the mean of the last runs after the baseline window.
-        let recentCount = min(options.recentWindow, n - (baseIdx + window))
-        var recent: LevelChange?
-        if recentCount >= 2 {
-            let r = Array(y[(n - recentCount)...]), rv = Array(pointVar[(n - recentCount)...])
-            recent = levelBetween(baseY, baseVar, baseIdx, Statistics.mean(r), rv.reduce(0, +) / Double(recentCount * recentCount), last)
-        }
         var trend = PackageTrend(
             package: item.package, condition: item.condition, classification: .stable, reasons: [], nRuns: n, trendRuns: n - baseIdx,
             firstPosition: pts[0].position, lastPosition: pts[last].position, baselineRunIndex: pts[baseIdx].runIndex,
-            baselineIsPinned: baselineIsPinned, latestRunIndex: pts[last].runIndex, baselineMedian: medians[baseIdx],
-            latestMedian: medians[last], vsBaseline: baseIdx == last ? nil : levelBetween(baseY, baseVar, baseIdx, y[last], pointVar[last], last),
-            vsBaselineSegment: segmentChange,
-            vsPrevious: n >= 2 ? level(last - 1, last) : nil, slopeSecondsPerRun: ls,
-            slopePctPerRun: meanMedian > 0 ? ls / meanMedian * 100 : 0,
+            baselineIsPinned: base.isPinned, latestRunIndex: pts[last].runIndex, baselineMedian: medians[baseIdx],
+            latestMedian: medians[last],
+            vsBaseline: baseIdx == last ? nil
+                : a.level(base.level, base.variance, baseIdx, to: y[last], a.pointVar[last], last, tQuantiles: &tQuantiles),
+            vsBaselineSegment: a.segmentChange(cps, baseline: baseIdx, mosesCache: &mosesCache),
+            vsPrevious: n >= 2 ? a.level(y[last - 1], a.pointVar[last - 1], last - 1, to: y[last], a.pointVar[last], last,
+                                         tQuantiles: &tQuantiles) : nil,
+            slopeSecondsPerRun: ls, slopePctPerRun: meanMedian > 0 ? ls / meanMedian * 100 : 0,
             theilSenPctPerRun: (exp(ts.slope) - 1) * 100, theilSenLowPct: (exp(ts.low) - 1) * 100,
             theilSenHighPct: (exp(ts.high) - 1) * 100, theilSenP: ts.p, trendTotalPct: (exp(ts.slope * span) - 1) * 100,
-            withinRunNoisePct: sortedSE.isEmpty ? .nan : Statistics.quantile(sorted: sortedSE, 0.5) * 100,
-            betweenRunNoisePct: betweenVar.squareRoot() * 100, latestCV: pts[last].cv, volatilityIncreasing: volatility,
-            sustainedRegression: sustained,
-            changePoints: changePoints, medians: medians, positions: pts.map(\.position))
-        trend.vsRecent = recent
-        trend.baselineRuns = window
-        trend.baselineMedian = exp(baseY)
+            withinRunNoisePct: a.withinRunNoisePct, betweenRunNoisePct: a.betweenVar.squareRoot() * 100, latestCV: pts[last].cv,
+            volatilityIncreasing: a.volatilityIncreasing, sustainedRegression: a.sustainedRegression,
+            changePoints: a.changePoints(cps, data: data, mosesCache: &mosesCache), medians: medians, positions: pts.map(\.position))
+        trend.vsRecent = a.recentLevel(base, tQuantiles: &tQuantiles)
+        trend.baselineRuns = base.window
+        trend.baselineMedian = exp(base.level)
         return trend
     }
 
@@ -494,26 +394,7 @@ public enum TrendAnalyzer {
         for t in r.packages where t.latestRunIndex == latest {
             let cp = t.changePoints.last { $0.ratio > 1 && $0.position > r.runs[t.baselineRunIndex].position }
             let baseLabel = t.baselineIsPinned ? "pinned baseline" : "first run"
-            if let c = t.vsBaseline {
-                let from = r.runs[c.fromRunIndex].benchID, to = r.runs[c.toRunIndex].benchID
-                if c.ratio > 1 + thr {
-                    let a = TrackAlert(package: t.package, condition: t.condition, kind: .regressionVsBaseline,
-                                       severity: c.confirmed ? .error : .warning, confirmed: c.confirmed, change: c,
-                                       fromBenchID: from, toBenchID: to,
-                                       description: String(format: "%@ slower than the %@ (%@)", Fmt.pct(c.changePct), baseLabel, from),
-                                       changePoint: cp)
-                    if c.confirmed { alerts.append(a) } else if let s = t.vsBaselineSegment, s.confirmed, s.ratio > 1 + thr, let cp {
-                        alerts.append(stepAlert(t, s, cp, r))
-                    } else { unconfirmed.append(a) }
-                } else if let s = t.vsBaselineSegment, s.confirmed, s.ratio > 1 + thr, let cp {
-                    alerts.append(stepAlert(t, s, cp, r))
-                } else if c.ratio < 1 - thr && c.confirmed {
-                    alerts.append(TrackAlert(package: t.package, condition: t.condition, kind: .improvementVsBaseline,
-                                             severity: .info, confirmed: true, change: c, fromBenchID: from, toBenchID: to,
-                                             description: String(format: "%.1f%% faster than the %@ (%@)", -c.changePct, baseLabel, from),
-                                             changePoint: nil))
-                }
-            }
+            baselineAlerts(t, r, changePoint: cp, baseLabel: baseLabel, &alerts, &unconfirmed)
             if let c = t.vsPrevious, c.fromRunIndex != t.baselineRunIndex, c.ratio > 1 + thr {
                 let from = r.runs[c.fromRunIndex].benchID, to = r.runs[c.toRunIndex].benchID
                 let a = TrackAlert(package: t.package, condition: t.condition, kind: .regressionVsPrevious,
@@ -525,11 +406,12 @@ public enum TrendAnalyzer {
             }
             let regressed = alerts.contains { $0.package == t.package && $0.condition == t.condition && $0.isRegression }
             if !regressed, let c = t.vsRecent, c.ratio > 1 + thr, c.confirmed {
-                let from = r.runs[c.fromRunIndex].benchID
+                let from = r.runs[c.fromRunIndex].benchID, since = r.runs[c.sinceRunIndex ?? c.toRunIndex]
+                let after = t.positions.filter { $0 >= since.position }.count
                 alerts.append(TrackAlert(package: t.package, condition: t.condition, kind: .recentVsBaseline, severity: .error,
                                          confirmed: true, change: c, fromBenchID: from, toBenchID: r.runs[c.toRunIndex].benchID,
-                                         description: String(format: "the last %d runs are %@ slower than the %@ (%@)",
-                                                             min(r.options.recentWindow, t.trendRuns), Fmt.pct(c.changePct), baseLabel, from),
+                                         description: String(format: "the %d run(s) since #%d (%@) are %@ slower than the runs before, from the %@ (%@) on",
+                                                             after, since.position, since.benchID, Fmt.pct(c.changePct), baseLabel, from),
                                          changePoint: cp))
             }
             if t.volatilityIncreasing && t.classification == .volatile {
@@ -540,15 +422,43 @@ public enum TrendAnalyzer {
                                          changePoint: nil))
             }
         }
-        func order(_ a: TrackAlert, _ b: TrackAlert) -> Bool {
-            let rank: [TrackAlert.Severity: Int] = [.error: 0, .warning: 1, .info: 2]
-            if rank[a.severity]! != rank[b.severity]! { return rank[a.severity]! < rank[b.severity]! }
-            let ca = abs(a.change?.changePct ?? 0), cb = abs(b.change?.changePct ?? 0)
-            if ca != cb { return ca > cb }
-            return (a.package, a.condition, a.kind.rawValue) < (b.package, b.condition, b.kind.rawValue)
-        }
         foldRunLevelShift(r, &alerts, &unconfirmed)
         return (alerts.sorted(by: order), unconfirmed.sorted(by: order))
+    }
+
+    /// The latest run against the baseline: a regression (confirmed, else a confirmed step of the latest
+    /// segment, else unconfirmed) or a confirmed improvement.
+    static func baselineAlerts(_ t: PackageTrend, _ r: TrendReport, changePoint cp: ChangePoint?, baseLabel: String,
+                               _ alerts: inout [TrackAlert], _ unconfirmed: inout [TrackAlert]) {
+        let thr = r.options.regressionThreshold
+        guard let c = t.vsBaseline else { return }
+        let from = r.runs[c.fromRunIndex].benchID, to = r.runs[c.toRunIndex].benchID
+        if c.ratio > 1 + thr {
+            let a = TrackAlert(package: t.package, condition: t.condition, kind: .regressionVsBaseline,
+                               severity: c.confirmed ? .error : .warning, confirmed: c.confirmed, change: c,
+                               fromBenchID: from, toBenchID: to,
+                               description: String(format: "%@ slower than the %@ (%@)", Fmt.pct(c.changePct), baseLabel, from),
+                               changePoint: cp)
+            if c.confirmed { alerts.append(a) } else if let s = t.vsBaselineSegment, s.confirmed, s.ratio > 1 + thr, let cp {
+                alerts.append(stepAlert(t, s, cp, r))
+            } else { unconfirmed.append(a) }
+        } else if let s = t.vsBaselineSegment, s.confirmed, s.ratio > 1 + thr, let cp {
+            alerts.append(stepAlert(t, s, cp, r))
+        } else if c.ratio < 1 - thr && c.confirmed {
+            alerts.append(TrackAlert(package: t.package, condition: t.condition, kind: .improvementVsBaseline,
+                                     severity: .info, confirmed: true, change: c, fromBenchID: from, toBenchID: to,
+                                     description: String(format: "%.1f%% faster than the %@ (%@)", -c.changePct, baseLabel, from),
+                                     changePoint: nil))
+        }
+    }
+
+    /// Errors first, then warnings, then notes; larger changes first; then by name.
+    static func order(_ a: TrackAlert, _ b: TrackAlert) -> Bool {
+        let rank: [TrackAlert.Severity: Int] = [.error: 0, .warning: 1, .info: 2]
+        if rank[a.severity]! != rank[b.severity]! { return rank[a.severity]! < rank[b.severity]! }
+        let ca = abs(a.change?.changePct ?? 0), cb = abs(b.change?.changePct ?? 0)
+        if ca != cb { return ca > cb }
+        return (a.package, a.condition, a.kind.rawValue) < (b.package, b.condition, b.kind.rawValue)
     }
 
     /// When most packages moved beyond the threshold in one direction in the latest run, their level alerts are
