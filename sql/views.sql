@@ -5,13 +5,13 @@
 -- n_excluded. Quartiles use linear interpolation (numpy's default, Hyndman–Fan type 7); stdev is the sample
 -- standard deviation (n − 1).
 --
--- How the views stay fast: every statistic is a correlated subquery over the iterations of one
--- package × condition (found through the package_condition_id indexes), and the rows it is computed for come
--- from plain joins that SQLite flattens into the caller's query. So a WHERE on bench_id, package, condition or
--- metric selects the rows first and only their statistics are computed: the cost follows the rows selected,
--- not the size of the database. Window functions over whole tables are avoided on purpose: SQLite evaluates
--- them over every row before the caller's WHERE applies. Only the columns a query selects are computed, so
--- `SELECT package, median` costs less than `SELECT *`.
+-- How the views stay fast: the statistics of each package × condition × metric are stored in measured_stats when
+-- its iterations are written (migration 0007 says how they stay exact), and the rows they are read for come from
+-- plain joins that SQLite flattens into the caller's query. So a WHERE on bench_id, package, condition or metric
+-- selects the rows first, and each row costs a key lookup: the cost follows the rows selected, not the size of
+-- the database. Window functions over whole tables are avoided on purpose: SQLite evaluates them over every row
+-- before the caller's WHERE applies. v_test_stats computes its medians per query (a correlated subquery over the
+-- selected test's durations), so only the columns a query selects are computed.
 
 DROP VIEW IF EXISTS v_wall_stats;
 DROP VIEW IF EXISTS v_test_stats;
@@ -115,7 +115,7 @@ JOIN v_package_conditions pcv ON pcv.package_condition_id = i.package_condition_
 
 -- The values the statistics are computed from: one row per measured ok iteration × metric.
 --   package_condition_id, iteration_id, metric, value
--- Filter it on package_condition_id (it is indexed); v_condition_stats does.
+-- Filter it on package_condition_id (it is indexed). labeille computes measured_stats from it.
 CREATE VIEW v_measured_values AS
 SELECT i.package_condition_id,
        i.iteration_id,
@@ -141,72 +141,40 @@ WHERE i.warmup = 0 AND i.status = 'ok'
 --   mean, median, stdev (sample, n − 1; 0 for n = 1), min, max
 --   q1, q3, iqr quartiles by linear interpolation (numpy's default) and q3 − q1
 --   cv          stdev / mean (0 for n = 1; NULL when the mean is 0)
+--   log_stdev   sample standard deviation of ln(value) (NULL below 2 values or when a value is not positive)
 --   condition_position, package_position, metric_position, package_condition_id   for ordering and joins
--- Each statistic is its own subquery over the ≤ a few dozen values of one package × condition × metric
--- (ranked with ROW_NUMBER for the quartiles), so only the selected rows and columns are computed.
+-- The statistics are read from measured_stats (migration 0007), computed from v_measured_values when the
+-- iterations are written, so every row costs a key lookup whatever the size of the database.
 CREATE VIEW v_condition_stats AS
 SELECT pcv.bench_id,
        pcv.package,
        pcv.condition,
        m.metric,
-       (SELECT COUNT(*) FROM v_measured_values v
-        WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric) AS n,
+       COALESCE(s.n, 0) AS n,
        (SELECT COUNT(*) FROM iteration i
         WHERE i.package_condition_id = pcv.package_condition_id AND i.warmup = 0 AND i.status <> 'ok') AS n_excluded,
-       (SELECT AVG(v.value) FROM v_measured_values v
-        WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric) AS mean,
-       -- Quartile p of k sorted values x1…xk: h = (k − 1)·p, x[⌊h⌋+1] + (x[⌊h⌋+2] − x[⌊h⌋+1])·(h − ⌊h⌋).
-       (SELECT MAX(CASE WHEN rn = lo THEN value END)
-               + (COALESCE(MAX(CASE WHEN rn = lo + 1 THEN value END), 0) - MAX(CASE WHEN rn = lo THEN value END)) * MAX(h - lo + 1)
-        FROM (SELECT value, rn, h, CAST(h AS INTEGER) + 1 AS lo
-              FROM (SELECT v.value, ROW_NUMBER() OVER (ORDER BY v.value) AS rn, (COUNT(*) OVER () - 1) * 0.5 AS h
-                    FROM v_measured_values v
-                    WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric))) AS median,
-       (SELECT CASE WHEN COUNT(*) >= 2 THEN sqrt(SUM((value - mu) * (value - mu)) / (COUNT(*) - 1))
-                    WHEN COUNT(*) = 1 THEN 0.0 END
-        FROM (SELECT v.value, AVG(v.value) OVER () AS mu FROM v_measured_values v
-              WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric)) AS stdev,
-       (SELECT MIN(v.value) FROM v_measured_values v
-        WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric) AS min,
-       (SELECT MAX(v.value) FROM v_measured_values v
-        WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric) AS max,
-       (SELECT MAX(CASE WHEN rn = lo THEN value END)
-               + (COALESCE(MAX(CASE WHEN rn = lo + 1 THEN value END), 0) - MAX(CASE WHEN rn = lo THEN value END)) * MAX(h - lo + 1)
-        FROM (SELECT value, rn, h, CAST(h AS INTEGER) + 1 AS lo
-              FROM (SELECT v.value, ROW_NUMBER() OVER (ORDER BY v.value) AS rn, (COUNT(*) OVER () - 1) * 0.25 AS h
-                    FROM v_measured_values v
-                    WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric))) AS q1,
-       (SELECT MAX(CASE WHEN rn = lo THEN value END)
-               + (COALESCE(MAX(CASE WHEN rn = lo + 1 THEN value END), 0) - MAX(CASE WHEN rn = lo THEN value END)) * MAX(h - lo + 1)
-        FROM (SELECT value, rn, h, CAST(h AS INTEGER) + 1 AS lo
-              FROM (SELECT v.value, ROW_NUMBER() OVER (ORDER BY v.value) AS rn, (COUNT(*) OVER () - 1) * 0.75 AS h
-                    FROM v_measured_values v
-                    WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric))) AS q3,
-       -- q3 − q1 in one pass over the ranked values (h1, h3: the positions of q1 and q3).
-       (SELECT MAX(CASE WHEN rn = lo3 THEN value END)
-               + (COALESCE(MAX(CASE WHEN rn = lo3 + 1 THEN value END), 0) - MAX(CASE WHEN rn = lo3 THEN value END)) * MAX(h3 - lo3 + 1)
-               - MAX(CASE WHEN rn = lo1 THEN value END)
-               - (COALESCE(MAX(CASE WHEN rn = lo1 + 1 THEN value END), 0) - MAX(CASE WHEN rn = lo1 THEN value END)) * MAX(h1 - lo1 + 1)
-        FROM (SELECT value, rn, h1, h3, CAST(h1 AS INTEGER) + 1 AS lo1, CAST(h3 AS INTEGER) + 1 AS lo3
-              FROM (SELECT v.value, ROW_NUMBER() OVER (ORDER BY v.value) AS rn,
-                           (COUNT(*) OVER () - 1) * 0.25 AS h1, (COUNT(*) OVER () - 1) * 0.75 AS h3
-                    FROM v_measured_values v
-                    WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric))) AS iqr,
-       (SELECT CASE WHEN COUNT(*) = 1 THEN 0.0
-                    WHEN COUNT(*) >= 2 AND MAX(mu) <> 0 THEN sqrt(SUM((value - mu) * (value - mu)) / (COUNT(*) - 1)) / MAX(mu) END
-        FROM (SELECT v.value, AVG(v.value) OVER () AS mu FROM v_measured_values v
-              WHERE v.package_condition_id = pcv.package_condition_id AND v.metric = m.metric)) AS cv,
+       s.mean,
+       s.median,
+       s.stdev,
+       s.min,
+       s.max,
+       s.q1,
+       s.q3,
+       s.q3 - s.q1 AS iqr,
+       CASE WHEN s.n = 1 THEN 0.0 WHEN s.n >= 2 AND s.mean <> 0 THEN s.stdev / s.mean END AS cv,
+       s.log_stdev,
        pcv.condition_position,
        pcv.package_position,
        m.metric_position,
        pcv.package_condition_id
 FROM v_package_conditions pcv
-CROSS JOIN v_metrics m;
+CROSS JOIN v_metrics m
+LEFT JOIN measured_stats s ON s.package_condition_id = pcv.package_condition_id AND s.metric = m.metric;
 
 -- v_condition_stats for metric = 'wall' only (one row per bench_id × package × condition): the usual question,
 -- without the trap of forgetting the metric filter. Same columns except metric and metric_position.
 CREATE VIEW v_wall_stats AS
-SELECT bench_id, package, condition, n, n_excluded, mean, median, stdev, min, max, q1, q3, iqr, cv,
+SELECT bench_id, package, condition, n, n_excluded, mean, median, stdev, min, max, q1, q3, iqr, cv, log_stdev,
        condition_position, package_position, package_condition_id
 FROM v_condition_stats
 WHERE metric = 'wall';

@@ -3,9 +3,9 @@
 -- from. Medians are over measured (non-warm-up) iterations whose status is 'ok', interpolated as numpy's default
 -- (the mean of the two middle values for an even count); skipped packages and package × conditions without an
 -- ok measured iteration have no point.
--- As in views.sql, each median is a correlated subquery over one package × condition's iterations and the rows
--- come from joins SQLite flattens into the caller's query, so `WHERE series = …` (and package, condition,
--- bench_id) selects the points before any median is computed.
+-- As in views.sql, each median is a key lookup in measured_stats (stored when the iterations are written, see
+-- migration 0007) and the rows come from joins SQLite flattens into the caller's query, so `WHERE series = …` (and
+-- package, condition, bench_id) selects the points first, and a whole series costs one lookup per point.
 
 DROP VIEW IF EXISTS v_trend_slopes;
 DROP VIEW IF EXISTS v_series_points;
@@ -28,19 +28,12 @@ SELECT ts.name                                     AS series,
        c.name                                      AS condition,
        (SELECT COUNT(*) FROM iteration i
         WHERE i.package_condition_id = pc.package_condition_id AND i.warmup = 0 AND i.status = 'ok') AS n,
-       (SELECT AVG(v) FROM (SELECT i.wall_time_s AS v, ROW_NUMBER() OVER (ORDER BY i.wall_time_s) AS rn, COUNT(*) OVER () AS k
-                            FROM iteration i
-                            WHERE i.package_condition_id = pc.package_condition_id AND i.warmup = 0 AND i.status = 'ok' AND i.instrumented = 0)
-        WHERE rn IN ((k + 1) / 2, (k + 2) / 2)) AS wall_median_s,
-       (SELECT AVG(v) FROM (SELECT i.user_time_s + i.sys_time_s AS v,
-                                   ROW_NUMBER() OVER (ORDER BY i.user_time_s + i.sys_time_s) AS rn, COUNT(*) OVER () AS k
-                            FROM iteration i
-                            WHERE i.package_condition_id = pc.package_condition_id AND i.warmup = 0 AND i.status = 'ok' AND i.instrumented = 0)
-        WHERE rn IN ((k + 1) / 2, (k + 2) / 2)) AS cpu_median_s,
-       (SELECT AVG(v) FROM (SELECT i.peak_rss_mb AS v, ROW_NUMBER() OVER (ORDER BY i.peak_rss_mb) AS rn, COUNT(*) OVER () AS k
-                            FROM iteration i
-                            WHERE i.package_condition_id = pc.package_condition_id AND i.warmup = 0 AND i.status = 'ok' AND i.instrumented = 0)
-        WHERE rn IN ((k + 1) / 2, (k + 2) / 2)) AS rss_median_mb,
+       (SELECT s.median FROM measured_stats s
+        WHERE s.package_condition_id = pc.package_condition_id AND s.metric = 'wall') AS wall_median_s,
+       (SELECT s.median FROM measured_stats s
+        WHERE s.package_condition_id = pc.package_condition_id AND s.metric = 'cpu')  AS cpu_median_s,
+       (SELECT s.median FROM measured_stats s
+        WHERE s.package_condition_id = pc.package_condition_id AND s.metric = 'rss')  AS rss_median_mb,
        c.position                                  AS condition_position,
        pc.package_condition_id
 FROM tracking_series ts

@@ -275,6 +275,7 @@ public final class BenchRunner {
             try db.transaction {
                 try writer.insertIteration(packageConditionID: pcID, record)
                 if !record.warmup { try writer.refreshOutliers(packageConditionID: pcID) }
+                try writer.refreshStatistics()
             }
             iterationsRun += 1
             observer.iterationFinished(status: record.status, wallSeconds: record.wallTimeS)

@@ -66,6 +66,12 @@ public enum Statistics {
 
     public static func median(_ x: [Double]) -> Double { quantile(sorted: x.sorted(), 0.5) }
 
+    /// Sample standard deviation (n − 1) of ln x, two-pass; nil below 2 values or when a value is not positive.
+    public static func logStdev(_ x: [Double]) -> Double? {
+        guard x.count >= 2, x.allSatisfy({ $0 > 0 }) else { return nil }
+        return sampleStdev(x.map { Foundation.log($0) })
+    }
+
     /// Tukey fences (factor 1.5): flags in the input order; nothing is flagged below 4 values.
     public static func tukeyOutliers(_ x: [Double], factor: Double = 1.5) -> [Bool] {
         guard x.count >= 4 else { return Array(repeating: false, count: x.count) }

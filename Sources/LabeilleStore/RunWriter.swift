@@ -141,7 +141,14 @@ public final class RunWriter {
             for it in iterations { try insertIteration(packageConditionID: pcID, it) }
         }
         if let shard = p.shard { try ShardStore.recordPackageShard(packageResultID: packageResultID, shard: shard, db: db) }
+        try refreshStatistics()
         return replaced
+    }
+
+    /// Computes the stored statistics (`measured_stats`) of the package × conditions whose iterations this
+    /// transaction wrote. Call it after writing iterations with `insertIteration`, before committing.
+    public func refreshStatistics() throws {
+        try MeasuredStats.refreshStale(db: db)
     }
 
     /// Inserts a package line; one already stored for this run under that name is deleted first.

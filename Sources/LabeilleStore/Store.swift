@@ -86,7 +86,8 @@ public final class Store {
 }
 
 /// Applies the numbered migrations once each, recording them in `schema_migrations`, then (re)creates
-/// the analysis views when their text changed. Refuses a database written by a newer schema.
+/// the analysis views when their text changed and computes stale stored statistics. Refuses a database written by
+/// a newer schema.
 public enum Migrator {
     public static var latestVersion: Int { EmbeddedSQL.migrations.map(\.version).max() ?? 0 }
 
@@ -97,6 +98,7 @@ public enum Migrator {
         if current > latestVersion { throw newerSchema(db, current) }
         let applied = Set(try db.query("SELECT version FROM schema_migrations").compactMap { $0[0].intValue })
         if EmbeddedSQL.migrations.contains(where: { !applied.contains($0.version) }) { return true }
+        if try MeasuredStats.hasStale(db) { return true }
         let hasViews = try db.scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_views'").intValue ?? 0
         if hasViews == 0 { return true }
         for view in EmbeddedSQL.views {
@@ -164,6 +166,9 @@ public enum Migrator {
                 }
             }
         }
+        // Statistics left stale by another writer (a script, the sqlite3 shell) or by the migration that added
+        // them: computed now, after the views they are computed through.
+        if try MeasuredStats.hasStale(db) { try db.transaction { try MeasuredStats.refreshStale(db: db) } }
     }
 
     package static func fnv1a(_ s: String) -> String {

@@ -138,6 +138,8 @@ final class RunnerTests: BenchRunTestCase {
         let after = try store.db.query("SELECT package, condition, iteration, wall_s FROM v_iterations WHERE bench_id = ? ORDER BY 1, 2, 3", [id])
         XCTAssertEqual(after.count, 16)  // 2 packages × 2 conditions × (1 + 3), no duplicates
         for row in before { XCTAssertTrue(after.contains(row), "\(row) changed on resume") }
+        // The stored statistics describe the iterations of both processes (the run that was killed and the resume).
+        XCTAssertEqual(try MeasuredStatsCheck.assertExact(store.db, "run, kill -9, resume"), 4 * 5)
         let results = try XCTUnwrap(store.db.scalar("SELECT source_dir FROM run WHERE bench_id = ?", [id]).stringValue)
         let lines = try String(contentsOfFile: results + "/bench_results.jsonl", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, 2)

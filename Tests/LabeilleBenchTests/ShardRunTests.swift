@@ -109,6 +109,7 @@ final class ShardRunTests: TemporaryFolderTestCase {
             shardStats.merge(try stats(db, try onlyBenchID(db))) { a, _ in a }
         }
         XCTAssertEqual(try stats(merged.db, mergedID), shardStats)
+        try MeasuredStatsCheck.assertExact(merged.db, "merge of shard runs")
         let machines = try merged.db.query("SELECT package, shard_index, hostname FROM v_package_machine WHERE bench_id = ? ORDER BY package", [mergedID])
         XCTAssertEqual(machines.count, 4)
         for row in machines {

@@ -89,6 +89,8 @@ def clone_runs(db, copies):
                     "(SELECT COUNT(*) FROM tracking_run WHERE series_id = ?) + run_id - ? + 1 FROM run "
                     "WHERE run_id >= ? AND run_id < ? ORDER BY run_id",
                     (series_id, series_id, k * offset + 1, k * offset, (k + 1) * offset))
+    # The cloned iterations marked their package x conditions stale; their statistics were cloned with them.
+    con.execute("DELETE FROM measured_stats_stale")
     con.commit()
     con.execute("ANALYZE")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -127,8 +129,8 @@ def questions(binary, db):
         ("one package's per-test stats",
          f"SELECT * FROM v_test_stats WHERE bench_id = '{a}' AND package = '{pkg}';",
          cli + ["show", "--db", db, a, "--per-test", pkg]),
-        ("two runs' wall stats (compare)",
-         f"SELECT * FROM v_wall_stats WHERE bench_id IN ('{a}', '{b}');",
+        ("two runs' wall medians (compare)",
+         f"SELECT bench_id, package, condition, n, median FROM v_wall_stats WHERE bench_id IN ('{a}', '{b}');",
          cli + ["compare", "--db", db, a, b, "--format", "json"]),
         ("per-test regressions between two runs",
          f"SELECT x.package, x.test_id, y.median / x.median FROM v_test_stats x JOIN v_test_stats y "
@@ -138,14 +140,17 @@ def questions(binary, db):
         ("a series' points (one package)",
          f"SELECT * FROM v_series_points WHERE series = '{SERIES}' AND package = '{pkg}';",
          cli + ["track", "trend", "--db", db, SERIES, "--format", "json"]),
-        ("a series' points",
+        ("a series' wall points",
+         f"SELECT position, package, condition, n, wall_median_s FROM v_series_points WHERE series = '{SERIES}';",
+         cli + ["track", "trend", "--db", db, SERIES, "--format", "json"]),
+        ("a series' points, all columns",
          f"SELECT * FROM v_series_points WHERE series = '{SERIES}';",
          cli + ["track", "trend", "--db", db, SERIES, "--format", "json"]),
         ("a series' trend slopes",
          f"SELECT * FROM v_trend_slopes WHERE series = '{SERIES}';",
          cli + ["track", "trend", "--db", db, SERIES, "--format", "json"]),
         ("a run's report",
-         f"SELECT * FROM v_condition_stats WHERE bench_id = '{a}';",
+         f"SELECT * FROM v_wall_stats WHERE bench_id = '{a}';",
          cli + ["report", "--db", db, a, "-o", db + ".report.html"]),
     ]
 

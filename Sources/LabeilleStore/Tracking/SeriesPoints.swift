@@ -4,8 +4,8 @@ import LabeilleStats
 
 public enum SeriesPoints {
     /// Per-run points of every package × condition of a series (or of one condition). Two filtered queries:
-    /// the package × condition rows of the series' runs, then their measured ok values of the metric
-    /// (wall, cpu = user + sys, or rss); medians and noise are computed here.
+    /// the package × condition rows of the series' runs, then their statistics of the metric (wall, cpu = user +
+    /// sys, rss or instructions) from v_condition_stats.
     public static func load(db: Database, seriesName: String, condition: String? = nil, metric: String = "wall") throws -> SeriesData {
         let series = try Tracking.series(named: seriesName, db: db)
         let runs = try Tracking.runs(seriesID: series.id, db: db)
@@ -62,28 +62,25 @@ public enum SeriesPoints {
             slotRun.append(runIndex)
         }
 
-        // 2. measured ok values, gathered per package × condition, from the view the SQL statistics are computed
-        // from (v_measured_values: which iterations count and what each metric is). The medians computed here are
-        // those of v_series_points (TrackingTests checks it); the per-point noise (log SE, CV) is not in the views.
-        var values = Array(repeating: [Double](), count: slotItem.count)
+        // 2. the point of each package × condition: its statistics as v_condition_stats gives them (stored when the
+        // iterations were written), so track, the series views and sqlite3 users read the same medians.
         try db.forEachRow("""
-            SELECT pc.package_condition_id, v.value
+            SELECT pc.package_condition_id, s.n, s.median, s.cv, s.log_stdev
             FROM tracking_run tr
-            JOIN package_result pr     ON pr.run_id = tr.run_id AND pr.skipped = 0
-            JOIN package_condition pc  ON pc.package_result_id = pr.package_result_id
-            JOIN condition c           ON c.condition_id = pc.condition_id
-            JOIN v_measured_values v   ON v.package_condition_id = pc.package_condition_id AND v.metric = ?2
-            WHERE tr.series_id = ?1\(conditionFilter)
+            JOIN package_result pr      ON pr.run_id = tr.run_id AND pr.skipped = 0
+            JOIN package_condition pc   ON pc.package_result_id = pr.package_result_id
+            JOIN condition c            ON c.condition_id = pc.condition_id
+            JOIN v_condition_stats s    ON s.package_condition_id = pc.package_condition_id AND s.metric = ?2
+            WHERE tr.series_id = ?1\(conditionFilter) AND s.n > 0
             """, params) { st in
-            if let slot = slotOfPC[Int64(st.int(0)!)], let v = st.double(1) { values[slot].append(v) }
-        }
-
-        for slot in values.indices where !values[slot].isEmpty {
+            guard let slot = slotOfPC[Int64(st.int(0)!)], let n = st.int(1), let median = st.double(2) else { return }
             let run = slotRun[slot]
-            var p = SeriesPoint(values: values[slot], runIndex: run, position: runs[run].position)
+            var p = SeriesPoint(runIndex: run, position: runs[run].position, n: n, median: median,
+                                logStdev: st.double(4), cv: st.double(3) ?? .nan)
             if metric == Metric.instructions.rawValue { p.applyCountNoiseFloor() }
             items[slotItem[slot]].points.append(p)
         }
+
         items.removeAll { $0.points.isEmpty }
         for i in items.indices { items[i].points.sort { $0.position < $1.position } }
         items.sort {
@@ -92,5 +89,4 @@ public enum SeriesPoints {
         }
         return SeriesData(series: series, runs: runs, conditions: conditions, items: items)
     }
-
 }
