@@ -256,22 +256,27 @@ public struct JSONParser {
             case UInt8(ascii: "n"): out.append(0x0A)
             case UInt8(ascii: "r"): out.append(0x0D)
             case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = try parseHex4()
-                if (0xD800..<0xDC00).contains(scalar) {
-                    if pos + 1 < bytes.count && bytes[pos] == UInt8(ascii: "\\") && bytes[pos + 1] == UInt8(ascii: "u") {
-                        pos += 2
-                        let low = try parseHex4()
-                        if (0xDC00..<0xE000).contains(low) {
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        } else { scalar = 0xFFFD }
-                    } else { scalar = 0xFFFD }
-                } else if (0xDC00..<0xE000).contains(scalar) { scalar = 0xFFFD }
-                out.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8))
+            case UInt8(ascii: "u"): out.append(contentsOf: try parseUnicodeEscape())
             default: throw error("invalid escape")
             }
         }
         throw error("unterminated string")
+    }
+
+    /// The UTF-8 bytes of a `\uXXXX` escape (its `\u` already read), joining a surrogate pair; a lone
+    /// surrogate becomes U+FFFD.
+    private mutating func parseUnicodeEscape() throws -> [UInt8] {
+        var scalar = try parseHex4()
+        if (0xD800..<0xDC00).contains(scalar) {
+            if pos + 1 < bytes.count && bytes[pos] == UInt8(ascii: "\\") && bytes[pos + 1] == UInt8(ascii: "u") {
+                pos += 2
+                let low = try parseHex4()
+                if (0xDC00..<0xE000).contains(low) {
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else { scalar = 0xFFFD }
+            } else { scalar = 0xFFFD }
+        } else if (0xDC00..<0xE000).contains(scalar) { scalar = 0xFFFD }
+        return Array(String(Character(Unicode.Scalar(scalar)!)).utf8)
     }
 
     /// The offset of the first byte that is not part of well-formed UTF-8, or nil.

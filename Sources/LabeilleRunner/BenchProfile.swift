@@ -103,47 +103,52 @@ public struct BenchProfile: Equatable, Sendable {
             let key = keyNode.scalar?.string ?? ""
             if let line = keyNode.mark?.line { p.keyLines[key] = line }
             if doc.isNull(value) { continue }  // `key:` with no value = not set
-            switch key {
-            case "name": p.name = try doc.string(value, path: key)
-            case "description": p.description = try doc.string(value, path: key)
-            case "iterations": p.iterations = try doc.int(value, path: key)
-            case "warmup": p.warmup = try doc.int(value, path: key)
-            case "timeout": p.timeout = try doc.double(value, path: key)
-            case "target_python": p.targetPython = try doc.string(value, path: key)
-            case "conditions": p.conditions = try parseConditions(value, doc: doc)
-            case "default_env": p.defaultEnv = try doc.env(value, path: key)
-            case "default_extra_deps": p.defaultExtraDeps = try doc.stringList(value, path: key)
-            case "default_test_command_suffix": p.defaultTestCommandSuffix = try doc.string(value, path: key)
-            case "default_constraints", "constraints": p.defaultConstraints = try doc.constraints(value, path: key)
-            case "packages": p.packages = try doc.stringList(value, path: key)
-            case "top_n", "top": p.topN = try doc.int(value, path: key)
-            case "registry_dir": p.registryDir = try doc.string(value, path: key)
-            case "repos_dir": p.reposDir = try doc.string(value, path: key)
-            case "venvs_dir": p.venvsDir = try doc.string(value, path: key)
-            case "work_dir": p.workDir = try doc.string(value, path: key)
-            case "results_dir": p.resultsDir = try doc.string(value, path: key)
-            case "alternate": p.alternate = try doc.bool(value, path: key)
-            case "interleave": p.interleave = try doc.bool(value, path: key)
-            case "adaptive": p.adaptive = try doc.bool(value, path: key)
-            case "adaptive_threshold": p.adaptiveThreshold = try doc.double(value, path: key)
-            case "adaptive_min_iterations": p.adaptiveMinIterations = try doc.int(value, path: key)
-            case "drop_caches": p.dropCaches = try doc.bool(value, path: key)
-            case "warm_vs_cold": p.warmVsCold = try doc.bool(value, path: key)
-            case "per_test_timing": p.perTestTiming = try doc.bool(value, path: key)
-            case "check_stability": p.checkStability = try doc.bool(value, path: key)
-            case "wait_for_stability": p.waitForStability = try doc.bool(value, path: key)
-            case "force_run": p.forceRun = try doc.bool(value, path: key)
-            case "installer":
-                let s = try doc.string(value, path: key).lowercased()
-                guard ["auto", "uv", "pip"].contains(s) else {
-                    throw doc.error(value, key, "must be one of auto, uv, pip (got '\(s)')")
-                }
-                p.installer = s
-            default:
-                break  // unreachable: checkKeys rejected it
-            }
+            try p.set(key, value, doc: doc)
         }
         return p
+    }
+
+    /// Sets one top-level key from its YAML value (the key is known to be valid and the value not null).
+    mutating func set(_ key: String, _ value: Node, doc: YAMLSource) throws {
+        switch key {
+        case "name": self.name = try doc.string(value, path: key)
+        case "description": self.description = try doc.string(value, path: key)
+        case "iterations": self.iterations = try doc.int(value, path: key)
+        case "warmup": self.warmup = try doc.int(value, path: key)
+        case "timeout": self.timeout = try doc.double(value, path: key)
+        case "target_python": self.targetPython = try doc.string(value, path: key)
+        case "conditions": self.conditions = try Self.parseConditions(value, doc: doc)
+        case "default_env": self.defaultEnv = try doc.env(value, path: key)
+        case "default_extra_deps": self.defaultExtraDeps = try doc.stringList(value, path: key)
+        case "default_test_command_suffix": self.defaultTestCommandSuffix = try doc.string(value, path: key)
+        case "default_constraints", "constraints": self.defaultConstraints = try doc.constraints(value, path: key)
+        case "packages": self.packages = try doc.stringList(value, path: key)
+        case "top_n", "top": self.topN = try doc.int(value, path: key)
+        case "registry_dir": self.registryDir = try doc.string(value, path: key)
+        case "repos_dir": self.reposDir = try doc.string(value, path: key)
+        case "venvs_dir": self.venvsDir = try doc.string(value, path: key)
+        case "work_dir": self.workDir = try doc.string(value, path: key)
+        case "results_dir": self.resultsDir = try doc.string(value, path: key)
+        case "alternate": self.alternate = try doc.bool(value, path: key)
+        case "interleave": self.interleave = try doc.bool(value, path: key)
+        case "adaptive": self.adaptive = try doc.bool(value, path: key)
+        case "adaptive_threshold": self.adaptiveThreshold = try doc.double(value, path: key)
+        case "adaptive_min_iterations": self.adaptiveMinIterations = try doc.int(value, path: key)
+        case "drop_caches": self.dropCaches = try doc.bool(value, path: key)
+        case "warm_vs_cold": self.warmVsCold = try doc.bool(value, path: key)
+        case "per_test_timing": self.perTestTiming = try doc.bool(value, path: key)
+        case "check_stability": self.checkStability = try doc.bool(value, path: key)
+        case "wait_for_stability": self.waitForStability = try doc.bool(value, path: key)
+        case "force_run": self.forceRun = try doc.bool(value, path: key)
+        case "installer":
+            let s = try doc.string(value, path: key).lowercased()
+            guard ["auto", "uv", "pip"].contains(s) else {
+                throw doc.error(value, key, "must be one of auto, uv, pip (got '\(s)')")
+            }
+            self.installer = s
+        default:
+            break  // unreachable: checkKeys rejected it
+        }
     }
 
     static func parseConditions(_ node: Node, doc: YAMLSource) throws -> [ConditionDefinition] {

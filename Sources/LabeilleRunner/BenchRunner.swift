@@ -378,13 +378,7 @@ public final class BenchRunner {
         env["PYTHONFAULTHANDLER"] = env["PYTHONFAULTHANDLER"] ?? "1"
         env["PYTHONDONTWRITEBYTECODE"] = env["PYTHONDONTWRITEBYTECODE"] ?? "1"
         let wt = st.worktrees[task.condition]
-        let removed: [String]
-        do { removed = try workspace.restoreWorktree(wt, to: st.snapshots[task.condition]) } catch {
-            throw RunError("cannot bring the worktree of \(st.registry.name)/\(c.name) back to its post-install state: \(error)")
-        }
-        if !removed.isEmpty {
-            log("\(st.registry.name)/\(c.name): the tests deleted \(removed.count) file(s) the install made (e.g. \(removed[0])); they cannot be restored")
-        }
+        try restoreWorktree(of: st, condition: c, index: task.condition, workspace: workspace)
         var dropped = false
         if let cacheDropper, s.dropsCaches(for: c.name) { dropped = cacheDropper.drop() }
         let dir = ((logsDir as NSString).appendingPathComponent(st.registry.name) as NSString).appendingPathComponent(c.name)
@@ -419,25 +413,8 @@ public final class BenchRunner {
         }
         let after = SystemProfiler.snapshot()
         let oomKilled = Self.oomKillCount() > oomBefore
-        var status: String
-        var exitCode = Int(o.exitCode ?? -(Int32(o.signal ?? 0)))
-        var oom = false
-        if o.timedOut {
-            status = "timeout"; exitCode = -1
-        } else if let sig = o.signal {
-            status = sig == SIGKILL && oomKilled ? "oom" : "error"
-        } else if o.exitCode == 0 {
-            status = "ok"
-        } else if viaShell, let code = o.exitCode, code > 128 && code <= 128 + 64 {
-            // A shell reports its child's signal death as 128 + signal.
-            status = code == 128 + SIGKILL && oomKilled ? "oom" : "error"
-        } else {
-            status = "fail"
-            if limits.memoryLimitMB != nil, let text = try? String(contentsOfFile: err, encoding: .utf8), text.contains("MemoryError") {
-                status = "oom"
-            }
-        }
-        if status == "oom" { oom = true }
+        let (status, exitCode) = Self.classify(o, viaShell: viaShell, oomKilled: oomKilled,
+                                               memoryLimited: limits.memoryLimitMB != nil, stderrPath: err)
         var record = IterationRecord(index: task.index, warmup: task.warmup, wallTimeS: o.wallSeconds, userTimeS: o.userSeconds,
                                      sysTimeS: o.sysSeconds, peakRSSMB: o.peakRSSMB, exitCode: exitCode, status: status)
         record.loadAvgStart = before.loadAvg1m
@@ -445,7 +422,7 @@ public final class BenchRunner {
         record.ramAvailableStartGB = before.ramAvailableGB
         record.cachesDropped = dropped
         record.constraintsApplied = limits != ProcessLimits()
-        record.oomDetected = oom
+        record.oomDetected = status == "oom"
         record.round = task.round
         record.roundPosition = task.roundPosition
         recordTests(&record, report: report, stdout: out, stderr: err, perTest: s.perTestTiming && TestCommand.invokesPytest(command))
@@ -453,6 +430,36 @@ public final class BenchRunner {
         // Logs are kept for iterations that did not pass.
         if status == "ok" { unlink(out); unlink(err); unlink(report) }
         return record
+    }
+
+    /// Brings the condition's worktree back to its post-install state before an iteration.
+    func restoreWorktree(of st: PackageState, condition c: ConditionDefinition, index: Int, workspace: Workspace) throws {
+        let removed: [String]
+        do { removed = try workspace.restoreWorktree(st.worktrees[index], to: st.snapshots[index]) } catch {
+            throw RunError("cannot bring the worktree of \(st.registry.name)/\(c.name) back to its post-install state: \(error)")
+        }
+        if !removed.isEmpty {
+            log("\(st.registry.name)/\(c.name): the tests deleted \(removed.count) file(s) the install made (e.g. \(removed[0])); they cannot be restored")
+        }
+    }
+
+    /// The iteration's status and stored exit code: a timeout, a signal (SIGKILL with the kernel's OOM
+    /// killer active meaning out of memory), success, a shell's 128 + signal, or a failure (out of memory when
+    /// a memory limit made Python raise MemoryError).
+    static func classify(_ o: ProcessOutcome, viaShell: Bool, oomKilled: Bool, memoryLimited: Bool,
+                         stderrPath: String) -> (status: String, exitCode: Int) {
+        let exitCode = Int(o.exitCode ?? -(Int32(o.signal ?? 0)))
+        if o.timedOut { return ("timeout", -1) }
+        if let sig = o.signal { return (sig == SIGKILL && oomKilled ? "oom" : "error", exitCode) }
+        if o.exitCode == 0 { return ("ok", exitCode) }
+        if viaShell, let code = o.exitCode, code > 128 && code <= 128 + 64 {
+            // A shell reports its child's signal death as 128 + signal.
+            return (code == 128 + SIGKILL && oomKilled ? "oom" : "error", exitCode)
+        }
+        if memoryLimited, let text = try? String(contentsOfFile: stderrPath, encoding: .utf8), text.contains("MemoryError") {
+            return ("oom", exitCode)
+        }
+        return ("fail", exitCode)
     }
 
     /// What the iteration ran: the pytest plugin's report, else unittest's closing summary.

@@ -91,22 +91,22 @@ public struct Workspace {
             // cheaply only when an install command exists (it is idempotent).
             var installSeconds = 0.0
             if let cmd = installCommand, !cmd.isEmpty {
-                let t0 = Date()
+                let t0 = MonotonicClock.seconds()
                 try executor.check(["/bin/sh", "-c", cmd], environment: env, cwd: worktree, timeout: timeout,
                               what: "install for \(package)/\(condition.name)")
-                installSeconds = Date().timeIntervalSince(t0)
+                installSeconds = MonotonicClock.seconds() - t0
             }
             return Venv(path: dir, python: python, reused: true, setupSeconds: 0, installSeconds: installSeconds)
         }
-        let t0 = Date()
+        let t0 = MonotonicClock.seconds()
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: (dir as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let needsPip = !(installCommand ?? "").isEmpty || !condition.extraDeps.isEmpty
         // Venv creation is not the benchmark: a short per-iteration timeout must not break it.
         try executor.check([interpreter, "-m", "venv"] + (needsPip ? [] : ["--without-pip"]) + [dir],
                       environment: baseEnvironment, timeout: max(timeout, 300), what: "venv creation for \(package)/\(condition.name)")
-        let setup = Date().timeIntervalSince(t0)
-        let t1 = Date()
+        let setup = MonotonicClock.seconds() - t0
+        let t1 = MonotonicClock.seconds()
         if let cmd = installCommand, !cmd.isEmpty {
             try executor.check(["/bin/sh", "-c", cmd], environment: env, cwd: worktree, timeout: timeout,
                           what: "install for \(package)/\(condition.name)")
@@ -117,7 +117,7 @@ public struct Workspace {
                           timeout: timeout, what: "extra deps for \(package)/\(condition.name)")
         }
         try key.write(toFile: stamp, atomically: true, encoding: .utf8)
-        return Venv(path: dir, python: python, reused: false, setupSeconds: setup, installSeconds: Date().timeIntervalSince(t1))
+        return Venv(path: dir, python: python, reused: false, setupSeconds: setup, installSeconds: MonotonicClock.seconds() - t1)
     }
 }
 

@@ -9,10 +9,7 @@ import XCTest
 
 /// Instruction counting: the perf_event_open plumbing on real processes, the statistics of a near-deterministic
 /// metric (against scipy and a seeded simulation), and the results-file keys.
-final class InstructionCountTests: XCTestCase {
-    var dir: URL!
-    override func setUp() { dir = TestSupport.tempDir() }
-    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+final class InstructionCountTests: TemporaryFolderTestCase {
 
     /// A fixed amount of CPU work in a grandchild of the spawned process (sh → python3).
     let burn = "x = 0\nfor i in range(3_000_000): x += i"

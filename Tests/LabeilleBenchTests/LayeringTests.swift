@@ -42,6 +42,23 @@ final class LayeringTests: XCTestCase {
         XCTAssertEqual(Set(declared.keys).subtracting(Self.allowed.keys), ["LabeilleBench"])
     }
 
+    /// The umbrella `LabeilleBench` is for code outside the project: a project file that imports it compiles
+    /// only when that module happens to be built first, and hides which layers it uses.
+    func testNoProjectFileImportsTheUmbrella() throws {
+        var offenders: [String] = []
+        for folder in ["Sources", "Tests"] {
+            let root = TestSupport.repoRoot.appendingPathComponent(folder)
+            let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)!
+            for case let url as URL in files where url.pathExtension == "swift" {
+                let text = try String(contentsOf: url, encoding: .utf8)
+                if text.split(separator: "\n").contains(where: { $0 == "import LabeilleBench" || $0 == "@testable import LabeilleBench" }) {
+                    offenders.append(url.lastPathComponent)
+                }
+            }
+        }
+        XCTAssertEqual(offenders, [])
+    }
+
     /// SQL is text, so the compiler cannot see it: a statement written outside the store would bypass the
     /// one place where the schema is known.
     func testOnlyTheStoreWritesSQL() throws {

@@ -9,12 +9,8 @@ import XCTest
 
 /// Hostile and broken inputs through the real binary: every one is refused with one line naming the file
 /// (and line), exit 2, and an unchanged database; none crashes or hangs.
-final class ReliabilityInputTests: XCTestCase {
-    var dir: URL!
-    var db: String { dir.appendingPathComponent("l.db").path }
-
-    override func setUp() { dir = TestSupport.tempDir() }
-    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+final class ReliabilityInputTests: TemporaryFolderTestCase {
+    override class var databaseName: String { "l.db" }
 
     /// Runs the binary and checks exit 2, one `error:` line containing every needle.
     @discardableResult

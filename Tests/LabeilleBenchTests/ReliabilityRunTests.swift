@@ -96,12 +96,7 @@ final class ReliabilityRunTests: BenchRunTestCase {
             exec \(python) "$@"
             """.write(toFile: slowVenv, atomically: true, encoding: .utf8)
         chmod(slowVenv, 0o755)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: TestSupport.binary)
-        p.arguments = runArgs(reg, ["--condition", "a:target_python=\(slowVenv)", "--iterations", "3", "--warmup", "0"])
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try TestSupport.startLabeille(runArgs(reg, ["--condition", "a:target_python=\(slowVenv)", "--iterations", "3", "--warmup", "0"]))
         let deadline = Date().addingTimeInterval(120)
         while !FileManager.default.fileExists(atPath: started) && Date() < deadline && p.isRunning { usleep(50_000) }
         XCTAssertTrue(FileManager.default.fileExists(atPath: started))
@@ -169,12 +164,7 @@ final class ReliabilityRunTests: BenchRunTestCase {
                         subprocess.Popen(["sleep", "\(marker)"], start_new_session=True)
                         time.sleep(60)
             """])])
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: TestSupport.binary)
-        p.arguments = runArgs(reg, ["--condition", "a:target_python=python3", "--iterations", "3", "--warmup", "0"])
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try TestSupport.startLabeille(runArgs(reg, ["--condition", "a:target_python=python3", "--iterations", "3", "--warmup", "0"]))
         let deadline = Date().addingTimeInterval(120)
         while Self.alive(marker).isEmpty && Date() < deadline && p.isRunning { usleep(50_000) }
         kill(p.processIdentifier, SIGKILL)

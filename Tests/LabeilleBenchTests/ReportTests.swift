@@ -12,12 +12,9 @@ import FoundationXML
 
 /// `bench report`: the HTML parses as XML, has the expected sections, shows exactly the numbers of
 /// `bench compare`, stays self-contained and small.
-final class ReportTests: XCTestCase {
-    var dir: URL!
-    var dbPath: String { dir.appendingPathComponent("r.db").path }
-
-    override func setUp() { dir = TestSupport.tempDir() }
-    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+final class ReportTests: TemporaryFolderTestCase {
+    override class var databaseName: String { "r.db" }
+    var dbPath: String { db }
 
     // MARK: Helpers
 

@@ -76,32 +76,6 @@ final class RunnerTests: BenchRunTestCase {
 
     /// Conditions never share files the tests leave behind (a worktree per condition, cleaned between
     /// iterations), and a second run reuses the clone and the venvs.
-    func testIsolatedWorktreesAndReusedVenvs() throws {
-        let suite = """
-            import os, unittest
-            class T(unittest.TestCase):
-                def test_leftover(self):
-                    self.assertFalse(os.path.exists("leftover.txt"), "a previous iteration's file is visible")
-                    open("leftover.txt", "w").write("x")
-                def test_python_is_the_venv(self):
-                    import sys
-                    self.assertEqual(sys.prefix, os.environ["VIRTUAL_ENV"])
-            """
-        let reg = try registry([.init(name: "dirty", downloads: 1, files: ["tests/test_dirty.py": suite])])
-        let args = runArgs(reg, ["--condition", "a:target_python=python3", "--condition", "b:target_python=python3",
-                                 "--iterations", "3", "--warmup", "1"])
-        var r = try TestSupport.labeille(args)
-        XCTAssertEqual(r.code, 0, r.stderr)
-        let store = try Store(path: db)
-        XCTAssertEqual(try store.db.scalar("SELECT COUNT(*) FROM v_iterations WHERE status = 'ok'").intValue, 8)
-        r = try TestSupport.labeille(args)
-        XCTAssertEqual(r.code, 0, r.stderr)
-        let second = try benchID()
-        XCTAssertEqual(try store.db.scalar("SELECT COUNT(*) FROM v_iterations WHERE bench_id = ? AND status = 'ok'", [second]).intValue, 8)
-        // Reused venvs took no setup time in the second run.
-        XCTAssertEqual(try store.db.scalar("SELECT MAX(venv_setup_duration_s) FROM v_package_conditions WHERE bench_id = ?", [second]).doubleValue, 0)
-    }
-
     func testTimeoutKillsTheWholeProcessGroup() throws {
         let marker = "61.\(Int.random(in: 100...999))"
         let reg = try registry([

@@ -7,10 +7,11 @@ import XCTest
 @testable import LabeilleStore
 @testable import LabeilleUseCases
 
-/// Runs git and the interpreter probes for real, fakes venv creation (a `bin/python` link to the interpreter
-/// and an empty site-packages, which is all the runner reads of a venv) and answers every measured iteration
-/// from a script instead of running the test suite. The runner's scheduling, classification, storage and
-/// adaptive stopping then run in milliseconds per iteration, on exactly known measurements.
+/// Runs git, installs and the interpreter probes for real, fakes venv creation (a `bin/python` link to the
+/// interpreter and an empty site-packages, which is all the runner reads of a venv) and answers every measured
+/// iteration from a script instead of running the test suite (without a script, iterations run for real).
+/// The runner's scheduling, classification, storage and adaptive stopping then run in milliseconds per
+/// iteration, on exactly known measurements.
 final class ScriptedExecutor: ProcessExecutor, @unchecked Sendable {
     struct Iteration: Equatable {
         var package: String
@@ -20,12 +21,34 @@ final class ScriptedExecutor: ProcessExecutor, @unchecked Sendable {
     /// The outcome of an iteration, given it and how many iterations of its package × condition ran before.
     typealias Script = @Sendable (Iteration, Int) -> ProcessOutcome
 
+    /// What a suite checks about the iteration's surroundings before the scripted outcome applies.
+    struct SuiteChecks {
+        /// A file each iteration writes into the worktree and fails when it finds there already.
+        var leftover: String
+    }
+
     private let real = SpawningExecutor()
-    private let script: Script
+    private let script: Script?
+    private let suite: SuiteChecks?
     private let lock = NSLock()
     private var ran: [Iteration] = []
 
-    init(script: @escaping Script) { self.script = script }
+    init(script: Script?, suite: SuiteChecks? = nil) {
+        self.script = script
+        self.suite = suite
+    }
+
+    /// Exit 1 when the worktree still holds the previous iteration's file or `python` is not the venv's;
+    /// then leaves the file for the next iteration to find.
+    private func suiteFails(_ request: ProcessRequest, worktree: String) throws -> Bool {
+        guard let suite else { return false }
+        let file = URL(fileURLWithPath: worktree).appendingPathComponent(suite.leftover).path
+        let sawLeftover = FileManager.default.fileExists(atPath: file)
+        try "x".write(toFile: file, atomically: false, encoding: .utf8)
+        let venv = request.environment["VIRTUAL_ENV"] ?? ""
+        let python = ExecutableLookup.find("python", searchPath: request.environment["PATH"])
+        return sawLeftover || venv.isEmpty || python != venv + "/bin/python"
+    }
 
     /// The measured iterations (warm-ups included) in the order the runner ran them.
     var iterations: [Iteration] { lock.withLock { ran } }
@@ -39,7 +62,9 @@ final class ScriptedExecutor: ProcessExecutor, @unchecked Sendable {
                 defer { ran.append(iteration) }
                 return ran.filter { $0 == iteration }.count
             }
-            let outcome = script(iteration, before)
+            guard let script else { return try real.run(request) }
+            var outcome = script(iteration, before)
+            if try suiteFails(request, worktree: worktree) { outcome.exitCode = 1 }
             if let stderr, outcome.exitCode == 0 {
                 try "Ran 2 tests in 0.001s\n\nOK\n".write(toFile: stderr, atomically: false, encoding: .utf8)
             }
@@ -72,24 +97,15 @@ final class ScriptedRunTests: BenchRunTestCase {
                 script: @escaping ScriptedExecutor.Script) throws -> (BenchRunner, ScriptedExecutor, Store) {
         let suite = ["tests/test_t.py": "import unittest\nclass T(unittest.TestCase):\n    def test_x(self):\n        pass\n"]
         let reg = try registry(packages.enumerated().map { .init(name: $1, downloads: 10 - $0, files: suite) })
-        var cli = CLIOverrides()
-        cli.registryDir = reg
-        cli.workDir = dir.appendingPathComponent("work").path
-        cli.resultsDir = dir.appendingPathComponent("results").path
-        configure(&cli)
-        let python = try XCTUnwrap(TestSupport.which("python3"))
-        let settings = try BenchSettings.resolve(profile: nil, cli: cli,
-                                                 inlineConditions: conditions.map { "\($0):target_python=\(python)" })
-        let store = try Store(path: db)
         let executor = ScriptedExecutor(script: script)
-        var runner = BenchRunner(settings: settings, store: store, observer: SilentRunObserver())
-        runner.executor = executor
-        return (runner, executor, store)
+        let runner = try inProcessRunner(registry: reg, conditions: conditions.map { "\($0):target_python=python3" },
+                                         executor: executor, configure: configure)
+        return (runner, executor, try Store(path: db))
     }
 
     /// Statuses from exit codes, signals and timeouts; measurements stored exactly as measured; rounds ABBA.
     func testStatusesMeasurementsAndOrderOfScriptedIterations() throws {
-        let (runner, executor, store) = try runner(["good", "failing", "crash", "slow"], conditions: ["a", "b"], configure: {
+        let (runner, executor, store) = try self.runner(["good", "failing", "crash", "slow"], conditions: ["a", "b"], configure: {
             $0.iterations = 3; $0.warmup = 1
         }, script: { it, n in
             switch it.package {
@@ -128,9 +144,28 @@ final class ScriptedRunTests: BenchRunTestCase {
         XCTAssertEqual(try String(contentsOfFile: resultsFile, encoding: .utf8).split(separator: "\n").count, 4)
     }
 
+    /// Every iteration starts from the post-install worktree (a file the previous one left is gone) and runs
+    /// with the condition's venv; a second run reuses the venvs. The script plays the suite: it fails when it
+    /// sees the previous iteration's file or another interpreter, and leaves that file behind.
+    func testIsolatedWorktreesAndReusedVenvs() throws {
+        let script: ScriptedExecutor.Script = { _, _ in ScriptedExecutor.outcome(wall: 1) }
+        let settings = { (cli: inout CLIOverrides) in cli.iterations = 3; cli.warmup = 1 }
+        let checks = ScriptedExecutor.SuiteChecks(leftover: "leftover.txt")
+        var (runner, _, store) = try self.runner(["dirty"], conditions: ["a", "b"], configure: settings, script: script)
+        runner.executor = ScriptedExecutor(script: script, suite: checks)
+        _ = try runner.run()
+        XCTAssertEqual(try store.db.scalar("SELECT COUNT(*) FROM v_iterations WHERE status = 'ok'").intValue, 8)
+        (runner, _, _) = try self.runner(["dirty"], conditions: ["a", "b"], configure: settings, script: script)
+        runner.executor = ScriptedExecutor(script: script, suite: checks)
+        let second = try runner.run().benchID
+        XCTAssertEqual(try store.db.scalar("SELECT COUNT(*) FROM v_iterations WHERE bench_id = ? AND status = 'ok'", [second]).intValue, 8)
+        // Reused venvs took no setup time in the second run.
+        XCTAssertEqual(try store.db.scalar("SELECT MAX(venv_setup_duration_s) FROM v_package_conditions WHERE bench_id = ?", [second]).doubleValue, 0)
+    }
+
     /// Adaptive stopping: a package whose times agree stops after the minimum; a noisy one runs them all.
     func testAdaptiveStopsOnlyWhenTheMedianIsPrecise() throws {
-        let (runner, executor, store) = try runner(["steady", "noisy"], conditions: ["a"], configure: {
+        let (runner, executor, store) = try self.runner(["steady", "noisy"], conditions: ["a"], configure: {
             $0.iterations = 12; $0.warmup = 0; $0.adaptive = true; $0.adaptiveMinIterations = 5; $0.adaptiveThreshold = 0.005
         }, script: { it, n in
             ScriptedExecutor.outcome(wall: it.package == "steady" ? 1.0 : (n.isMultiple(of: 2) ? 1.0 : 1.5))

@@ -9,10 +9,7 @@ import XCTest
 
 /// One run sharded over 3 real `labeille bench run --shard K/3` processes (each with its own database and
 /// work folder, as on 3 machines) and merged, against the same run unsharded.
-final class ShardRunTests: XCTestCase {
-    var dir: URL!
-    override func setUp() { dir = TestSupport.tempDir() }
-    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+final class ShardRunTests: TemporaryFolderTestCase {
 
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 

@@ -138,6 +138,23 @@ class BenchRunTestCase: TemporaryFolderTestCase {
     }
 }
 
+extension TemporaryFolderTestCase {
+    /// A `bench run` in this process, on the database `db`, its work and results folders in `dir`, through
+    /// `executor`. `conditions` are `--condition` texts.
+    func inProcessRunner(registry: String, conditions: [String], executor: any ProcessExecutor,
+                         configure: (inout CLIOverrides) -> Void = { _ in }) throws -> BenchRunner {
+        var cli = CLIOverrides()
+        cli.registryDir = registry
+        cli.workDir = dir.appendingPathComponent("work").path
+        cli.resultsDir = dir.appendingPathComponent("results").path
+        configure(&cli)
+        let settings = try BenchSettings.resolve(profile: nil, cli: cli, inlineConditions: conditions)
+        var runner = BenchRunner(settings: settings, store: try Store(path: db), observer: SilentRunObserver())
+        runner.executor = executor
+        return runner
+    }
+}
+
 func XCTAssertClose(_ a: Double?, _ b: Double, rel: Double = 1e-9, abs absTol: Double = 1e-12, _ message: String = "",
                     file: StaticString = #filePath, line: UInt = #line) {
     guard let a else { XCTFail("nil instead of \(b) \(message)", file: file, line: line); return }

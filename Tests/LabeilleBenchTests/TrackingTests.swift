@@ -9,12 +9,9 @@ import XCTest
 
 /// Tracking series (issue 5): series operations, views, trend classification, change points, alerts and the
 /// import of the Python tool's series, on real SQLite files.
-final class TrackingTests: XCTestCase {
-    var dir: URL!
-    var dbPath: String { dir.appendingPathComponent("track.db").path }
-
-    override func setUp() { dir = TestSupport.tempDir() }
-    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+final class TrackingTests: TemporaryFolderTestCase {
+    override class var databaseName: String { "track.db" }
+    var dbPath: String { db }
 
     static let fixtureSeries = TestSupport.repoRoot.appendingPathComponent("examples/tracking-synthetic/results/tracking/jit-perf").path
     static let fixtureResults = TestSupport.repoRoot.appendingPathComponent("examples/tracking-synthetic/results").path

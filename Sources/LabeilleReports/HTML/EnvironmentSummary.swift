@@ -21,6 +21,11 @@ enum EnvironmentSummary {
     }
 
     static func render(_ w: inout HTMLWriter, report: RunReport) {
+        renderSystem(&w, report: report)
+        renderConditions(&w, report: report)
+    }
+
+    static func renderSystem(_ w: inout HTMLWriter, report: RunReport) {
         let runs = report.runs
         let rows = systemRows(runs)
         w.element("h3", text: runs.count == 1 ? "System" : "Systems and settings of the compared runs")
@@ -50,76 +55,99 @@ enum EnvironmentSummary {
                 ? "The compared runs share the same system and settings."
                 : "Differs between the runs (highlighted): \(differing.joined(separator: ", ")).")
         }
+    }
 
-        // Conditions.
-        var entities: [Entity] = []
-        for r in runs {
-            for c in r.conditions {
-                entities.append(Entity(label: runs.count == 1 ? c.name : "\(r.benchID)/\(c.name)", run: r, condition: c))
+    /// Every condition of the compared runs, each against its baseline: the baseline condition of the run (one
+    /// run), or the condition of the same name in the baseline run (several runs).
+    struct ConditionRows {
+        let entities: [Entity]
+        let report: RunReport
+        let baseLabels: Set<String>
+
+        init(report: RunReport) {
+            let runs = report.runs
+            entities = runs.flatMap { r in
+                r.conditions.map { c in Entity(label: runs.count == 1 ? c.name : "\(r.benchID)/\(c.name)", run: r, condition: c) }
             }
+            self.report = report
+            baseLabels = Set(report.sets.map(\.baseline))
         }
-        let baseLabels = Set(report.sets.map(\.baseline))
-        // Each entity is compared with its baseline: the baseline condition of the run (one run), or the
-        // condition of the same name in the baseline run (several runs).
+
         func reference(_ e: Entity) -> Int? {
-            if runs.count == 1 {
+            if report.runs.count == 1 {
                 return entities.firstIndex { baseLabels.contains($0.label) } ?? 0
             }
-            let baseRun = baselineBenchID(report) ?? runs[0].benchID
+            let baseRun = baselineBenchID(report) ?? report.runs[0].benchID
             return entities.firstIndex { $0.run.benchID == baseRun && $0.condition.name == e.condition.name }
                 ?? entities.firstIndex { $0.run.benchID == baseRun }
         }
+
+        func isBaseline(_ e: Entity) -> Bool { reference(e).map { entities[$0].label == e.label } ?? true }
+
+        /// Whether some row's value differs from its own baseline row's.
+        func differs(_ value: (StoredRun.Condition) -> String) -> Bool {
+            entities.contains { e in
+                guard !isBaseline(e), let r = reference(e) else { return false }
+                return value(entities[r].condition) != value(e.condition)
+            }
+        }
+    }
+
+    static func envText(_ env: [KeyValue]) -> String { env.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "\n") }
+
+    static func renderConditions(_ w: inout HTMLWriter, report: RunReport) {
+        let rows = ConditionRows(report: report)
         let columns = conditionColumns()
         w.element("h3", text: "Conditions")
         var condDiffs: [String] = []
-        // A column is flagged when some row differs from its own baseline row.
-        func isBaseline(_ e: Entity) -> Bool { reference(e).map { entities[$0].label == e.label } ?? true }
-        func envText(_ env: [KeyValue]) -> String { env.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "\n") }
-        let columnDiffers: [Bool] = columns.map { col in
-            entities.contains { e in
-                guard !isBaseline(e), let r = reference(e) else { return false }
-                return col.value(entities[r].condition) != col.value(e.condition)
-            }
-        }
-        let envDiffers = entities.contains { e in
-            guard !isBaseline(e), let r = reference(e) else { return false }
-            return envText(entities[r].condition.env) != envText(e.condition.env)
-        }
+        let columnDiffers = columns.map { rows.differs($0.value) }
+        let envDiffers = rows.differs { envText($0.env) }
         w.element("table", ["class": "env-table", "id": "conditions-table"]) { w in
-            w.element("thead") { w in
-                w.element("tr") { w in
-                    w.element("th", text: runs.count == 1 ? "Condition" : "Run / condition")
-                    for (i, col) in columns.enumerated() {
-                        w.element("th", ["class": columnDiffers[i] ? "differs" : nil], text: col.title + (columnDiffers[i] ? " ≠" : ""))
-                    }
-                    w.element("th", ["class": envDiffers ? "differs" : nil], text: "Environment variables" + (envDiffers ? " ≠" : ""))
-                }
-            }
+            conditionsHead(&w, runs: report.runs.count, columns: columns.map(\.title), columnDiffers: columnDiffers, envDiffers: envDiffers)
             w.element("tbody") { w in
-                for e in entities {
-                    let ref = reference(e).map { entities[$0] }
-                    let isBase = ref.map { $0.label == e.label } ?? true
-                    w.element("tr", ["data-condition": e.label]) { w in
-                        w.element("th", text: e.label + (isBase && (runs.count == 1 || e.run.benchID == (baselineBenchID(report) ?? runs[0].benchID)) ? " (baseline)" : ""))
-                        for col in columns {
-                            let v = col.value(e.condition)
-                            let refV = ref.map { col.value($0.condition) }
-                            let differs = !isBase && refV != nil && refV != v
-                            if differs { condDiffs.append("\(e.label): \(col.title)") }
-                            let long = col.title == "Interpreter" || col.title == "Build flags" || col.title == "Description"
-                            w.element("td", ["class": differs ? (long ? "differs wrap-any" : "differs") : (long ? "wrap-any" : nil),
-                                             "title": differs ? "baseline (\(ref!.label)): \(refV!)" : nil], text: v)
-                        }
-                        w.element("td", ["class": "mono wrap-any"]) { w in
-                            renderEnv(&w, e.condition.env, reference: isBase ? nil : ref?.condition.env, diffs: &condDiffs, label: e.label)
-                        }
-                    }
-                }
+                for e in rows.entities { conditionRow(&w, e, rows: rows, columns: columns, diffs: &condDiffs) }
             }
         }
         w.element("p", ["class": "note", "id": "condition-differences"], text: condDiffs.isEmpty
             ? "The compared conditions share the same interpreter, build and environment variables."
             : "Differs from the baseline (highlighted): \(condDiffs.joined(separator: "; ")).")
+    }
+
+
+    static func conditionsHead(_ w: inout HTMLWriter, runs: Int, columns: [String], columnDiffers: [Bool], envDiffers: Bool) {
+        w.element("thead") { w in
+            w.element("tr") { w in
+                w.element("th", text: runs == 1 ? "Condition" : "Run / condition")
+                for (i, title) in columns.enumerated() {
+                    w.element("th", ["class": columnDiffers[i] ? "differs" : nil], text: title + (columnDiffers[i] ? " ≠" : ""))
+                }
+                w.element("th", ["class": envDiffers ? "differs" : nil], text: "Environment variables" + (envDiffers ? " ≠" : ""))
+            }
+        }
+    }
+
+    /// One condition; cells that differ from its baseline row are marked and listed in `diffs`.
+    static func conditionRow(_ w: inout HTMLWriter, _ e: Entity, rows: ConditionRows,
+                             columns: [(title: String, value: (StoredRun.Condition) -> String)], diffs: inout [String]) {
+        let runs = rows.report.runs
+        let ref = rows.reference(e).map { rows.entities[$0] }
+        let isBase = ref.map { $0.label == e.label } ?? true
+        let baseRun = baselineBenchID(rows.report) ?? runs[0].benchID
+        w.element("tr", ["data-condition": e.label]) { w in
+            w.element("th", text: e.label + (isBase && (runs.count == 1 || e.run.benchID == baseRun) ? " (baseline)" : ""))
+            for col in columns {
+                let v = col.value(e.condition)
+                let refV = ref.map { col.value($0.condition) }
+                let differs = !isBase && refV != nil && refV != v
+                if differs { diffs.append("\(e.label): \(col.title)") }
+                let long = col.title == "Interpreter" || col.title == "Build flags" || col.title == "Description"
+                w.element("td", ["class": differs ? (long ? "differs wrap-any" : "differs") : (long ? "wrap-any" : nil),
+                                 "title": differs ? "baseline (\(ref!.label)): \(refV!)" : nil], text: v)
+            }
+            w.element("td", ["class": "mono wrap-any"]) { w in
+                renderEnv(&w, e.condition.env, reference: isBase ? nil : ref?.condition.env, diffs: &diffs, label: e.label)
+            }
+        }
     }
 
     /// Several runs: one column per run; rows that differ are flagged, cells that differ from the baseline run marked.

@@ -60,90 +60,101 @@ enum ParetoChart {
                 w.element("p", text: "No test got \(verb).")
                 return
             }
-            let useMS = (bars.map(\.magnitude).max() ?? 0) < 1
-            let scale = useMS ? 1000.0 : 1.0
-            let unit = useMS ? "ms" : "s"
-            let maxV = (bars.map(\.magnitude).max() ?? 1) * scale
-            let y = LinearScale(domain: LinearScale.nice(0, maxV, includeZero: true, padding: 0.08), range: (plotBottom, top))
-            let yp = LinearScale(domain: (0, 100), range: (plotBottom, top))
-            let yTicks = y.ticks(count: 5)
-            let step = yTicks.count > 1 ? yTicks[1] - yTicks[0] : maxV
-            let slot = (plotRight - plotLeft) / Double(bars.count)
-            let barW = min(44, slot * 0.7)
-            let height = plotBottom + 52
-            SVG.open(&w, width: width, height: height,
-                     label: "Pareto chart of per-test median differences for \(pkg.package), largest first, with the cumulative share",
-                     cssClass: "chart pareto-chart")
-            Axis.vertical(&w, ticks: yTicks.map { (y($0), Axis.tickNumber($0, step: step)) }, x: plotLeft, y0: plotBottom, y1: top,
-                          side: "left", gridTo: plotRight, label: "median time \(direction > 0 ? "added" : "saved") per test (\(unit))")
-            Axis.vertical(&w, ticks: [0, 25, 50, 75, 100].map { (yp($0), "\(Int($0))%") }, x: plotRight, y0: plotBottom, y1: top,
-                          side: "right", gridTo: nil, label: "cumulative share")
-            let color = direction > 0 ? ReportTheme.OkabeIto.vermillion : ReportTheme.OkabeIto.blue
-            var cumulative = 0.0
-            var points: [(Double, Double)] = []
-            var shares: [Double] = []
-            for (i, b) in bars.enumerated() {
-                let cx = plotLeft + slot * (Double(i) + 0.5)
-                cumulative += b.magnitude
-                let share = cumulative / total * 100
-                let v = b.magnitude * scale
-                let title: String
-                if let t = b.test {
-                    title = "#\(b.rank) \(t.package)\nmedian \(exact(t.medianBaseline)) s → \(exact(t.medianTreatment)) s (Δ \(exact(diff(t))) s)\nratio \(exact(t.ratio)), 95% CI [\(exact(t.ratioLow)), \(exact(t.ratioHigh))], q = \(exact(t.qValue)), \(t.verdictText)\ncumulative \(String(format: "%.1f", share))% of \(seconds(total))"
-                } else {
-                    title = "\(b.otherCount) other tests: \(exact(b.magnitude)) s in total\ncumulative 100% of \(seconds(total))"
-                }
-                w.open("g", ["class": "pareto-bar", "data-test": b.test?.package, "data-diff-s": Exact.number(b.magnitude * direction),
-                             "data-cumulative-pct": Exact.number(share)])
-                SVG.rect(&w, x: cx - barW / 2, y: y(v), width: barW, height: plotBottom - y(v), cssClass: b.test == nil ? "bar-other" : "bar",
-                         title: title, fill: b.test == nil ? nil : color)
-                SVG.text(&w, b.rank, x: cx, y: plotBottom + 15, anchor: "middle", cssClass: "tick-label")
-                w.close()
-                points.append((cx, yp(share)))
-                shares.append(share)
-            }
-            SVG.polyline(&w, points, cssClass: "cumulative")
-            for (i, p) in points.enumerated() {
-                w.open("circle", ["cx": SVG.n(p.0), "cy": SVG.n(p.1), "r": "3", "class": "cum-point"])
-                w.element("title", text: "cumulative share after #\(bars[i].rank): \(String(format: "%.1f", shares[i]))%")
-                w.close()
-            }
-            SVG.line(&w, plotLeft, plotBottom, plotRight, plotBottom, cssClass: "axis-line")
-            SVG.text(&w, "tests ranked by median difference (numbers refer to the table below)", x: (plotLeft + plotRight) / 2,
-                     y: plotBottom + 34, anchor: "middle", cssClass: "axis-label")
-            w.close()
+            chart(&w, bars: bars, total: total, direction: direction, package: pkg.package)
+            table(&w, bars: bars, total: total, direction: direction)
+        }
+    }
 
-            w.element("details", ["open": "open"]) { w in
-                w.element("summary", text: "Tests of the chart")
-                w.element("table", ["class": "pareto-table"]) { w in
-                    w.element("thead") { w in
-                        w.element("tr") { w in
-                            for (h, num) in [("#", true), ("Test", false), ("Baseline", true), ("Treatment", true), ("Δ median", true),
-                                             ("Ratio", true), ("95% CI", true), ("q", true), ("Verdict", false), ("Cumulative", true)] {
-                                w.element("th", ["class": num ? "num" : nil], text: h)
-                            }
+    /// The bars, largest first, with the cumulative share on the right axis.
+    static func chart(_ w: inout HTMLWriter, bars: [Bar], total: Double, direction: Double, package: String) {
+        let diff: (PackageComparison) -> Double = { $0.medianTreatment - $0.medianBaseline }
+        let useMS = (bars.map(\.magnitude).max() ?? 0) < 1
+        let scale = useMS ? 1000.0 : 1.0
+        let unit = useMS ? "ms" : "s"
+        let maxV = (bars.map(\.magnitude).max() ?? 1) * scale
+        let y = LinearScale(domain: LinearScale.nice(0, maxV, includeZero: true, padding: 0.08), range: (plotBottom, top))
+        let yp = LinearScale(domain: (0, 100), range: (plotBottom, top))
+        let yTicks = y.ticks(count: 5)
+        let step = yTicks.count > 1 ? yTicks[1] - yTicks[0] : maxV
+        let slot = (plotRight - plotLeft) / Double(bars.count)
+        let barW = min(44, slot * 0.7)
+        let height = plotBottom + 52
+        SVG.open(&w, width: width, height: height,
+                 label: "Pareto chart of per-test median differences for \(package), largest first, with the cumulative share",
+                 cssClass: "chart pareto-chart")
+        Axis.vertical(&w, ticks: yTicks.map { (y($0), Axis.tickNumber($0, step: step)) }, x: plotLeft, y0: plotBottom, y1: top,
+                      side: "left", gridTo: plotRight, label: "median time \(direction > 0 ? "added" : "saved") per test (\(unit))")
+        Axis.vertical(&w, ticks: [0, 25, 50, 75, 100].map { (yp($0), "\(Int($0))%") }, x: plotRight, y0: plotBottom, y1: top,
+                      side: "right", gridTo: nil, label: "cumulative share")
+        let color = direction > 0 ? ReportTheme.OkabeIto.vermillion : ReportTheme.OkabeIto.blue
+        var cumulative = 0.0
+        var points: [(Double, Double)] = []
+        var shares: [Double] = []
+        for (i, b) in bars.enumerated() {
+            let cx = plotLeft + slot * (Double(i) + 0.5)
+            cumulative += b.magnitude
+            let share = cumulative / total * 100
+            let v = b.magnitude * scale
+            let title: String
+            if let t = b.test {
+                title = "#\(b.rank) \(t.package)\nmedian \(exact(t.medianBaseline)) s → \(exact(t.medianTreatment)) s (Δ \(exact(diff(t))) s)\nratio \(exact(t.ratio)), 95% CI [\(exact(t.ratioLow)), \(exact(t.ratioHigh))], q = \(exact(t.qValue)), \(t.verdictText)\ncumulative \(String(format: "%.1f", share))% of \(seconds(total))"
+            } else {
+                title = "\(b.otherCount) other tests: \(exact(b.magnitude)) s in total\ncumulative 100% of \(seconds(total))"
+            }
+            w.open("g", ["class": "pareto-bar", "data-test": b.test?.package, "data-diff-s": Exact.number(b.magnitude * direction),
+                         "data-cumulative-pct": Exact.number(share)])
+            SVG.rect(&w, x: cx - barW / 2, y: y(v), width: barW, height: plotBottom - y(v), cssClass: b.test == nil ? "bar-other" : "bar",
+                     title: title, fill: b.test == nil ? nil : color)
+            SVG.text(&w, b.rank, x: cx, y: plotBottom + 15, anchor: "middle", cssClass: "tick-label")
+            w.close()
+            points.append((cx, yp(share)))
+            shares.append(share)
+        }
+        SVG.polyline(&w, points, cssClass: "cumulative")
+        for (i, p) in points.enumerated() {
+            w.open("circle", ["cx": SVG.n(p.0), "cy": SVG.n(p.1), "r": "3", "class": "cum-point"])
+            w.element("title", text: "cumulative share after #\(bars[i].rank): \(String(format: "%.1f", shares[i]))%")
+            w.close()
+        }
+        SVG.line(&w, plotLeft, plotBottom, plotRight, plotBottom, cssClass: "axis-line")
+        SVG.text(&w, "tests ranked by median difference (numbers refer to the table below)", x: (plotLeft + plotRight) / 2,
+                 y: plotBottom + 34, anchor: "middle", cssClass: "axis-label")
+        w.close()
+    }
+
+    /// The tests of the chart, in its order, with their comparisons.
+    static func table(_ w: inout HTMLWriter, bars: [Bar], total: Double, direction: Double) {
+        let diff: (PackageComparison) -> Double = { $0.medianTreatment - $0.medianBaseline }
+        w.element("details", ["open": "open"]) { w in
+            w.element("summary", text: "Tests of the chart")
+            w.element("table", ["class": "pareto-table"]) { w in
+                w.element("thead") { w in
+                    w.element("tr") { w in
+                        for (h, num) in [("#", true), ("Test", false), ("Baseline", true), ("Treatment", true), ("Δ median", true),
+                                         ("Ratio", true), ("95% CI", true), ("q", true), ("Verdict", false), ("Cumulative", true)] {
+                            w.element("th", ["class": num ? "num" : nil], text: h)
                         }
                     }
-                    w.element("tbody") { w in
-                        var cum = 0.0
-                        for b in bars {
-                            cum += b.magnitude
-                            w.element("tr") { w in
-                                w.element("td", ["class": "num"], text: b.rank)
-                                if let t = b.test {
-                                    w.element("td", ["class": "mono wrap-any"], text: t.package)
-                                    w.element("td", ["class": "num"], text: Fmt.time(t.medianBaseline))
-                                    w.element("td", ["class": "num"], text: Fmt.time(t.medianTreatment))
-                                    w.element("td", ["class": "num"], text: seconds(diff(t), signed: true))
-                                    w.element("td", ["class": "num"], text: Fmt.ratio(t.ratio))
-                                    w.element("td", ["class": "num"], text: t.ratioIntervalText)
-                                    w.element("td", ["class": "num"], text: Fmt.pValue(t.qValue))
-                                    w.element("td") { w in ReportDocument.verdict(&w, t) }
-                                } else {
-                                    w.element("td", ["colspan": "8"], text: "\(b.otherCount) other tests, \(seconds(b.magnitude * direction, signed: true)) in total")
-                                }
-                                w.element("td", ["class": "num"], text: String(format: "%.1f%%", cum / total * 100))
+                }
+                w.element("tbody") { w in
+                    var cum = 0.0
+                    for b in bars {
+                        cum += b.magnitude
+                        w.element("tr") { w in
+                            w.element("td", ["class": "num"], text: b.rank)
+                            if let t = b.test {
+                                w.element("td", ["class": "mono wrap-any"], text: t.package)
+                                w.element("td", ["class": "num"], text: Fmt.time(t.medianBaseline))
+                                w.element("td", ["class": "num"], text: Fmt.time(t.medianTreatment))
+                                w.element("td", ["class": "num"], text: seconds(diff(t), signed: true))
+                                w.element("td", ["class": "num"], text: Fmt.ratio(t.ratio))
+                                w.element("td", ["class": "num"], text: t.ratioIntervalText)
+                                w.element("td", ["class": "num"], text: Fmt.pValue(t.qValue))
+                                w.element("td") { w in ReportDocument.verdict(&w, t) }
+                            } else {
+                                w.element("td", ["colspan": "8"], text: "\(b.otherCount) other tests, \(seconds(b.magnitude * direction, signed: true)) in total")
                             }
+                            w.element("td", ["class": "num"], text: String(format: "%.1f%%", cum / total * 100))
                         }
                     }
                 }

@@ -49,12 +49,6 @@ enum ReportDocument {
         w.element("span", ["class": "verdict verdict-\(c.verdict.rawValue)"], text: "\(style.symbol) \(c.verdictText)")
     }
 
-    static func isoNow() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: Date())
-    }
-
     /// The unit and axis label of a metric.
     static func metricLabel(_ metric: String) -> (unit: String, axis: String, name: String) {
         switch metric {

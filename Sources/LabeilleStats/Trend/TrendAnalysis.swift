@@ -285,144 +285,40 @@ public enum TrendAnalyzer {
 
     static func analyzeItem(_ item: PointSeries, data: SeriesData, pinned: Int?, options: TrendOptions, pooledBetweenVar: Double,
                             scratch: inout [Double], mosesCache: inout [Int: Int], tQuantiles: inout [Int: Double]) -> PackageTrend? {
-        // Logs need positive medians; a zero-time point cannot be placed on the ratio scale.
-        let pts = item.points.filter { $0.median > 0 && $0.median.isFinite }
-        guard !pts.isEmpty else { return nil }
-        let n = pts.count
-        let y = pts.map { log($0.median) }
-        let x = pts.map { Double($0.position) }
-        let medians = pts.map(\.median)
-
-        // Noise: within-run variance of each point, plus the run-to-run variance. With few runs the package's
-        // own estimate rests on a couple of differences (or none): it borrows the series' pooled value, so
-        // the run-to-run part is never zero. Its degrees of freedom feed a Satterthwaite t below.
-        let known = pts.map(\.logSE).filter { $0.isFinite }
-        let (typicalWithinVar, withinVar) = withinVariances(pts)
-        // The pooled value is a median over many packages (or the documented floor): its degrees of freedom
-        // are taken as infinite.
-        var betweenVar = pooledBetweenVar, betweenDF = Double.infinity, totalVar = typicalWithinVar + pooledBetweenVar
-        if let own = runToRunVariance(y, typicalWithinVar: typicalWithinVar) {
-            if own.df >= 4 {
-                (betweenVar, totalVar, betweenDF) = own
-            } else {
-                betweenVar = max(own.between, pooledBetweenVar)
-                totalVar = max(own.total, typicalWithinVar + betweenVar)
-            }
-        }
-        let pointVar = withinVar.map { $0 + betweenVar }
-
-        // The baseline level: the pinned run, else the median of the first runs (variance of a median of k
-        // points ≈ (π/2)·σ²/k from 3 points on).
-        var baseIdx = 0
-        var baselineIsPinned = false
-        if let pinned, let k = pts.firstIndex(where: { $0.runIndex == pinned }) { baseIdx = k; baselineIsPinned = true }
-        let last = n - 1
-        let window = baselineIsPinned ? 1 : max(1, min(options.baselineWindow, n - 1))
-        let baseY = window == 1 ? y[baseIdx] : Statistics.median(Array(y[baseIdx..<(baseIdx + window)]))
-        let baseVar = window == 1 ? pointVar[baseIdx]
-            : (window >= 3 ? Double.pi / 2 : 1) * pointVar[baseIdx..<(baseIdx + window)].reduce(0, +) / Double(window * window)
-
-        func level(_ i: Int, _ j: Int) -> LevelChange {
-            levelBetween(y[i], pointVar[i], i, y[j], pointVar[j], j)
-        }
-        func levelBetween(_ yi: Double, _ vi: Double, _ i: Int, _ yj: Double, _ vj: Double, _ j: Int) -> LevelChange {
-            let dlt = yj - yi
-            let variance = vi + vj
-            let se = variance.squareRoot()
-            // Satterthwaite: the within-run part rests on many iterations (taken as exact), the between-run
-            // part on betweenDF differences.
-            let b = 2 * betweenVar
-            let df = b > 0 ? floor(variance * variance * betweenDF / (b * b)) : Double.infinity
-            let z: Double = se > 0 ? dlt / se : (dlt == 0 ? 0 : (dlt > 0 ? .infinity : -.infinity))
-            let p = df.isFinite && df >= 1 ? Distributions.studentTTwoSidedP(t: z, df: df) : erfc(abs(z) / 2.0.squareRoot())
-            let q = quantile975(df, &tQuantiles)
-            let ratio = exp(dlt)
-            return LevelChange(fromRunIndex: pts[i].runIndex, toRunIndex: pts[j].runIndex, fromMedian: exp(yi),
-                               toMedian: exp(yj), ratio: ratio, ciLow: exp(dlt - q * se), ciHigh: exp(dlt + q * se),
-                               z: z, p: p, beyondThreshold: abs(ratio - 1) > options.regressionThreshold)
-        }
+        guard let a = TrendItemAnalysis(item, options: options, pooledBetweenVar: pooledBetweenVar) else { return nil }
+        let (n, last, y, medians, pts) = (a.n, a.last, a.y, a.medians, a.pts)
+        let base = a.baseline(pinned: pinned)
+        let baseIdx = base.index
 
         // Slopes over the trend window: from the baseline (the pinned run, else the first run) to the latest.
-        let wx = Array(x[baseIdx...]), wy = Array(y[baseIdx...]), wm = Array(medians[baseIdx...])
-        let ls = RobustTrend.leastSquaresSlope(x: wx, y: wm)
+        let wm = Array(medians[baseIdx...])
+        let ls = RobustTrend.leastSquaresSlope(x: Array(a.x[baseIdx...]), y: wm)
         let meanMedian = wm.reduce(0, +) / Double(wm.count)
-        let ts = RobustTrend.theilSen(x: wx, y: wy, scratch: &scratch)
-        let span = x[last] - x[baseIdx]
+        let ts = RobustTrend.theilSen(x: Array(a.x[baseIdx...]), y: Array(y[baseIdx...]), scratch: &scratch)
+        let span = a.x[last] - a.x[baseIdx]
 
-        // Change points on the log medians.
         let cpOptions = RobustTrend.ChangePointOptions(alpha: options.changePointAlpha, minSegment: options.minSegment,
-                                                       minMagnitude: options.regressionThreshold, noiseFloorVariance: totalVar)
+                                                       minMagnitude: options.regressionThreshold, noiseFloorVariance: a.totalVar)
         let cps = RobustTrend.changePoints(y, options: cpOptions)
-        var changePoints: [ChangePoint] = []
-        for (i, t) in cps.enumerated() {
-            let lo = i == 0 ? 0 : cps[i - 1], hi = i == cps.count - 1 ? n : cps[i + 1]
-            let before = Array(y[lo..<t]), after = Array(y[t..<hi])
-            let r = RobustTrend.segmentRatio(before: before, after: after, noiseFloorVariance: totalVar, mosesCache: &mosesCache)
-            let beforeRun = data.runs[pts[t - 1].runIndex], afterRun = data.runs[pts[t].runIndex]
-            changePoints.append(ChangePoint(
-                position: pts[t].position, benchID: afterRun.benchID, ratio: r.ratio, ciLow: r.low, ciHigh: r.high, p: r.p,
-                method: r.method, beforeMedian: Statistics.median(Array(medians[lo..<t])),
-                afterMedian: Statistics.median(Array(medians[t..<hi])), runsBefore: t - lo, runsAfter: hi - t,
-                lastBeforeBenchID: beforeRun.benchID, lastBeforeSHA: beforeRun.sha, firstAfterSHA: afterRun.sha))
-        }
-
-        // The latest segment against the baseline's segment.
-        var segmentChange: LevelChange?
-        let baseSegment = cps.filter { $0 <= baseIdx }.count
-        if baseSegment != cps.count {
-            let lo = baseSegment == 0 ? 0 : cps[baseSegment - 1], hi = cps[baseSegment]
-            let a = Array(y[lo..<hi]), b = Array(y[cps.last!...])
-            let r = RobustTrend.segmentRatio(before: a, after: b, noiseFloorVariance: totalVar, mosesCache: &mosesCache)
-            var c = LevelChange(fromRunIndex: pts[baseIdx].runIndex, toRunIndex: pts[last].runIndex,
-                                fromMedian: Statistics.median(Array(medians[lo..<hi])),
-                                toMedian: Statistics.median(Array(medians[cps.last!...])), ratio: r.ratio, ciLow: r.low,
-                                ciHigh: r.high, z: .nan, p: r.p, beyondThreshold: abs(r.ratio - 1) > options.regressionThreshold)
-            c.outsideNoise = r.low > 1 || r.high < 1
-            segmentChange = c
-        }
-
-        // Volatility (the original's rule): CVs rising, the last two above 10%.
-        let cvs = pts.map { $0.cv.isFinite ? $0.cv : 0 }
-        let cvSlope = RobustTrend.leastSquaresSlope(x: (0..<n).map(Double.init), y: cvs)
-        let volatility = n >= 2 && cvSlope > 0 && cvs[last] > options.volatileCV && cvs[last - 1] > options.volatileCV
-
-        var sustained = false
-        if n >= 4 {
-            sustained = true
-            for k in (n - 3)..<n {
-                let prev: Double = medians[k - 1]
-                if !(prev > 0 && (medians[k] - prev) / prev > options.regressionThreshold) { sustained = false }
-            }
-        }
-        let sortedSE = known.sorted()
-        // The recent level: the runs since the most likely step among the last few against the runs before it.
-        var recent: LevelChange?
-        if let shift = LevelShift.mostSignificant(y, withinVar: withinVar, typicalWithinVar: typicalWithinVar, from: baseIdx,
-                                                  pooledBetweenVar: pooledBetweenVar, window: options.recentWindow) {
-            let dlt = shift.after - shift.before, se = shift.variance.squareRoot()
-            let q = quantile975(shift.df, &tQuantiles)
-            recent = LevelChange(fromRunIndex: pts[baseIdx].runIndex, toRunIndex: pts[last].runIndex, fromMedian: exp(shift.before),
-                                 toMedian: exp(shift.after), ratio: exp(dlt), ciLow: exp(dlt - q * se), ciHigh: exp(dlt + q * se),
-                                 z: dlt / se, p: shift.p, beyondThreshold: abs(exp(dlt) - 1) > options.regressionThreshold)
-            recent!.sinceRunIndex = pts[shift.start].runIndex
-        }
         var trend = PackageTrend(
             package: item.package, condition: item.condition, classification: .stable, reasons: [], nRuns: n, trendRuns: n - baseIdx,
             firstPosition: pts[0].position, lastPosition: pts[last].position, baselineRunIndex: pts[baseIdx].runIndex,
-            baselineIsPinned: baselineIsPinned, latestRunIndex: pts[last].runIndex, baselineMedian: medians[baseIdx],
-            latestMedian: medians[last], vsBaseline: baseIdx == last ? nil : levelBetween(baseY, baseVar, baseIdx, y[last], pointVar[last], last),
-            vsBaselineSegment: segmentChange,
-            vsPrevious: n >= 2 ? level(last - 1, last) : nil, slopeSecondsPerRun: ls,
-            slopePctPerRun: meanMedian > 0 ? ls / meanMedian * 100 : 0,
+            baselineIsPinned: base.isPinned, latestRunIndex: pts[last].runIndex, baselineMedian: medians[baseIdx],
+            latestMedian: medians[last],
+            vsBaseline: baseIdx == last ? nil
+                : a.level(base.level, base.variance, baseIdx, to: y[last], a.pointVar[last], last, tQuantiles: &tQuantiles),
+            vsBaselineSegment: a.segmentChange(cps, baseline: baseIdx, mosesCache: &mosesCache),
+            vsPrevious: n >= 2 ? a.level(y[last - 1], a.pointVar[last - 1], last - 1, to: y[last], a.pointVar[last], last,
+                                         tQuantiles: &tQuantiles) : nil,
+            slopeSecondsPerRun: ls, slopePctPerRun: meanMedian > 0 ? ls / meanMedian * 100 : 0,
             theilSenPctPerRun: (exp(ts.slope) - 1) * 100, theilSenLowPct: (exp(ts.low) - 1) * 100,
             theilSenHighPct: (exp(ts.high) - 1) * 100, theilSenP: ts.p, trendTotalPct: (exp(ts.slope * span) - 1) * 100,
-            withinRunNoisePct: sortedSE.isEmpty ? .nan : Statistics.quantile(sorted: sortedSE, 0.5) * 100,
-            betweenRunNoisePct: betweenVar.squareRoot() * 100, latestCV: pts[last].cv, volatilityIncreasing: volatility,
-            sustainedRegression: sustained,
-            changePoints: changePoints, medians: medians, positions: pts.map(\.position))
-        trend.vsRecent = recent
-        trend.baselineRuns = window
-        trend.baselineMedian = exp(baseY)
+            withinRunNoisePct: a.withinRunNoisePct, betweenRunNoisePct: a.betweenVar.squareRoot() * 100, latestCV: pts[last].cv,
+            volatilityIncreasing: a.volatilityIncreasing, sustainedRegression: a.sustainedRegression,
+            changePoints: a.changePoints(cps, data: data, mosesCache: &mosesCache), medians: medians, positions: pts.map(\.position))
+        trend.vsRecent = a.recentLevel(base, tQuantiles: &tQuantiles)
+        trend.baselineRuns = base.window
+        trend.baselineMedian = exp(base.level)
         return trend
     }
 
@@ -498,26 +394,7 @@ public enum TrendAnalyzer {
         for t in r.packages where t.latestRunIndex == latest {
             let cp = t.changePoints.last { $0.ratio > 1 && $0.position > r.runs[t.baselineRunIndex].position }
             let baseLabel = t.baselineIsPinned ? "pinned baseline" : "first run"
-            if let c = t.vsBaseline {
-                let from = r.runs[c.fromRunIndex].benchID, to = r.runs[c.toRunIndex].benchID
-                if c.ratio > 1 + thr {
-                    let a = TrackAlert(package: t.package, condition: t.condition, kind: .regressionVsBaseline,
-                                       severity: c.confirmed ? .error : .warning, confirmed: c.confirmed, change: c,
-                                       fromBenchID: from, toBenchID: to,
-                                       description: String(format: "%@ slower than the %@ (%@)", Fmt.pct(c.changePct), baseLabel, from),
-                                       changePoint: cp)
-                    if c.confirmed { alerts.append(a) } else if let s = t.vsBaselineSegment, s.confirmed, s.ratio > 1 + thr, let cp {
-                        alerts.append(stepAlert(t, s, cp, r))
-                    } else { unconfirmed.append(a) }
-                } else if let s = t.vsBaselineSegment, s.confirmed, s.ratio > 1 + thr, let cp {
-                    alerts.append(stepAlert(t, s, cp, r))
-                } else if c.ratio < 1 - thr && c.confirmed {
-                    alerts.append(TrackAlert(package: t.package, condition: t.condition, kind: .improvementVsBaseline,
-                                             severity: .info, confirmed: true, change: c, fromBenchID: from, toBenchID: to,
-                                             description: String(format: "%.1f%% faster than the %@ (%@)", -c.changePct, baseLabel, from),
-                                             changePoint: nil))
-                }
-            }
+            baselineAlerts(t, r, changePoint: cp, baseLabel: baseLabel, &alerts, &unconfirmed)
             if let c = t.vsPrevious, c.fromRunIndex != t.baselineRunIndex, c.ratio > 1 + thr {
                 let from = r.runs[c.fromRunIndex].benchID, to = r.runs[c.toRunIndex].benchID
                 let a = TrackAlert(package: t.package, condition: t.condition, kind: .regressionVsPrevious,
@@ -545,15 +422,43 @@ public enum TrendAnalyzer {
                                          changePoint: nil))
             }
         }
-        func order(_ a: TrackAlert, _ b: TrackAlert) -> Bool {
-            let rank: [TrackAlert.Severity: Int] = [.error: 0, .warning: 1, .info: 2]
-            if rank[a.severity]! != rank[b.severity]! { return rank[a.severity]! < rank[b.severity]! }
-            let ca = abs(a.change?.changePct ?? 0), cb = abs(b.change?.changePct ?? 0)
-            if ca != cb { return ca > cb }
-            return (a.package, a.condition, a.kind.rawValue) < (b.package, b.condition, b.kind.rawValue)
-        }
         foldRunLevelShift(r, &alerts, &unconfirmed)
         return (alerts.sorted(by: order), unconfirmed.sorted(by: order))
+    }
+
+    /// The latest run against the baseline: a regression (confirmed, else a confirmed step of the latest
+    /// segment, else unconfirmed) or a confirmed improvement.
+    static func baselineAlerts(_ t: PackageTrend, _ r: TrendReport, changePoint cp: ChangePoint?, baseLabel: String,
+                               _ alerts: inout [TrackAlert], _ unconfirmed: inout [TrackAlert]) {
+        let thr = r.options.regressionThreshold
+        guard let c = t.vsBaseline else { return }
+        let from = r.runs[c.fromRunIndex].benchID, to = r.runs[c.toRunIndex].benchID
+        if c.ratio > 1 + thr {
+            let a = TrackAlert(package: t.package, condition: t.condition, kind: .regressionVsBaseline,
+                               severity: c.confirmed ? .error : .warning, confirmed: c.confirmed, change: c,
+                               fromBenchID: from, toBenchID: to,
+                               description: String(format: "%@ slower than the %@ (%@)", Fmt.pct(c.changePct), baseLabel, from),
+                               changePoint: cp)
+            if c.confirmed { alerts.append(a) } else if let s = t.vsBaselineSegment, s.confirmed, s.ratio > 1 + thr, let cp {
+                alerts.append(stepAlert(t, s, cp, r))
+            } else { unconfirmed.append(a) }
+        } else if let s = t.vsBaselineSegment, s.confirmed, s.ratio > 1 + thr, let cp {
+            alerts.append(stepAlert(t, s, cp, r))
+        } else if c.ratio < 1 - thr && c.confirmed {
+            alerts.append(TrackAlert(package: t.package, condition: t.condition, kind: .improvementVsBaseline,
+                                     severity: .info, confirmed: true, change: c, fromBenchID: from, toBenchID: to,
+                                     description: String(format: "%.1f%% faster than the %@ (%@)", -c.changePct, baseLabel, from),
+                                     changePoint: nil))
+        }
+    }
+
+    /// Errors first, then warnings, then notes; larger changes first; then by name.
+    static func order(_ a: TrackAlert, _ b: TrackAlert) -> Bool {
+        let rank: [TrackAlert.Severity: Int] = [.error: 0, .warning: 1, .info: 2]
+        if rank[a.severity]! != rank[b.severity]! { return rank[a.severity]! < rank[b.severity]! }
+        let ca = abs(a.change?.changePct ?? 0), cb = abs(b.change?.changePct ?? 0)
+        if ca != cb { return ca > cb }
+        return (a.package, a.condition, a.kind.rawValue) < (b.package, b.condition, b.kind.rawValue)
     }
 
     /// When most packages moved beyond the threshold in one direction in the latest run, their level alerts are
