@@ -65,8 +65,17 @@ case "shards":
     let packages = args.count > 1 ? Int(args[1]) ?? 1000 : 1000
     shardMakespanBenchmark(packages: packages, shardCounts: [8, 2, 4, 16, 64], seeds: 5)
 case "calibrate":
-    let scale = args.count > 1 ? Double(args[1]) ?? 1 : 1
+    // A mistyped argument must not start a run of several minutes that measures something else.
+    let scale = args.count > 1 ? Double(args[1]) : 1
+    guard let scale, scale.isFinite, scale > 0, scale <= 100 else {
+        FileHandle.standardError.write(Data("error: calibrate: SCALE must be a number in (0, 100], got '\(args[1])'\n".utf8))
+        exit(2)
+    }
     let only = args.count > 2 ? args[2] : nil
+    if let only, only != "alert", !CompareCalibration.cellNames.contains(where: { $0.contains(only) }) {
+        FileHandle.standardError.write(Data("error: calibrate: ONLY '\(only)' matches no cell (cells: \(CompareCalibration.cellNames.joined(separator: ", ")), or alert)\n".utf8))
+        exit(2)
+    }
     let t0 = now()
     if only != "alert" {
         print(CompareCalibration.table(scale: scale, only: only) { FileHandle.standardError.write(Data("calibrating \($0)\n".utf8)) })

@@ -119,6 +119,11 @@ public enum CompareCalibration {
     /// Every cell of the full table: noise model × design × n ∈ {3, 5, 10} × (A/A, all +10%, lone +20%), and
     /// the detectable-effect check. `scale` multiplies the suite counts (1 = the full table); `only` keeps the
     /// cells whose "noise/design" contains it (the seeds stay those of the full table).
+    /// The cells' names, "noise/design", as `only` matches them.
+    public static var cellNames: [String] {
+        NoiseModel.allCases.flatMap { model in CalibrationDesign.allCases.map { "\(model.rawValue)/\($0.rawValue)" } }
+    }
+
     public static func table(scale: Double = 1, only: String? = nil, progress: ((String) -> Void)? = nil) -> String {
         var rows: [Result] = [], mdeRows: [(Result, Result)] = []
         var seed: UInt64 = 20261201
