@@ -121,8 +121,10 @@ public enum CompareCalibration {
     /// cells whose "noise/design" contains it (the seeds stay those of the full table).
     /// The cells' names, "noise/design", as `only` matches them.
     public static var cellNames: [String] {
-        NoiseModel.allCases.flatMap { model in CalibrationDesign.allCases.map { "\(model.rawValue)/\($0.rawValue)" } }
+        NoiseModel.allCases.flatMap { model in CalibrationDesign.allCases.map { cellName(model, $0) } }
     }
+
+    static func cellName(_ model: NoiseModel, _ design: CalibrationDesign) -> String { "\(model.rawValue)/\(design.rawValue)" }
 
     public static func table(scale: Double = 1, only: String? = nil, progress: ((String) -> Void)? = nil) -> String {
         var rows: [Result] = [], mdeRows: [(Result, Result)] = []
@@ -130,7 +132,7 @@ public enum CompareCalibration {
         func suites(_ k: Int) -> Int { max(2, Int((Double(k) * scale).rounded())) }
         for model in NoiseModel.allCases {
             for design in CalibrationDesign.allCases {
-                let selected = only.map { "\(model.rawValue)/\(design.rawValue)".contains($0) } ?? true
+                let selected = only.map { cellName(model, design).contains($0) } ?? true
                 if selected { progress?("\(model.rawValue) × \(design.rawValue)") }
                 for n in [3, 5, 10] {
                     seed &+= 1

@@ -48,7 +48,8 @@ public struct MergedRun {
 /// folder (SQLite on a network file system is not safe for concurrent writers), and this puts them back
 /// together, refusing anything that would make the merged run lie.
 public enum ShardMerge {
-    public enum Outcome: Equatable { case stored, unchanged, replaced }
+    /// What storing a merged run did (the store decides: same content, new, or replaced).
+    public typealias Outcome = ShardStore.MergedRunStoreOutcome
 
     /// Reads every shard run under `paths`: results folders, shard databases, or folders holding them.
     /// With `group`, runs of other groups found in databases are passed over.

@@ -10,15 +10,10 @@ extension ShardMerge {
     /// changes nothing; a different merged content (e.g. a shard that was missing is now there) replaces
     /// it. A stored run of that bench id that is not a merged run is never touched.
     public static func store(_ merged: MergedRun, into store: Store, folder: String) throws -> Outcome {
-        let outcome = try ShardStore.storeMergedRun(
+        try ShardStore.storeMergedRun(
             meta: merged.meta, packages: merged.packages, digest: merged.contentDigest,
             sourceDir: URL(fileURLWithPath: folder).standardizedFileURL.path, db: store.db,
             notMerged: { MergeError("bench id \(merged.meta.benchID) is already stored and is not a merged run; choose another with --bench-id") })
-        switch outcome {
-        case .stored: return .stored
-        case .unchanged: return .unchanged
-        case .replaced: return .replaced
-        }
     }
 
     /// Writes `<resultsDir>/<bench id>/` in the labeille format (bench_meta.json, bench_results.jsonl);
