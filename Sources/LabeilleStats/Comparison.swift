@@ -118,6 +118,11 @@ public struct PackageComparison: Sendable {
     public var driftPerIteration: Double = .nan
     /// Degrees of freedom of the t-based interval (after moderation), NaN for rank methods.
     public var df: Double = .nan
+    /// Standard error of the t-based log-ratio (run-to-run noise included), NaN for rank methods.
+    public var standardError: Double = .nan
+    /// Cross-run: Benjamini–Hochberg q of how far this package stands out from the suite's common run-level
+    /// shift (see `RunLevelShift`); NaN when no common shift was estimated.
+    public var runShiftDeviationQ: Double = .nan
     /// Run-to-run noise included in the interval (cross-run comparisons), nil within one run.
     public var runNoise: RunNoise?
     /// Inputs kept for the suite-level step (moderation, method choice).
@@ -297,8 +302,10 @@ public enum Comparator {
     }
 
     /// Moderates the variances across the comparisons, chooses each package's method, adjusts p-values
-    /// (Benjamini–Hochberg across the given comparisons) and assigns verdicts.
-    public static func finalize(_ comparisons: inout [PackageComparison], threshold: Double) {
+    /// (Benjamini–Hochberg across the given comparisons) and assigns verdicts. Across runs, returns the suite's
+    /// common run-level shift, tested once, against which the packages' calls were checked.
+    @discardableResult
+    public static func finalize(_ comparisons: inout [PackageComparison], threshold: Double) -> RunLevelShift? {
         Autocorrelation.inflate(&comparisons)
         let fits = comparisons.compactMap(\.fit)
         let prior = VariancePrior.fit(variances: fits.map(\.variance), dfs: fits.map(\.df))
@@ -315,6 +322,7 @@ public enum Comparator {
             assignVerdict(&comparisons[i], threshold: threshold)
         }
         withholdUnderClusteredNoise(&comparisons)
+        return RunLevelShift.gate(&comparisons)
     }
 
     /// When the suite's small samples fall into clusters far more often than normal noise allows, the t-based
