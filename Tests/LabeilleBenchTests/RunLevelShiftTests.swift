@@ -81,3 +81,39 @@ final class RunLevelShiftTests: XCTestCase {
         XCTAssertNotNil(first["run_shift_deviation_q"] as? Double)
     }
 }
+
+/// Pairing at 3–5 pairs is judged over the suite: rounds whose two values do not co-vary are analysed unpaired
+/// (more degrees of freedom), rounds that share drift stay paired.
+final class PairingChoiceTests: XCTestCase {
+    func suite(sharedDrift: Double, seed: UInt64) -> [PackageComparison] {
+        var rng = SplitMix64(seed: seed)
+        var comps = (0..<20).map { p -> PackageComparison in
+            var a: [Double] = [], b: [Double] = []
+            for r in 0..<5 {
+                let round = sharedDrift * Double(r)
+                a.append(exp(round + 0.01 * rng.normal())); b.append(exp(round + 0.01 * rng.normal()))
+            }
+            return Comparator.compare(package: "p\(p)", baseline: "a", treatment: "b", metric: "wall", a: a, b: b,
+                                      roundsA: Array(0..<5), roundsB: Array(0..<5), threshold: 0.01)
+        }
+        Comparator.finalize(&comps, threshold: 0.01)
+        return comps
+    }
+
+    func testIndependentRoundsAreAnalysedUnpairedAndDriftingRoundsStayPaired() {
+        let independent = suite(sharedDrift: 0, seed: 11)
+        XCTAssertTrue(independent.allSatisfy { $0.order == .pairedAnalysedUnpaired && $0.method == .moderatedT })
+        XCTAssertTrue(independent.allSatisfy { $0.df >= 8 }, "\(independent.map(\.df))")
+        let drifting = suite(sharedDrift: 0.02, seed: 12)
+        XCTAssertTrue(drifting.allSatisfy { $0.order == .paired && $0.method == .pairedModeratedT })
+    }
+
+    func testTooFewPackagesKeepTheirPairs() {
+        var comps = (0..<PairingChoice.minimumPackages - 1).map { p in
+            Comparator.compare(package: "p\(p)", baseline: "a", treatment: "b", metric: "wall", a: [1, 1.01, 0.99, 1.005],
+                               b: [1.003, 0.992, 1.008, 1.0], roundsA: [0, 1, 2, 3], roundsB: [0, 1, 2, 3], threshold: 0.01)
+        }
+        Comparator.finalize(&comps, threshold: 0.01)
+        XCTAssertTrue(comps.allSatisfy { $0.order == .paired })
+    }
+}
