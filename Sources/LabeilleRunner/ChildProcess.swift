@@ -121,44 +121,8 @@ public enum ChildProcess {
         let spawnToken = ProcessSweeper.newSpawnToken()
         var childEnvironment = environment
         childEnvironment[ProcessSweeper.spawnVariable] = spawnToken
-        let cArgv = argv.map { strdup($0) } + [nil]
-        let cEnv = childEnvironment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for p in cArgv { free(p) }
-            for p in cEnv { free(p) }
-        }
-        let cpus = limits.cpuAffinity.map { Int32(clamping: $0) }
-        let memoryMB = max(0, min(limits.memoryLimitMB ?? 0, Int.max >> 21))
-        let cpuSeconds = max(0, limits.cpuTimeLimitS ?? 0)
-
-        var pid: Int32 = -1
-        var spawnErrno: Int32 = 0
-        var counterFD: Int32 = -1
-        let start = MonotonicClock.nanoseconds()
-        let rc = cpus.withUnsafeBufferPointer { cpuBuf in
-            var lim = lb_limits(memory_limit_mb: memoryMB, cpu_seconds: cpuSeconds,
-                                cpu_count: Int32(cpuBuf.count), cpus: cpuBuf.baseAddress)
-            return cArgv.withUnsafeBufferPointer { a in
-                cEnv.withUnsafeBufferPointer { e in
-                    withOptionalCString(workingDirectory) { cwd in
-                        withOptionalCString(stdoutPath) { out in
-                            withOptionalCString(stderrPath) { err in
-                                counter.map {
-                                    lb_spawn_counted(path, a.baseAddress, e.baseAddress, cwd, out, err, &lim, $0.cEvent,
-                                                     &pid, &spawnErrno, &counterFD)
-                                } ?? lb_spawn(path, a.baseAddress, e.baseAddress, cwd, out, err, &lim, &pid, &spawnErrno)
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if rc == -2, let counter {
-            throw ChildProcessError.counterUnavailable(event: counter.name, errno: spawnErrno)
-        }
-        if rc != 0 {
-            throw ChildProcessError.spawnFailed(command: command, errno: spawnErrno)
-        }
+        let (pid, counterFD, start) = try spawn(path: path, argv: argv, environment: childEnvironment, workingDirectory: workingDirectory,
+                                                stdoutPath: stdoutPath, stderrPath: stderrPath, limits: limits, counter: counter)
         defer { if counterFD >= 0 { close(counterFD) } }
         let deadline: UInt64? = timeout.flatMap { $0.isNaN ? nil : start &+ UInt64(min(max($0, 0), 1e9) * 1e9) }
         let (timedOut, waitErrno) = waitForExit(pid: pid, deadline: deadline, interruption: interruption)
@@ -188,6 +152,51 @@ public enum ChildProcess {
         if counterFD >= 0 { outcome.counted = CounterReading(fd: counterFD) }
         outcome.escapedProcesses = escaped
         return outcome
+    }
+
+    /// Starts the child in its own process group with its limits applied, counting `counter` when given.
+    /// Returns its pid, the counter's descriptor (-1 without one) and the monotonic time just before the spawn.
+    private static func spawn(path: String, argv: [String], environment: [String: String], workingDirectory: String?,
+                              stdoutPath: String?, stderrPath: String?, limits: ProcessLimits,
+                              counter: CounterEvent?) throws -> (pid: Int32, counterFD: Int32, start: UInt64) {
+        let cArgv = argv.map { strdup($0) } + [nil]
+        let cEnv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for p in cArgv { free(p) }
+            for p in cEnv { free(p) }
+        }
+        let cpus = limits.cpuAffinity.map { Int32(clamping: $0) }
+        let memoryMB = max(0, min(limits.memoryLimitMB ?? 0, Int.max >> 21))
+        let cpuSeconds = max(0, limits.cpuTimeLimitS ?? 0)
+        var pid: Int32 = -1
+        var spawnErrno: Int32 = 0
+        var counterFD: Int32 = -1
+        let start = MonotonicClock.nanoseconds()
+        let rc = cpus.withUnsafeBufferPointer { cpuBuf in
+            var lim = lb_limits(memory_limit_mb: memoryMB, cpu_seconds: cpuSeconds,
+                                cpu_count: Int32(cpuBuf.count), cpus: cpuBuf.baseAddress)
+            return cArgv.withUnsafeBufferPointer { a in
+                cEnv.withUnsafeBufferPointer { e in
+                    withOptionalCString(workingDirectory) { cwd in
+                        withOptionalCString(stdoutPath) { out in
+                            withOptionalCString(stderrPath) { err in
+                                counter.map {
+                                    lb_spawn_counted(path, a.baseAddress, e.baseAddress, cwd, out, err, &lim, $0.cEvent,
+                                                     &pid, &spawnErrno, &counterFD)
+                                } ?? lb_spawn(path, a.baseAddress, e.baseAddress, cwd, out, err, &lim, &pid, &spawnErrno)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if rc == -2, let counter {
+            throw ChildProcessError.counterUnavailable(event: counter.name, errno: spawnErrno)
+        }
+        if rc != 0 {
+            throw ChildProcessError.spawnFailed(command: argv[0], errno: spawnErrno)
+        }
+        return (pid, counterFD, start)
     }
 
     /// Waits until the direct child has exited (zombie, not yet reaped), the deadline passes or an

@@ -17,6 +17,19 @@ public struct IngestOutcome: Equatable {
     public var testRows = 0
     /// Per-test durations dropped as impossible (negative, not finite, longer than their iteration).
     public var rejectedTestDurations = 0
+
+    /// Adds a stored package's iterations and per-test rows (those kept and those rejected).
+    mutating func count(_ p: PackageResultRecord) {
+        packages += 1
+        for c in p.conditions {
+            iterations += c.iterations.count
+            for it in c.iterations {
+                let rejected = PerTestValidation.partition(it.perTestTimings, wallTimeS: it.wallTimeS).rejected
+                testRows += it.perTestTimings.count - rejected
+                rejectedTestDurations += rejected
+            }
+        }
+    }
 }
 
 /// Reads a results directory written by the Python labeille (or by `bench run`) into the store.
@@ -96,53 +109,55 @@ public enum Ingest {
             }
             var outcome = IngestOutcome(kind: exists ? .replaced : .stored, benchID: meta.benchID)
             guard FileManager.default.fileExists(atPath: resultsPath) else { return outcome }
-            let reader: LineReader
-            do { reader = try LineReader(path: resultsPath) } catch { throw IngestError("\(error)") }
-            var firstLineOf: [String: Int] = [:]
-            while true {
-                let record: PackageResultRecord??
-                do { record = try reader.nextLine { bytes -> PackageResultRecord? in
-                    // Skip blank lines, as the Python reader does.
-                    if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
-                    do {
-                        return try PythonFormat.decodePackage(JSONParser.parse(bytes: bytes))
-                    } catch let e as JSONParseError {
-                        throw IngestError("\(resultsPath):\(reader.lineNumber): invalid JSON: \(e)")
-                    } catch let e as FormatError {
-                        throw IngestError("\(resultsPath):\(reader.lineNumber): \(e)")
-                    }
-                } } catch let e as LineTooLong {
-                    throw IngestError("\(resultsPath):\(e.line): \(e)")
-                } catch let e as POSIXError {
-                    throw IngestError("\(resultsPath):\(reader.lineNumber + 1): cannot read the file: \(e.localizedDescription)")
-                }
-                guard let line = record else { break }
-                guard var p = line else { continue }
-                // A second line for the same package would silently replace the first.
-                if let first = firstLineOf[p.package] {
-                    throw IngestError("\(resultsPath):\(reader.lineNumber): package '\(p.package)' appears again (first on line \(first))")
-                }
-                firstLineOf[p.package] = reader.lineNumber
-                fillRounds(&p, meta: meta)
+            try storePackages(from: resultsPath, writer: writer, meta: meta, outcome: &outcome, progress: progress)
+            return outcome
+        }
+    }
+
+    /// Stores every package line of `bench_results.jsonl`; an error names the file and line.
+    static func storePackages(from resultsPath: String, writer: RunWriter, meta: RunMeta, outcome: inout IngestOutcome,
+                              progress: ((Int) -> Void)?) throws {
+        let reader: LineReader
+        do { reader = try LineReader(path: resultsPath) } catch { throw IngestError("\(error)") }
+        var firstLineOf: [String: Int] = [:]
+        while let line = try nextPackage(reader, path: resultsPath) {
+            guard var p = line else { continue }
+            // A second line for the same package would silently replace the first.
+            if let first = firstLineOf[p.package] {
+                throw IngestError("\(resultsPath):\(reader.lineNumber): package '\(p.package)' appears again (first on line \(first))")
+            }
+            firstLineOf[p.package] = reader.lineNumber
+            fillRounds(&p, meta: meta)
+            do {
+                try writer.insertPackage(p)
+            } catch let e as FormatError {
+                throw IngestError("\(resultsPath):\(reader.lineNumber): \(e)")
+            } catch let e as DatabaseError {
+                throw IngestError("\(resultsPath):\(reader.lineNumber): cannot store package '\(p.package)': \(Self.explain(e))")
+            }
+            outcome.count(p)
+            progress?(outcome.packages)
+        }
+    }
+
+    /// The next line of `bench_results.jsonl` decoded: nil at the end of the file, nil inside for a blank line
+    /// (skipped, as the Python reader does).
+    static func nextPackage(_ reader: LineReader, path resultsPath: String) throws -> PackageResultRecord?? {
+        do {
+            return try reader.nextLine { bytes -> PackageResultRecord? in
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
                 do {
-                    try writer.insertPackage(p)
+                    return try PythonFormat.decodePackage(JSONParser.parse(bytes: bytes))
+                } catch let e as JSONParseError {
+                    throw IngestError("\(resultsPath):\(reader.lineNumber): invalid JSON: \(e)")
                 } catch let e as FormatError {
                     throw IngestError("\(resultsPath):\(reader.lineNumber): \(e)")
-                } catch let e as DatabaseError {
-                    throw IngestError("\(resultsPath):\(reader.lineNumber): cannot store package '\(p.package)': \(Self.explain(e))")
                 }
-                outcome.packages += 1
-                for c in p.conditions {
-                    outcome.iterations += c.iterations.count
-                    for it in c.iterations {
-                        let rejected = PerTestValidation.partition(it.perTestTimings, wallTimeS: it.wallTimeS).rejected
-                        outcome.testRows += it.perTestTimings.count - rejected
-                        outcome.rejectedTestDurations += rejected
-                    }
-                }
-                progress?(outcome.packages)
             }
-            return outcome
+        } catch let e as LineTooLong {
+            throw IngestError("\(resultsPath):\(e.line): \(e)")
+        } catch let e as POSIXError {
+            throw IngestError("\(resultsPath):\(reader.lineNumber + 1): cannot read the file: \(e.localizedDescription)")
         }
     }
 

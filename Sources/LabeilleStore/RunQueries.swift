@@ -181,51 +181,62 @@ extension RunQueries {
             c.installDurationS = pc[2].doubleValue ?? 0
             c.venvSetupDurationS = pc[3].doubleValue ?? 0
             c.convergedEarly = pc[4].intValue == 1
-            var byIteration: [Int64: Int] = [:]
-            try db.forEachRow("""
-                SELECT iteration_id, idx, warmup, wall_time_s, user_time_s, sys_time_s, peak_rss_mb, exit_code, status, outlier,
-                       load_avg_start, load_avg_end, ram_available_start_gb, caches_dropped, constraints_applied, oom_detected,
-                       per_test_parsed, round, round_position, tests_passed, tests_failed, tests_skipped, tests_errors,
-                       tests_xfailed, tests_xpassed, tests_subtests, tests_digest, per_test_rejected,
-                       instructions, instruction_method, instrumented, hash_seed
-                FROM iteration WHERE package_condition_id = ? ORDER BY idx
-                """, [pc[0]]) { st in
-                var it = IterationRecord(index: st.int(1) ?? 0, warmup: st.int(2) == 1, wallTimeS: st.double(3) ?? 0,
-                                         userTimeS: st.double(4) ?? 0, sysTimeS: st.double(5) ?? 0, peakRSSMB: st.double(6) ?? 0,
-                                         exitCode: st.int(7) ?? 0, status: st.string(8) ?? "")
-                it.outlier = st.int(9) == 1
-                it.loadAvgStart = st.double(10) ?? 0
-                it.loadAvgEnd = st.double(11) ?? 0
-                it.ramAvailableStartGB = st.double(12) ?? 0
-                it.cachesDropped = st.int(13) == 1
-                it.constraintsApplied = st.int(14) == 1
-                it.oomDetected = st.int(15) == 1
-                it.perTestParseSuccess = st.int(16).map { $0 == 1 }
-                it.round = st.int(17)
-                it.roundPosition = st.int(18)
-                if let passed = st.int(19) {
-                    it.tests = TestCounts(passed: passed, failed: st.int(20) ?? 0, skipped: st.int(21) ?? 0, errors: st.int(22) ?? 0,
-                                          xfailed: st.int(23) ?? 0, xpassed: st.int(24) ?? 0, subtests: st.int(25) ?? 0)
-                }
-                it.testsDigest = st.string(26)
-                it.perTestRejected = st.int(27) ?? 0
-                it.readInstructionColumns(st, from: 28)
-                byIteration[Int64(st.int(0)!)] = c.iterations.count
-                c.iterations.append(it)
-            }
-            try db.forEachRow("""
-                SELECT td.iteration_id, tc.test_id, td.phase, td.duration_s, td.outcome FROM test_duration td
-                JOIN test_case tc ON tc.test_case_id = td.test_case_id
-                WHERE td.iteration_id IN (SELECT iteration_id FROM iteration WHERE package_condition_id = ?)
-                ORDER BY td.rowid
-                """, [pc[0]]) { st in
-                if let i = byIteration[Int64(st.int(0)!)] {
-                    c.iterations[i].perTestTimings.append(TestTiming(testID: st.string(1) ?? "", phase: st.string(2) ?? "", durationS: st.double(3) ?? 0,
-                                                                     outcome: st.string(4).flatMap(TestOutcome.init(rawValue:))))
-                }
-            }
+            try readIterations(of: pc[0], into: &c, db: db)
             p.conditions.append(c)
         }
         return p
+    }
+
+    /// A package × condition's iterations in index order, each with its per-test durations in stored order.
+    static func readIterations(of packageConditionID: SQLValue, into c: inout ConditionResultRecord, db: Database) throws {
+        var byIteration: [Int64: Int] = [:]
+        try db.forEachRow("""
+            SELECT iteration_id, idx, warmup, wall_time_s, user_time_s, sys_time_s, peak_rss_mb, exit_code, status, outlier,
+                   load_avg_start, load_avg_end, ram_available_start_gb, caches_dropped, constraints_applied, oom_detected,
+                   per_test_parsed, round, round_position, tests_passed, tests_failed, tests_skipped, tests_errors,
+                   tests_xfailed, tests_xpassed, tests_subtests, tests_digest, per_test_rejected,
+                   instructions, instruction_method, instrumented, hash_seed
+            FROM iteration WHERE package_condition_id = ? ORDER BY idx
+            """, [packageConditionID]) { st in
+            guard let id = st.int(0) else { return }
+            byIteration[Int64(id)] = c.iterations.count
+            c.iterations.append(iterationRecord(st))
+        }
+        try db.forEachRow("""
+            SELECT td.iteration_id, tc.test_id, td.phase, td.duration_s, td.outcome FROM test_duration td
+            JOIN test_case tc ON tc.test_case_id = td.test_case_id
+            WHERE td.iteration_id IN (SELECT iteration_id FROM iteration WHERE package_condition_id = ?)
+            ORDER BY td.rowid
+            """, [packageConditionID]) { st in
+            if let id = st.int(0), let i = byIteration[Int64(id)] {
+                c.iterations[i].perTestTimings.append(TestTiming(testID: st.string(1) ?? "", phase: st.string(2) ?? "", durationS: st.double(3) ?? 0,
+                                                                 outcome: st.string(4).flatMap(TestOutcome.init(rawValue:))))
+            }
+        }
+    }
+
+    /// One row of `readIterations`' iteration query as a record.
+    static func iterationRecord(_ st: Statement) -> IterationRecord {
+        var it = IterationRecord(index: st.int(1) ?? 0, warmup: st.int(2) == 1, wallTimeS: st.double(3) ?? 0,
+                                 userTimeS: st.double(4) ?? 0, sysTimeS: st.double(5) ?? 0, peakRSSMB: st.double(6) ?? 0,
+                                 exitCode: st.int(7) ?? 0, status: st.string(8) ?? "")
+        it.outlier = st.int(9) == 1
+        it.loadAvgStart = st.double(10) ?? 0
+        it.loadAvgEnd = st.double(11) ?? 0
+        it.ramAvailableStartGB = st.double(12) ?? 0
+        it.cachesDropped = st.int(13) == 1
+        it.constraintsApplied = st.int(14) == 1
+        it.oomDetected = st.int(15) == 1
+        it.perTestParseSuccess = st.int(16).map { $0 == 1 }
+        it.round = st.int(17)
+        it.roundPosition = st.int(18)
+        if let passed = st.int(19) {
+            it.tests = TestCounts(passed: passed, failed: st.int(20) ?? 0, skipped: st.int(21) ?? 0, errors: st.int(22) ?? 0,
+                                  xfailed: st.int(23) ?? 0, xpassed: st.int(24) ?? 0, subtests: st.int(25) ?? 0)
+        }
+        it.testsDigest = st.string(26)
+        it.perTestRejected = st.int(27) ?? 0
+        it.readInstructionColumns(st, from: 28)
+        return it
     }
 }

@@ -114,20 +114,7 @@ struct RunCommand: ParsableCommand {
         var command = parsed
         var resumeID: String?
         if let resume = parsed.resume, let store = resumeStore {
-            // Nothing of an ingested file is executed: its command line names interpreters of another machine.
-            let origin = try cli { try RunQueries.origin(benchID: resume, db: store.db) }
-            if let origin, origin != "measured" {
-                throw CLIError(message: "\(resume) was ingested, not measured here; it cannot be resumed (nothing was run)")
-            }
-            // The stored command line defines the run: parse it again, so the schedule is the same.
-            let args = try cli { try RunQueries.commandLine(benchID: resume, db: store.db) }
-            guard try cli({ try RunQueries.load(benchID: resume, db: store.db) }) != nil else {
-                throw CLIError(message: "unknown bench id '\(resume)' to resume")
-            }
-            let stored = Array(args.drop { $0 == "bench" || $0 == "run" })
-            do { command = try RunCommand.parse(stored) } catch {
-                throw CLIError(message: "cannot re-read the stored command line of \(resume): \(RunCommand.message(for: error))")
-            }
+            command = try storedCommand(resume, store: store)
             command.database = database
             resumeID = resume
         }
@@ -140,13 +127,8 @@ struct RunCommand: ParsableCommand {
             throw CLIError(message: "\(error)")
         }
         let store = try resumeStore ?? database.open()
-        let finalSettings = settings
-        for w in settings.warnings { printErr("warning: \(w)") }
-        if geteuid() == 0 && !command.runDangerouslyAsRoot && ProcessInfo.processInfo.environment["CI"] == nil {
-            printErr("warning: running as root; test suites can change this machine (--run-dangerously-as-root silences this)")
-        }
-        if settings.quick { printErr("note: --quick is screening only: 3 iterations cannot establish significance robustly") }
-        let runner = BenchRunner(settings: finalSettings, store: store, observer: TerminalProgress(),
+        warnBeforeRunning(settings, command: command)
+        let runner = BenchRunner(settings: settings, store: store, observer: TerminalProgress(),
                                  interruption: InterruptSignals.install())
         runner.shardSelection = try ShardCLI.selection(command, resumeID: resumeID, store: store)
         let outcome = try cli { try runner.run(resumeBenchID: resumeID) }
@@ -155,6 +137,37 @@ struct RunCommand: ParsableCommand {
             printErr("Resume with: labeille bench run --resume \(outcome.benchID)\(database.db.map { " --db \($0)" } ?? "")")
             throw ExitCode(130)
         }
+        try summarize(outcome, store: store)
+    }
+
+    /// The command a resumed run was started with, parsed again from the database so the schedule is the same.
+    static func storedCommand(_ resume: String, store: Store) throws -> RunCommand {
+        // Nothing of an ingested file is executed: its command line names interpreters of another machine.
+        let origin = try cli { try RunQueries.origin(benchID: resume, db: store.db) }
+        if let origin, origin != "measured" {
+            throw CLIError(message: "\(resume) was ingested, not measured here; it cannot be resumed (nothing was run)")
+        }
+        let args = try cli { try RunQueries.commandLine(benchID: resume, db: store.db) }
+        guard try cli({ try RunQueries.load(benchID: resume, db: store.db) }) != nil else {
+            throw CLIError(message: "unknown bench id '\(resume)' to resume")
+        }
+        let stored = Array(args.drop { $0 == "bench" || $0 == "run" })
+        do { return try RunCommand.parse(stored) } catch {
+            throw CLIError(message: "cannot re-read the stored command line of \(resume): \(RunCommand.message(for: error))")
+        }
+    }
+
+    static func warnBeforeRunning(_ settings: BenchSettings, command: RunCommand) {
+        for w in settings.warnings { printErr("warning: \(w)") }
+        if geteuid() == 0 && !command.runDangerouslyAsRoot && ProcessInfo.processInfo.environment["CI"] == nil {
+            printErr("warning: running as root; test suites can change this machine (--run-dangerously-as-root silences this)")
+        }
+        if settings.quick { printErr("note: --quick is screening only: 3 iterations cannot establish significance robustly") }
+    }
+
+    /// What a finished run prints: its `show` table, the comparison of its conditions, where it is stored; and an
+    /// error when it measured nothing.
+    static func summarize(_ outcome: RunOutcome, store: Store) throws {
         guard let run = try cli({ try RunQueries.load(benchID: outcome.benchID, db: store.db) }) else { return }
         print("")
         print(try cli { try ShowReport.render(store: store, run: run) })

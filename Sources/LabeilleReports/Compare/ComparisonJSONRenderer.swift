@@ -39,47 +39,7 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
     }
 
     public static func document(_ sets: [ComparisonSet], threshold: Double) -> JSONValue {
-        func n(_ d: Double) -> JSONValue { d.isFinite ? .number(d) : .null }
-        var comparisons: [JSONValue] = []
-        for set in sets {
-            for c in set.comparisons {
-                let analysis: [JSONValue] = analysisValues(c)
-                comparisons.append(.obj([
-                    ("package", .string(c.package)), ("baseline", .string(c.baseline)), ("treatment", .string(c.treatment)),
-                    ("metric", .string(c.metric)), ("n_baseline", .int(c.nBaseline)), ("n_treatment", .int(c.nTreatment)),
-                    ("excluded_baseline", .int(c.excludedBaseline)), ("excluded_treatment", .int(c.excludedTreatment)),
-                    ("median_baseline", n(c.medianBaseline)), ("median_treatment", n(c.medianTreatment)),
-                    ("overhead_pct", n(c.overheadPct)), ("ratio", n(c.ratio)), ("ratio_ci_low", n(c.ratioLow)),
-                    ("ratio_ci_high", n(c.ratioHigh)), ("welch_t", n(c.welch.t)), ("welch_df", n(c.welch.df)),
-                    ("welch_p", n(c.welch.p)), ("p_value", n(c.p)), ("q_value", n(c.qValue)),
-                    ("verdict", .string(c.verdict.rawValue)), ("confirmed", .bool(c.confirmed)),
-                    ("method", .string(c.method.rawValue)), ("min_detectable_effect", n(c.minimumDetectableEffect)),
-                    ("iterations_needed", .int(c.iterationsNeeded)), ("probability_slower", n(c.probabilitySlower)),
-                    ("order", .string(c.order.rawValue)), ("inconclusive_reason", analysis[0]),
-                    ("drift_per_iteration", analysis[1]), ("df", analysis[2]), ("run_noise", analysis[3]),
-                    ("run_shift_deviation_q", n(c.runShiftDeviationQ)),
-                    ("workload_mismatch", .bool(c.workloadMismatch)), ("workload_note", c.workloadNote.map { .string($0) } ?? .null),
-                    ("workload_changed_baseline", .bool(c.workloadChangedBaseline)),
-                    ("workload_changed_treatment", .bool(c.workloadChangedTreatment)),
-                    ("tests_baseline", Self.counts(c.testsBaseline)), ("tests_treatment", Self.counts(c.testsTreatment)),
-                ] + Self.noiseFloorKeys(c)))
-            }
-        }
-        let summaries: [JSONValue] = sets.map { set in
-            let s = set.summary
-            let blockOrdered = set.comparisons.filter { $0.order == .block }.count
-            let noise: JSONValue = runNoise(set.comparisons.first?.runNoise)
-            return .obj([
-                ("baseline", .string(set.baseline)), ("treatment", .string(set.treatment)), ("packages", .int(s.packages)),
-                ("geomean_ratio", n(s.geomeanRatio)), ("geomean_ci_low", n(s.geomeanLow)), ("geomean_ci_high", n(s.geomeanHigh)),
-                ("slower", .int(s.counts[.slower] ?? 0)), ("faster", .int(s.counts[.faster] ?? 0)),
-                ("equivalent", .int(s.counts[.equivalent] ?? 0)), ("inconclusive", .int(s.counts[.inconclusive] ?? 0)),
-                ("excluded_iterations", .int(s.excludedIterations)), ("unresolved", .int(s.counts[.unresolved] ?? 0)),
-                ("workload_mismatched", .int(s.mismatchedPackages)),
-                ("geomean_excluded_mismatched", .int(s.mismatchedExcluded)),
-                ("block_ordered", .int(blockOrdered)), ("run_noise", noise), ("run_level_shift", runLevelShift(set.runLevelShift)),
-            ])
-        }
+        let summaries = sets.map(summaryObject)
         var differences: [JSONValue] = []
         var loads: [JSONValue] = []
         var seenLoads: Set<String> = []
@@ -89,18 +49,64 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
                                          ("baseline", .string(d.baseline)), ("value", .string(d.value))]))
             }
             for (id, l) in set.measurementLoads where seenLoads.insert(id).inserted {
-                loads.append(.obj([("bench_id", .string(id)), ("median_load", n(l.median)), ("max_load", n(l.maximum)),
+                loads.append(.obj([("bench_id", .string(id)), ("median_load", finite(l.median)), ("max_load", finite(l.maximum)),
                                    ("logical_cpus", .int(l.logicalCPUs)), ("high_load", .bool(l.isHigh))]))
             }
         }
         // `summary` is the first comparison's (the common two-condition case); `summaries` has one per pair.
         return .obj([
             ("threshold", .number(threshold)),
-            ("comparisons", .array(comparisons)),
+            ("comparisons", .array(sets.flatMap { $0.comparisons.map(comparisonObject) })),
             ("summary", summaries.first ?? .null),
             ("summaries", .array(summaries)),
             ("environment_differences", .array(differences)),
             ("measurement_load", .array(loads)),
+        ])
+    }
+
+    /// A number, or null when it is not finite (JSON has no NaN or infinity).
+    static func finite(_ d: Double) -> JSONValue { d.isFinite ? .number(d) : .null }
+
+    /// One package's comparison: the original's keys first, then ours.
+    static func comparisonObject(_ c: PackageComparison) -> JSONValue {
+        let n = finite
+        let analysis: [JSONValue] = analysisValues(c)
+        return .obj([
+            ("package", .string(c.package)), ("baseline", .string(c.baseline)), ("treatment", .string(c.treatment)),
+            ("metric", .string(c.metric)), ("n_baseline", .int(c.nBaseline)), ("n_treatment", .int(c.nTreatment)),
+            ("excluded_baseline", .int(c.excludedBaseline)), ("excluded_treatment", .int(c.excludedTreatment)),
+            ("median_baseline", n(c.medianBaseline)), ("median_treatment", n(c.medianTreatment)),
+            ("overhead_pct", n(c.overheadPct)), ("ratio", n(c.ratio)), ("ratio_ci_low", n(c.ratioLow)),
+            ("ratio_ci_high", n(c.ratioHigh)), ("welch_t", n(c.welch.t)), ("welch_df", n(c.welch.df)),
+            ("welch_p", n(c.welch.p)), ("p_value", n(c.p)), ("q_value", n(c.qValue)),
+            ("verdict", .string(c.verdict.rawValue)), ("confirmed", .bool(c.confirmed)),
+            ("method", .string(c.method.rawValue)), ("min_detectable_effect", n(c.minimumDetectableEffect)),
+            ("iterations_needed", .int(c.iterationsNeeded)), ("probability_slower", n(c.probabilitySlower)),
+            ("order", .string(c.order.rawValue)), ("inconclusive_reason", analysis[0]),
+            ("drift_per_iteration", analysis[1]), ("df", analysis[2]), ("run_noise", analysis[3]),
+            ("run_shift_deviation_q", n(c.runShiftDeviationQ)),
+            ("workload_mismatch", .bool(c.workloadMismatch)), ("workload_note", c.workloadNote.map { .string($0) } ?? .null),
+            ("workload_changed_baseline", .bool(c.workloadChangedBaseline)),
+            ("workload_changed_treatment", .bool(c.workloadChangedTreatment)),
+            ("tests_baseline", Self.counts(c.testsBaseline)), ("tests_treatment", Self.counts(c.testsTreatment)),
+        ] + Self.noiseFloorKeys(c))
+    }
+
+    /// One comparison pair's suite summary.
+    static func summaryObject(_ set: ComparisonSet) -> JSONValue {
+        let n = finite
+        let s = set.summary
+        let blockOrdered = set.comparisons.filter { $0.order == .block }.count
+        return .obj([
+            ("baseline", .string(set.baseline)), ("treatment", .string(set.treatment)), ("packages", .int(s.packages)),
+            ("geomean_ratio", n(s.geomeanRatio)), ("geomean_ci_low", n(s.geomeanLow)), ("geomean_ci_high", n(s.geomeanHigh)),
+            ("slower", .int(s.counts[.slower] ?? 0)), ("faster", .int(s.counts[.faster] ?? 0)),
+            ("equivalent", .int(s.counts[.equivalent] ?? 0)), ("inconclusive", .int(s.counts[.inconclusive] ?? 0)),
+            ("excluded_iterations", .int(s.excludedIterations)), ("unresolved", .int(s.counts[.unresolved] ?? 0)),
+            ("workload_mismatched", .int(s.mismatchedPackages)),
+            ("geomean_excluded_mismatched", .int(s.mismatchedExcluded)),
+            ("block_ordered", .int(blockOrdered)), ("run_noise", runNoise(set.comparisons.first?.runNoise)),
+            ("run_level_shift", runLevelShift(set.runLevelShift)),
         ])
     }
 

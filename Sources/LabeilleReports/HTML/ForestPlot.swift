@@ -22,61 +22,78 @@ enum ForestPlot {
                                           threshold: threshold)
         let x = LogScale(domain: domain, range: (plotLeft, plotRight))
         let rowsBottom = top + Double(comps.count) * rowHeight
-        let summaryY = rowsBottom + 18
-        let axisY = summaryY + 18
-        let height = axisY + 56
-        SVG.open(&w, width: width, height: height,
+        let axisY = rowsBottom + 36
+        SVG.open(&w, width: width, height: axisY + 56,
                  label: "Forest plot: ratio \(set.treatment)/\(set.baseline) per package with 95% intervals, log scale",
                  cssClass: "chart forest", id: id)
-        // Background first: row stripes, then the ±δ band and the grid, then the rows.
-        for i in stride(from: 1, to: comps.count, by: 2) {
+        drawBackground(&w, x: x, rows: comps.count, threshold: threshold, axisY: axisY)
+        drawHeadings(&w, set: set)
+        for (i, c) in comps.enumerated() { drawRow(&w, c, x: x, y: top + Double(i) * rowHeight + rowHeight / 2) }
+        drawSummary(&w, s, x: x, rowsBottom: rowsBottom)
+        // Reference line at 1 and the axis.
+        SVG.line(&w, x(1), top - 4, x(1), axisY, cssClass: "unity")
+        Axis.bottom(&w, ticks: Axis.ratioTickLabels(x.ticks(), scale: x), y: axisY, x0: plotLeft, x1: plotRight, gridTop: nil,
+                    label: "ratio treatment/baseline (log scale; grey band ±δ)")
+        w.close()
+    }
+
+    /// Drawn first so the rows cover it: row stripes, the ±δ band and the grid.
+    static func drawBackground(_ w: inout HTMLWriter, x: LogScale, rows: Int, threshold: Double, axisY: Double) {
+        for i in stride(from: 1, to: rows, by: 2) {
             w.leaf("rect", ["x": "0", "y": SVG.n(top + Double(i) * rowHeight), "width": SVG.n(width), "height": SVG.n(rowHeight), "class": "row-stripe"])
         }
         w.leaf("rect", ["x": SVG.n(x(1 - threshold)), "y": SVG.n(top - 4), "width": SVG.n(x(1 + threshold) - x(1 - threshold)),
                         "height": SVG.n(axisY - top + 4), "class": "delta-band"])
-        let ticks = x.ticks()
-        for t in ticks where t != 1 { SVG.line(&w, x(t), top - 4, x(t), axisY, cssClass: "grid") }
-        // Column headings.
+        for t in x.ticks() where t != 1 { SVG.line(&w, x(t), top - 4, x(t), axisY, cssClass: "grid") }
+    }
+
+    static func drawHeadings(_ w: inout HTMLWriter, set: ComparisonSet) {
         SVG.text(&w, "Package", x: labelWidth, y: 16, anchor: "end", cssClass: "axis-label")
         SVG.text(&w, "← faster   ratio \(set.treatment) / \(set.baseline)   slower →", x: (plotLeft + plotRight) / 2, y: 16,
                  anchor: "middle", cssClass: "axis-label")
         w.element("text", ["x": SVG.n(textLeft), "y": "16", "class": "row-value", "font-weight": "bold", "xml:space": "preserve"],
                   text: pad("Ratio", 6) + "  " + pad("95% CI", 18) + "  Verdict")
-        for (i, c) in comps.enumerated() {
-            let y = top + Double(i) * rowHeight + rowHeight / 2
-            let title = hover(c)
-            w.open("g", attributeList: Array(RunReport.dataAttributes(c, cssClass: "forest-row").map { ($0.key, $0.value) })
-                   + [("data-method", c.method.rawValue)])
-            // One title for the whole row: hovering its interval, marker or numbers shows the exact values.
-            w.element("title", text: title)
-            w.open("text", ["x": SVG.n(labelWidth), "y": SVG.n(y + 4), "text-anchor": "end", "class": "row-label"])
-            w.element("title", text: c.package)
-            w.text(c.package.truncatedHead(32))
-            w.close()
-            let style = ReportTheme.style(c.verdict)
-            if c.ratio.isFinite {
-                if c.ratioLow.isFinite && c.ratioHigh.isFinite {
-                    let x0 = x(c.ratioLow), x1 = x(c.ratioHigh)
-                    SVG.line(&w, x0, y, x1, y, cssClass: "ci", stroke: style.color)
-                    if x.clipped(c.ratioLow) { arrow(&w, x: plotLeft, y: y, left: true, color: style.color) } else {
-                        SVG.line(&w, x0, y - 4, x0, y + 4, cssClass: "ci-cap", stroke: style.color)
-                    }
-                    if x.clipped(c.ratioHigh) { arrow(&w, x: plotRight, y: y, left: false, color: style.color) } else {
-                        SVG.line(&w, x1, y - 4, x1, y + 4, cssClass: "ci-cap", stroke: style.color)
-                    }
-                }
-                SVG.marker(&w, style.shape, x: x(c.ratio), y: y, r: 5.2, cssClass: style.filled ? "marker-filled" : "marker-hollow",
-                           attributes: style.filled ? ["fill": style.color] : ["stroke": style.color])
-            } else {
-                SVG.text(&w, "not enough valid iterations", x: (plotLeft + plotRight) / 2, y: y + 4, anchor: "middle", cssClass: "small")
-            }
-            w.open("text", ["x": SVG.n(textLeft), "y": SVG.n(y + 4), "class": "row-value", "xml:space": "preserve"])
-            w.text(pad(Fmt.ratio(c.ratio), 6) + "  " + pad(c.ratioIntervalText, 18) + "  ")
-            w.element("tspan", ["fill": style.color, "font-weight": "bold"], text: "\(style.symbol) \(c.verdictText)")
-            w.close()
-            w.close()
+    }
+
+    /// One package: its label, its interval (an arrow where the axis clips it) and marker, and its numbers.
+    static func drawRow(_ w: inout HTMLWriter, _ c: PackageComparison, x: LogScale, y: Double) {
+        w.open("g", attributeList: Array(RunReport.dataAttributes(c, cssClass: "forest-row").map { ($0.key, $0.value) })
+               + [("data-method", c.method.rawValue)])
+        // One title for the whole row: hovering its interval, marker or numbers shows the exact values.
+        w.element("title", text: hover(c))
+        w.open("text", ["x": SVG.n(labelWidth), "y": SVG.n(y + 4), "text-anchor": "end", "class": "row-label"])
+        w.element("title", text: c.package)
+        w.text(c.package.truncatedHead(32))
+        w.close()
+        let style = ReportTheme.style(c.verdict)
+        if c.ratio.isFinite {
+            if c.ratioLow.isFinite && c.ratioHigh.isFinite { drawInterval(&w, low: c.ratioLow, high: c.ratioHigh, x: x, y: y, color: style.color) }
+            SVG.marker(&w, style.shape, x: x(c.ratio), y: y, r: 5.2, cssClass: style.filled ? "marker-filled" : "marker-hollow",
+                       attributes: style.filled ? ["fill": style.color] : ["stroke": style.color])
+        } else {
+            SVG.text(&w, "not enough valid iterations", x: (plotLeft + plotRight) / 2, y: y + 4, anchor: "middle", cssClass: "small")
         }
-        // Suite summary row.
+        w.open("text", ["x": SVG.n(textLeft), "y": SVG.n(y + 4), "class": "row-value", "xml:space": "preserve"])
+        w.text(pad(Fmt.ratio(c.ratio), 6) + "  " + pad(c.ratioIntervalText, 18) + "  ")
+        w.element("tspan", ["fill": style.color, "font-weight": "bold"], text: "\(style.symbol) \(c.verdictText)")
+        w.close()
+        w.close()
+    }
+
+    static func drawInterval(_ w: inout HTMLWriter, low: Double, high: Double, x: LogScale, y: Double, color: String) {
+        let x0 = x(low), x1 = x(high)
+        SVG.line(&w, x0, y, x1, y, cssClass: "ci", stroke: color)
+        if x.clipped(low) { arrow(&w, x: plotLeft, y: y, left: true, color: color) } else {
+            SVG.line(&w, x0, y - 4, x0, y + 4, cssClass: "ci-cap", stroke: color)
+        }
+        if x.clipped(high) { arrow(&w, x: plotRight, y: y, left: false, color: color) } else {
+            SVG.line(&w, x1, y - 4, x1, y + 4, cssClass: "ci-cap", stroke: color)
+        }
+    }
+
+    /// The suite's geometric mean as a diamond spanning its interval, below the packages.
+    static func drawSummary(_ w: inout HTMLWriter, _ s: ComparisonSummary, x: LogScale, rowsBottom: Double) {
+        let summaryY = rowsBottom + 18
         SVG.line(&w, 0, rowsBottom + 4, width, rowsBottom + 4, cssClass: "grid")
         w.open("g", ["class": "forest-summary", "data-geomean": Exact.number(s.geomeanRatio),
                      "data-geomean-low": Exact.number(s.geomeanLow), "data-geomean-high": Exact.number(s.geomeanHigh)])
@@ -94,11 +111,6 @@ enum ForestPlot {
         w.text(pad(Fmt.ratio(s.geomeanRatio), 6) + "  " + (s.geomeanLow.isFinite
             ? "[\(Fmt.pct((s.geomeanLow - 1) * 100)), \(Fmt.pct((s.geomeanHigh - 1) * 100))]" : "[N/A]"))
         w.close()
-        w.close()
-        // Reference line at 1 and the axis.
-        SVG.line(&w, x(1), top - 4, x(1), axisY, cssClass: "unity")
-        Axis.bottom(&w, ticks: Axis.ratioTickLabels(ticks, scale: x), y: axisY, x0: plotLeft, x1: plotRight, gridTop: nil,
-                    label: "ratio treatment/baseline (log scale; grey band ±δ)")
         w.close()
     }
 

@@ -28,11 +28,37 @@ public enum TrackingIngest {
         var directory: String?
     }
 
+    /// `tracking.json` as read: the series' own fields and its runs in file order.
+    struct SeriesDocument {
+        var name: String
+        var description: String
+        var created: String?
+        var pinned: String?
+        var entries: [Entry]
+    }
+
     @discardableResult
     public static func ingest(seriesDirectory dir: String, store: Store, log: (String) -> Void = { _ in }) throws -> TrackingIngestOutcome {
-        let fm = FileManager.default
+        var doc = try readDocument(seriesDirectory: dir)
+        // Locate every run before writing anything.
+        try locateRuns(&doc.entries, seriesDirectory: dir, db: store.db)
+        var outcome = TrackingIngestOutcome(seriesName: doc.name, created: false, runsIngested: [], runsAdded: 0,
+                                            runsAlreadyPresent: 0, pinnedBenchID: nil, warnings: [])
+        for e in doc.entries {
+            guard let d = e.directory else { continue }
+            let o = try Ingest.ingest(directory: d, into: store)
+            if o.kind != .alreadyStored {
+                outcome.runsIngested.append(o.benchID)
+                log("Ingested \(d) as \(o.benchID) (\(o.packages) packages, \(o.iterations) iterations)")
+            }
+        }
+        try store.db.transaction { try writeSeries(doc, outcome: &outcome, db: store.db) }
+        return outcome
+    }
+
+    static func readDocument(seriesDirectory dir: String) throws -> SeriesDocument {
         let path = (dir as NSString).appendingPathComponent("tracking.json")
-        guard fm.fileExists(atPath: path) else { throw IngestError("Series not found: no tracking.json in \(dir)") }
+        guard FileManager.default.fileExists(atPath: path) else { throw IngestError("Series not found: no tracking.json in \(dir)") }
         let data: Data
         do { data = try SafeFile.read(path) } catch { throw IngestError("\(error)") }
         let doc: JSONValue
@@ -44,36 +70,41 @@ public enum TrackingIngest {
         guard case .object = doc else { throw IngestError("Expected JSON object in \(path), got \(doc.typeName)") }
         guard case .string(let name)? = doc["series_id"] else { throw IngestError("Invalid tracking.json in \(dir): missing series_id") }
         try Tracking.validateName(name)
-        let description: String = { if case .string(let s)? = doc["description"] { return s }; return "" }()
-        let created: String? = { if case .string(let s)? = doc["created"], !s.isEmpty { return s }; return nil }()
-        let pinned: String? = { if case .string(let s)? = doc["pinned_baseline_id"], !s.isEmpty { return s }; return nil }()
-
+        func text(_ key: String) -> String? { if case .string(let s)? = doc[key] { return s }; return nil }
         var entries: [Entry] = []
         if let runs = doc["runs"] {
             guard case .array(let items) = runs else { throw IngestError("\(path): runs is not an array") }
-            for (i, item) in items.enumerated() {
-                guard case .string(let benchID)? = item["bench_id"] else { throw IngestError("\(path): runs[\(i)] has no bench_id") }
-                var e = Entry(benchID: benchID, runDir: benchID, timestamp: "", notes: "", commit: [], directory: nil)
-                if case .string(let s)? = item["run_dir"], !s.isEmpty { e.runDir = s }
-                if case .string(let s)? = item["timestamp"] { e.timestamp = s }
-                if case .string(let s)? = item["notes"] { e.notes = s }
-                if case .object(let pairs)? = item["commit_info"] {
-                    for p in pairs {
-                        switch p.value {
-                        case .string(let v): e.commit.append(KeyValue(p.key, v))
-                        case .integer(let v): e.commit.append(KeyValue(p.key, String(v)))
-                        case .number(let v): e.commit.append(KeyValue(p.key, JSONWriter.formatNumber(v)))
-                        case .bool(let v): e.commit.append(KeyValue(p.key, v ? "True" : "False"))
-                        default: break
-                        }
-                    }
+            entries = try items.enumerated().map { try entry($1, at: $0, path: path) }
+        }
+        return SeriesDocument(name: name, description: text("description") ?? "", created: text("created").flatMap { $0.isEmpty ? nil : $0 },
+                              pinned: text("pinned_baseline_id").flatMap { $0.isEmpty ? nil : $0 }, entries: entries)
+    }
+
+    /// One element of `runs`: bench id, run link, timestamp, notes and commit values (numbers and booleans
+    /// written as Python prints them).
+    static func entry(_ item: JSONValue, at i: Int, path: String) throws -> Entry {
+        guard case .string(let benchID)? = item["bench_id"] else { throw IngestError("\(path): runs[\(i)] has no bench_id") }
+        var e = Entry(benchID: benchID, runDir: benchID, timestamp: "", notes: "", commit: [], directory: nil)
+        if case .string(let s)? = item["run_dir"], !s.isEmpty { e.runDir = s }
+        if case .string(let s)? = item["timestamp"] { e.timestamp = s }
+        if case .string(let s)? = item["notes"] { e.notes = s }
+        if case .object(let pairs)? = item["commit_info"] {
+            for p in pairs {
+                switch p.value {
+                case .string(let v): e.commit.append(KeyValue(p.key, v))
+                case .integer(let v): e.commit.append(KeyValue(p.key, String(v)))
+                case .number(let v): e.commit.append(KeyValue(p.key, JSONWriter.formatNumber(v)))
+                case .bool(let v): e.commit.append(KeyValue(p.key, v ? "True" : "False"))
+                default: break
                 }
-                entries.append(e)
             }
         }
+        return e
+    }
 
-        // Locate every run before writing anything.
-        let db = store.db
+    /// Sets `directory` for each run that is not stored yet; a run neither stored nor found is an error, and so
+    /// is a link that leads to a different run.
+    static func locateRuns(_ entries: inout [Entry], seriesDirectory dir: String, db: Database) throws {
         for i in entries.indices {
             let stored = try db.scalar("SELECT COUNT(*) FROM run WHERE bench_id = ?", [entries[i].benchID]).intValue != 0
             if let found = locateRun(seriesDirectory: dir, runDir: entries[i].runDir) {
@@ -86,46 +117,34 @@ public enum TrackingIngest {
                 throw IngestError("\(dir): run '\(entries[i].benchID)' not found (no readable link '\(entries[i].runDir)' next to tracking.json, and not stored)")
             }
         }
+    }
 
-        var outcome = TrackingIngestOutcome(seriesName: name, created: false, runsIngested: [], runsAdded: 0,
-                                            runsAlreadyPresent: 0, pinnedBenchID: nil, warnings: [])
-        for e in entries {
-            guard let d = e.directory else { continue }
-            let o = try Ingest.ingest(directory: d, into: store)
-            if o.kind != .alreadyStored {
-                outcome.runsIngested.append(o.benchID)
-                log("Ingested \(d) as \(o.benchID) (\(o.packages) packages, \(o.iterations) iterations)")
+    /// The series (created if new), its runs in file order, and its pin; inside the caller's transaction.
+    static func writeSeries(_ doc: SeriesDocument, outcome: inout TrackingIngestOutcome, db: Database) throws {
+        let name = doc.name
+        if try db.scalar("SELECT COUNT(*) FROM tracking_series WHERE name = ?", [name]).intValue == 0 {
+            if let created = doc.created {
+                try db.run("INSERT INTO tracking_series(name, description, created_at) VALUES (?,?,?)", [name, doc.description, created])
+            } else {
+                try db.run("INSERT INTO tracking_series(name, description) VALUES (?,?)", [name, doc.description])
             }
+            outcome.created = true
         }
-
-        try db.transaction {
-            if try db.scalar("SELECT COUNT(*) FROM tracking_series WHERE name = ?", [name]).intValue == 0 {
-                if let created {
-                    try db.run("INSERT INTO tracking_series(name, description, created_at) VALUES (?,?,?)", [name, description, created])
-                } else {
-                    try db.run("INSERT INTO tracking_series(name, description) VALUES (?,?)", [name, description])
-                }
-                outcome.created = true
-            }
-            for e in entries {
-                let o = try Tracking.add(seriesName: name, benchID: e.benchID, notes: e.notes, commit: e.commit,
-                                   addedAt: nil, db: db)
-                if o.kind == .added { outcome.runsAdded += 1 } else { outcome.runsAlreadyPresent += 1 }
-                outcome.warnings += o.warnings
-            }
-            if let pinned {
-                if entries.contains(where: { $0.benchID == pinned }) {
-                    let sid = try db.scalar("SELECT series_id FROM tracking_series WHERE name = ?", [name])
-                    try db.run("""
-                        UPDATE tracking_series SET pinned_run_id = (SELECT run_id FROM run WHERE bench_id = ?) WHERE series_id = ?
-                        """, [pinned, sid])
-                    outcome.pinnedBenchID = pinned
-                } else {
-                    outcome.warnings.append("pinned_baseline_id '\(pinned)' is not one of the series' runs; not pinned")
-                }
-            }
+        for e in doc.entries {
+            let o = try Tracking.add(seriesName: name, benchID: e.benchID, notes: e.notes, commit: e.commit, addedAt: nil, db: db)
+            if o.kind == .added { outcome.runsAdded += 1 } else { outcome.runsAlreadyPresent += 1 }
+            outcome.warnings += o.warnings
         }
-        return outcome
+        guard let pinned = doc.pinned else { return }
+        guard doc.entries.contains(where: { $0.benchID == pinned }) else {
+            outcome.warnings.append("pinned_baseline_id '\(pinned)' is not one of the series' runs; not pinned")
+            return
+        }
+        let sid = try db.scalar("SELECT series_id FROM tracking_series WHERE name = ?", [name])
+        try db.run("""
+            UPDATE tracking_series SET pinned_run_id = (SELECT run_id FROM run WHERE bench_id = ?) WHERE series_id = ?
+            """, [pinned, sid])
+        outcome.pinnedBenchID = pinned
     }
 
     /// The run directory behind `<seriesDirectory>/<runDir>`: a symlink (absolute or relative), a directory, or a
