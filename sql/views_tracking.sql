@@ -53,9 +53,14 @@ WHERE EXISTS (SELECT 1 FROM iteration i
 --   slope_s_per_run (least-squares slope of wall_median_s against position; NULL below 2 runs),
 --   mean_median_s (mean of the window's medians), slope_fraction_per_run (slope / mean_median_s),
 --   condition_position.
--- One GROUP BY over the points, by series, package and condition, so SQLite moves a WHERE on them down to
--- v_series_points. A point is in the window when the package has no point at the pinned run or when it is at or
--- after that run (a cheap indexed lookup, no median); the sums over the window read each median twice (Σy, Σxy).
+-- One pass over the points' keys: the same joins as v_series_points, but only the wall median (a measured_stats
+-- key lookup) per point. The pinned run's position is joined once per series, and the grouping sums both every
+-- point and the points at or after the pinned position; which of the two is the window is known only after
+-- grouping (does the package have a point at the pinned run?), so the outer select picks it. Only the first and
+-- last medians are looked up afterwards, once per package × condition. The GROUP BY is on series, package and
+-- condition, so SQLite moves a WHERE on them down to the joins (filtered first). CROSS JOIN fixes the order
+-- series → its runs → their packages: with ANALYZE statistics SQLite otherwise prefers to walk every stored
+-- package in name order (to save the GROUP BY's sort), which costs the whole database.
 CREATE VIEW v_trend_slopes AS
 SELECT series, package, condition, n_runs,
        COALESCE(pinned_position, first_position) AS window_start_position,
@@ -71,27 +76,41 @@ SELECT series, package, condition, n_runs,
        (SELECT p.wall_median_s FROM v_series_points p
         WHERE p.series = w.series AND p.position = w.last_position AND p.package = w.package AND p.condition = w.condition)
            AS last_median_s,
-       (SELECT p.wall_median_s FROM v_series_points p
-        WHERE p.series = w.series AND p.position = w.pinned_position AND p.package = w.package AND p.condition = w.condition)
-           AS pinned_median_s,
+       pinned_median_s,
        condition_position
-FROM (SELECT series, package, condition,
-             MIN(condition_position)                           AS condition_position,
-             COUNT(*)                                          AS n_runs,
-             MIN(position)                                     AS first_position,
-             MAX(position)                                     AS last_position,
-             MAX(CASE WHEN pinned = 1 THEN position END)       AS pinned_position,
-             SUM(in_window) * 1.0                              AS nw,
-             SUM(CASE WHEN in_window THEN position * 1.0 END)            AS sx,
-             SUM(CASE WHEN in_window THEN position * 1.0 * position END) AS sxx,
-             SUM(CASE WHEN in_window THEN wall_median_s END)             AS sy,
-             SUM(CASE WHEN in_window THEN position * wall_median_s END)  AS sxy
-      FROM (SELECT p.*,
-                   p.position >= COALESCE(
-                       (SELECT q.position FROM v_series_points q
-                        WHERE q.series = p.series AND q.pinned = 1 AND q.package = p.package AND q.condition = p.condition
-                          AND q.position = (SELECT tr.position FROM tracking_series ts
-                                            JOIN tracking_run tr ON tr.series_id = ts.series_id AND tr.run_id = ts.pinned_run_id
-                                            WHERE ts.name = p.series)), 0) AS in_window
-            FROM v_series_points p)
-      GROUP BY series, package, condition) w;
+FROM (SELECT series, package, condition, condition_position, n_runs, first_position, last_position,
+             pinned_position, pinned_median_s,
+             CASE WHEN pinned_position IS NULL THEN n_all   ELSE n_after   END AS nw,
+             CASE WHEN pinned_position IS NULL THEN sx_all  ELSE sx_after  END AS sx,
+             CASE WHEN pinned_position IS NULL THEN sxx_all ELSE sxx_after END AS sxx,
+             CASE WHEN pinned_position IS NULL THEN sy_all  ELSE sy_after  END AS sy,
+             CASE WHEN pinned_position IS NULL THEN sxy_all ELSE sxy_after END AS sxy
+      FROM (SELECT ts.name                                                       AS series,
+                   pr.package,
+                   c.name                                                        AS condition,
+                   MIN(c.position)                                               AS condition_position,
+                   COUNT(*)                                                      AS n_runs,
+                   MIN(tr.position)                                              AS first_position,
+                   MAX(tr.position)                                              AS last_position,
+                   MAX(CASE WHEN tr.position = pin.position THEN tr.position END) AS pinned_position,
+                   MAX(CASE WHEN tr.position = pin.position THEN s.median END)    AS pinned_median_s,
+                   COUNT(*) * 1.0                                                AS n_all,
+                   SUM(tr.position * 1.0)                                        AS sx_all,
+                   SUM(tr.position * 1.0 * tr.position)                          AS sxx_all,
+                   SUM(s.median)                                                 AS sy_all,
+                   SUM(tr.position * s.median)                                   AS sxy_all,
+                   SUM(tr.position >= pin.position) * 1.0                        AS n_after,
+                   SUM(CASE WHEN tr.position >= pin.position THEN tr.position * 1.0 END)               AS sx_after,
+                   SUM(CASE WHEN tr.position >= pin.position THEN tr.position * 1.0 * tr.position END) AS sxx_after,
+                   SUM(CASE WHEN tr.position >= pin.position THEN s.median END)                        AS sy_after,
+                   SUM(CASE WHEN tr.position >= pin.position THEN tr.position * s.median END)          AS sxy_after
+            FROM tracking_series ts
+            CROSS JOIN tracking_run tr      ON tr.series_id = ts.series_id
+            LEFT JOIN tracking_run pin      ON pin.series_id = ts.series_id AND pin.run_id = ts.pinned_run_id
+            CROSS JOIN package_result pr    ON pr.run_id = tr.run_id AND pr.skipped = 0
+            JOIN package_condition pc       ON pc.package_result_id = pr.package_result_id
+            JOIN condition c                ON c.condition_id = pc.condition_id
+            LEFT JOIN measured_stats s      ON s.package_condition_id = pc.package_condition_id AND s.metric = 'wall'
+            WHERE EXISTS (SELECT 1 FROM iteration i
+                          WHERE i.package_condition_id = pc.package_condition_id AND i.warmup = 0 AND i.status = 'ok')
+            GROUP BY ts.name, pr.package, c.name)) w;

@@ -419,6 +419,53 @@ final class TrackingTests: TemporaryFolderTestCase {
         XCTAssertClose(lines.last! * 100, try trend(report, "stepper").slopePctPerRun, rel: 1e-9)
     }
 
+    /// v_trend_slopes' window is track's: from the pinned run when the package has a point there, else from its
+    /// first point; without a pin, from every package's first point. A package skipped at the pinned run and at the
+    /// first run exercises both branches in one series.
+    func testTrendSlopesViewFollowsTracksWindowWithAndWithoutPin() throws {
+        let store = try Store(path: dbPath)
+        let step = PackageShape(name: "stepper", seconds: 3, cv: 0.02, level: { $0 >= 5 ? 1.04 : 1 })
+        try makeSeries(store, name: "windowed", runs: 8, packages: [step, Self.flat("gappy", 1), Self.flat("calm", 2)],
+                       conditions: ["base", "jit"], iterations: 3, seed: 23, pin: 3)
+        try store.db.execute("""
+            UPDATE package_result SET skipped = 1 WHERE package = 'gappy'
+              AND run_id IN (SELECT tr.run_id FROM tracking_run tr WHERE tr.position IN (1, 3))
+            """)
+        try assertSlopesMatchTrack(store, "windowed", windowStart: ["stepper": 3, "calm": 3, "gappy": 2], trendRuns: ["stepper": 6, "calm": 6, "gappy": 6])
+        try Tracking.unpin(seriesName: "windowed", db: store.db)
+        try assertSlopesMatchTrack(store, "windowed", windowStart: ["stepper": 1, "calm": 1, "gappy": 2], trendRuns: ["stepper": 8, "calm": 8, "gappy": 6])
+    }
+
+    func assertSlopesMatchTrack(_ store: Store, _ series: String, windowStart: [String: Int], trendRuns: [String: Int],
+                                line: UInt = #line) throws {
+        let report = try analyze(store, series)
+        let pinned = try Tracking.series(named: series, db: store.db).pinnedBenchID != nil
+        var checked = 0
+        try store.db.forEachRow("""
+            SELECT package, condition, n_runs, n_trend_runs, window_start_position, slope_s_per_run, slope_fraction_per_run,
+                   first_median_s, last_median_s, pinned_median_s
+            FROM v_trend_slopes WHERE series = ?
+            """, [series]) { st in
+            let package = st.string(0)!
+            let t = report.packages.first { $0.package == package && $0.condition == st.string(1) }!
+            XCTAssertEqual(st.int(2), t.nRuns, package, line: line)
+            XCTAssertEqual(st.int(3), t.trendRuns, package, line: line)
+            XCTAssertEqual(st.int(3), trendRuns[package], package, line: line)
+            XCTAssertEqual(st.int(4), windowStart[package], package, line: line)
+            XCTAssertClose(st.double(5), t.slopeSecondsPerRun, rel: 1e-9, abs: 1e-12, line: line)
+            XCTAssertClose(st.double(6).map { $0 * 100 }, t.slopePctPerRun, rel: 1e-9, abs: 1e-10, line: line)
+            XCTAssertClose(st.double(7), t.medians.first!, line: line)
+            XCTAssertClose(st.double(8), t.latestMedian, line: line)
+            if pinned && package != "gappy" {
+                XCTAssertClose(st.double(9), t.baselineMedian, line: line)
+            } else {
+                XCTAssertNil(st.double(9), package, line: line)
+            }
+            checked += 1
+        }
+        XCTAssertEqual(checked, 3 * 2, line: line)
+    }
+
     // MARK: the Python tool's series
 
     func testIngestPythonSeriesAndCatchTheRegressionTheOriginalMisses() throws {
