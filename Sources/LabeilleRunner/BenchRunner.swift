@@ -235,20 +235,27 @@ public final class BenchRunner {
         let oomKilled = Self.oomKillCount() > oomBefore
         let (status, exitCode) = Self.classify(o, viaShell: viaShell, oomKilled: oomKilled,
                                                memoryLimited: limits.memoryLimitMB != nil, stderrPath: err)
+        var record = Self.iterationRecord(task, o, status: status, exitCode: exitCode, before: before, after: after)
+        record.cachesDropped = dropped
+        record.constraintsApplied = limits != ProcessLimits()
+        recordTests(&record, report: report, stdout: out, stderr: err, perTest: s.perTestTiming && TestCommand.invokesPytest(command))
+        if let counted { recordCount(&record, counted, outcome: o, environment: env) }
+        // Logs are kept for iterations that did not pass.
+        if status == "ok" { unlink(out); unlink(err); unlink(report) }
+        return record
+    }
+
+    /// The measured iteration: times, status, the machine's load and memory around it, and its place in the schedule.
+    static func iterationRecord(_ task: Task, _ o: ProcessOutcome, status: String, exitCode: Int, before: SystemSnapshot,
+                                after: SystemSnapshot) -> IterationRecord {
         var record = IterationRecord(index: task.index, warmup: task.warmup, wallTimeS: o.wallSeconds, userTimeS: o.userSeconds,
                                      sysTimeS: o.sysSeconds, peakRSSMB: o.peakRSSMB, exitCode: exitCode, status: status)
         record.loadAvgStart = before.loadAvg1m
         record.loadAvgEnd = after.loadAvg1m
         record.ramAvailableStartGB = before.ramAvailableGB
-        record.cachesDropped = dropped
-        record.constraintsApplied = limits != ProcessLimits()
         record.oomDetected = status == "oom"
         record.round = task.round
         record.roundPosition = task.roundPosition
-        recordTests(&record, report: report, stdout: out, stderr: err, perTest: s.perTestTiming && TestCommand.invokesPytest(command))
-        if let counted { recordCount(&record, counted, outcome: o, environment: env) }
-        // Logs are kept for iterations that did not pass.
-        if status == "ok" { unlink(out); unlink(err); unlink(report) }
         return record
     }
 

@@ -2,69 +2,92 @@ import Foundation
 import LabeilleCore
 
 public enum AnomalyDetector {
+    /// What one check found, before it is attached to its package and condition.
+    struct Finding {
+        var type: String
+        var severity: Anomaly.Severity
+        var value: Double
+        var threshold: Double
+        var description: String
+        var recommendation: String
+    }
+
     /// Checks one package × condition. `statuses` are the measured iterations' statuses in order,
     /// `wall` the measured ok wall times in order, `outliers` how many of them are flagged.
     /// `load` is the load while this package × condition was measured, when recorded.
     public static func check(package: String, condition: String, statuses: [String], wall: [Double],
                              outliers: Int, load: MeasurementLoad? = nil) -> [Anomaly] {
         guard statuses.count >= 3 else { return [] }
-        var out: [Anomaly] = []
-        func add(_ type: String, _ sev: Anomaly.Severity, _ value: Double, _ thr: Double, _ desc: String, _ rec: String) {
-            out.append(Anomaly(package: package, condition: condition, type: type, severity: sev, metricValue: value,
-                               threshold: thr, description: desc, recommendation: rec))
+        let findings = [mixedStatuses(statuses), highVariation(wall, load: load), highLoad(load), bimodal(wall),
+                        outlierHeavy(outliers: outliers, of: wall.count), trend(wall)]
+        return findings.compactMap { $0 }.map {
+            Anomaly(package: package, condition: condition, type: $0.type, severity: $0.severity, metricValue: $0.value,
+                    threshold: $0.threshold, description: $0.description, recommendation: $0.recommendation)
         }
+    }
+
+    static func mixedStatuses(_ statuses: [String]) -> Finding? {
         var counts: [String: Int] = [:]
         for s in statuses { counts[s, default: 0] += 1 }
-        if counts.count > 1 {
-            let parts = counts.keys.sorted().map { "\(counts[$0]!) '\($0)'" }.joined(separator: ", ")
-            add("status_mixed", .error, Double(counts.count), 1,
-                "\(statuses.count) iterations have mixed statuses: \(parts).",
-                "Intermittent failures; fix or exclude the package (failed iterations are left out of the statistics).")
+        guard counts.count > 1 else { return nil }
+        let parts = counts.sorted { $0.key < $1.key }.map { "\($0.value) '\($0.key)'" }.joined(separator: ", ")
+        return Finding(type: "status_mixed", severity: .error, value: Double(counts.count), threshold: 1,
+                       description: "\(statuses.count) iterations have mixed statuses: \(parts).",
+                       recommendation: "Intermittent failures; fix or exclude the package (failed iterations are left out of the statistics).")
+    }
+
+    /// A coefficient of variation above 10% (warning) or 20% (error); the advice depends on the load measured.
+    static func highVariation(_ wall: [Double], load: MeasurementLoad?) -> Finding? {
+        guard wall.count >= 2 else { return nil }
+        let cv = DescriptiveStats(wall).cv
+        guard !cv.isNaN, cv > 0.10 else { return nil }
+        let thr = cv > 0.20 ? 0.20 : 0.10
+        let advice = if let load, load.isHigh {
+            "The machine was loaded (median load \(Fmt.f(load.median, 2)) on \(load.logicalCPUs) logical CPUs): measure again on an idle machine before looking elsewhere; then investigate non-determinism (network, random seeds, disk I/O)."
+        } else {
+            "Investigate non-determinism (network, random seeds, disk I/O); consider --test-command-suffix \"-p no:randomly\" or pinning seeds."
         }
-        let stats = DescriptiveStats(wall)
-        if wall.count >= 2, !stats.cv.isNaN {
-            let cv = stats.cv
-            if cv > 0.20 || cv > 0.10 {
-                let thr = cv > 0.20 ? 0.20 : 0.10
-                let advice = load?.isHigh == true
-                    ? "The machine was loaded (median load \(Fmt.f(load!.median, 2)) on \(load!.logicalCPUs) logical CPUs): measure again on an idle machine before looking elsewhere; then investigate non-determinism (network, random seeds, disk I/O)."
-                    : "Investigate non-determinism (network, random seeds, disk I/O); consider --test-command-suffix \"-p no:randomly\" or pinning seeds."
-                add("high_cv", cv > 0.20 ? .error : .warning, cv, thr,
-                    String(format: "Wall time CV is %.1f%% (threshold: %.0f%%).", cv * 100, thr * 100), advice)
-            }
+        return Finding(type: "high_cv", severity: cv > 0.20 ? .error : .warning, value: cv, threshold: thr,
+                       description: String(format: "Wall time CV is %.1f%% (threshold: %.0f%%).", cv * 100, thr * 100),
+                       recommendation: advice)
+    }
+
+    static func highLoad(_ load: MeasurementLoad?) -> Finding? {
+        guard let load, load.isHigh else { return nil }
+        return Finding(type: "high_load", severity: .warning, value: load.median, threshold: Double(load.logicalCPUs),
+                       description: "Measured at median load \(Fmt.f(load.median, 2)) (max \(Fmt.f(load.maximum, 2))) on \(load.logicalCPUs) logical CPUs: the tests waited for a CPU.",
+                       recommendation: "Stop other work on the machine (or use --check-stability / --wait-for-stability) and measure again.")
+    }
+
+    static func bimodal(_ wall: [Double]) -> Finding? {
+        guard isBimodal(wall) else { return nil }
+        return Finding(type: "bimodal", severity: .warning, value: 0, threshold: 1.5,
+                       description: "Wall times appear bimodal (two distinct clusters).",
+                       recommendation: "Look for tests that sometimes hit a slow path (caching, network, GC); increase iterations.")
+    }
+
+    static func outlierHeavy(outliers: Int, of count: Int) -> Finding? {
+        guard count > 0 else { return nil }
+        let frac = Double(outliers) / Double(count)
+        guard frac > 0.20 else { return nil }
+        return Finding(type: "outlier_heavy", severity: .info, value: frac, threshold: 0.20,
+                       description: String(format: "%.0f%% of iterations flagged as outliers (threshold: 20%%).", frac * 100),
+                       recommendation: "Check for background load during the run; consider --check-stability.")
+    }
+
+    /// A monotonic trend over the iterations (|Spearman ρ| ≥ 0.7): growing state when rising, warm-up when falling.
+    static func trend(_ wall: [Double]) -> Finding? {
+        guard wall.count >= 5, Set(wall).count > 1 else { return nil }
+        let rho = Inference.spearmanTrend(wall)
+        guard !rho.isNaN && abs(rho) >= 0.7 else { return nil }
+        if rho > 0 {
+            return Finding(type: "trend", severity: .warning, value: rho, threshold: 0.7,
+                           description: String(format: "Wall times show increasing trend (ρ=%.2f), suggesting memory leak or growing state.", rho),
+                           recommendation: "Check for state that grows across iterations (caches, temp files); clean the worktree between iterations.")
         }
-        if let load, load.isHigh {
-            add("high_load", .warning, load.median, Double(load.logicalCPUs),
-                "Measured at median load \(Fmt.f(load.median, 2)) (max \(Fmt.f(load.maximum, 2))) on \(load.logicalCPUs) logical CPUs: the tests waited for a CPU.",
-                "Stop other work on the machine (or use --check-stability / --wait-for-stability) and measure again.")
-        }
-        if isBimodal(wall) {
-            add("bimodal", .warning, 0, 1.5, "Wall times appear bimodal (two distinct clusters).",
-                "Look for tests that sometimes hit a slow path (caching, network, GC); increase iterations.")
-        }
-        if !wall.isEmpty {
-            let frac = Double(outliers) / Double(wall.count)
-            if frac > 0.20 {
-                add("outlier_heavy", .info, frac, 0.20,
-                    String(format: "%.0f%% of iterations flagged as outliers (threshold: 20%%).", frac * 100),
-                    "Check for background load during the run; consider --check-stability.")
-            }
-        }
-        if wall.count >= 5, Set(wall).count > 1 {
-            let rho = Inference.spearmanTrend(wall)
-            if !rho.isNaN && abs(rho) >= 0.7 {
-                if rho > 0 {
-                    add("trend", .warning, rho, 0.7,
-                        String(format: "Wall times show increasing trend (ρ=%.2f), suggesting memory leak or growing state.", rho),
-                        "Check for state that grows across iterations (caches, temp files); clean the worktree between iterations.")
-                } else {
-                    add("trend", .info, rho, 0.7,
-                        String(format: "Wall times show decreasing trend (ρ=%.2f), suggesting warmup effects not captured by warmup iterations.", rho),
-                        "Increase --warmup.")
-                }
-            }
-        }
-        return out
+        return Finding(type: "trend", severity: .info, value: rho, threshold: 0.7,
+                       description: String(format: "Wall times show decreasing trend (ρ=%.2f), suggesting warmup effects not captured by warmup iterations.", rho),
+                       recommendation: "Increase --warmup.")
     }
 
     /// Iterations of one condition that ran different tests, and a condition that ran different tests

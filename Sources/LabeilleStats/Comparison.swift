@@ -118,11 +118,18 @@ public struct PackageComparison: Sendable {
     public var driftPerIteration: Double = .nan
     /// Degrees of freedom of the t-based interval (after moderation), NaN for rank methods.
     public var df: Double = .nan
+    /// Standard error of the t-based log-ratio (run-to-run noise included), NaN for rank methods.
+    public var standardError: Double = .nan
+    /// Cross-run: Benjamini–Hochberg q of how far this package stands out from the suite's common run-level
+    /// shift (see `RunLevelShift`); NaN when no common shift was estimated.
+    public var runShiftDeviationQ: Double = .nan
     /// Run-to-run noise included in the interval (cross-run comparisons), nil within one run.
     public var runNoise: RunNoise?
     /// Inputs kept for the suite-level step (moderation, method choice).
     public var fit: LogRatioFit?
     public var rank: RankEstimate?
+    /// Paired with 3–5 pairs: the unpaired analysis the suite may choose instead (see `PairingChoice`).
+    var pairingAlternative: PairingAlternative?
     /// Instruction counts: the floor of the residual variation per iteration (nil for other metrics).
     public var noiseFloor: Double?
     /// Instruction counts: the larger of the two sides' observed residual variation (sd of log count).
@@ -228,7 +235,13 @@ public enum Comparator {
         if pairs.d.count >= 3 && !pairingUseless(pairs.a, pairs.b) {
             c.order = .paired
             c.fit = LogFits.paired(pairs.d)
-            if pairs.d.count >= 6 { c.rank = RankCandidates.pairedRank(pairs.d) }
+            if pairs.d.count >= 6 {
+                c.rank = RankCandidates.pairedRank(pairs.d)
+            } else if let r = PairingChoice.rankCorrelation(pairs.a, pairs.b) {
+                // Too few pairs to judge alone: the suite decides in `finalize` (see `PairingChoice`).
+                c.pairingAlternative = PairingAlternative(correlation: r, unpairedFit: LogFits.twoSample(la, lb),
+                                                          unpairedRank: a.count >= 4 && b.count >= 4 ? RankCandidates.shift(la, lb, p: mw.p) : nil)
+            }
         } else {
             c.order = pairs.d.count >= 3 ? .pairedAnalysedUnpaired : .unpaired
             if timesA.count == a.count && timesB.count == b.count && !timesA.isEmpty && pairs.d.count < 3 {
@@ -287,18 +300,16 @@ public enum Comparator {
     /// correlation does not depend on a shift between the conditions, so choosing by it keeps the tests'
     /// error rates.
     static func pairingUseless(_ a: [Double], _ b: [Double]) -> Bool {
-        guard a.count >= 6 else { return false }
-        let ra = SignedRankTest.averageRanks(a), rb = SignedRankTest.averageRanks(b)
-        let ma = Statistics.mean(ra), mb = Statistics.mean(rb)
-        var sab = 0.0, saa = 0.0, sbb = 0.0
-        for i in ra.indices { sab += (ra[i] - ma) * (rb[i] - mb); saa += (ra[i] - ma) * (ra[i] - ma); sbb += (rb[i] - mb) * (rb[i] - mb) }
-        guard saa > 0, sbb > 0 else { return false }
-        return sab / (saa * sbb).squareRoot() < 0.3
+        guard a.count >= 6, let r = PairingChoice.rankCorrelation(a, b) else { return false }
+        return r < PairingChoice.minimumCorrelation
     }
 
     /// Moderates the variances across the comparisons, chooses each package's method, adjusts p-values
-    /// (Benjamini–Hochberg across the given comparisons) and assigns verdicts.
-    public static func finalize(_ comparisons: inout [PackageComparison], threshold: Double) {
+    /// (Benjamini–Hochberg across the given comparisons) and assigns verdicts. Across runs, returns the suite's
+    /// common run-level shift, tested once, against which the packages' calls were checked.
+    @discardableResult
+    public static func finalize(_ comparisons: inout [PackageComparison], threshold: Double) -> RunLevelShift? {
+        PairingChoice.resolve(&comparisons)
         Autocorrelation.inflate(&comparisons)
         let fits = comparisons.compactMap(\.fit)
         let prior = VariancePrior.fit(variances: fits.map(\.variance), dfs: fits.map(\.df))
@@ -315,6 +326,7 @@ public enum Comparator {
             assignVerdict(&comparisons[i], threshold: threshold)
         }
         withholdUnderClusteredNoise(&comparisons)
+        return RunLevelShift.gate(&comparisons)
     }
 
     /// When the suite's small samples fall into clusters far more often than normal noise allows, the t-based

@@ -13,6 +13,8 @@ public struct ComparisonSet: Sendable {
     public var environmentRuns: (baseline: String, other: String)?
     /// Load while the compared runs were measured, by bench id (runs that recorded it).
     public var measurementLoads: [(benchID: String, load: MeasurementLoad)] = []
+    /// Across runs: the common shift of all packages between the two runs, tested once (nil within a run).
+    public var runLevelShift: RunLevelShift?
     public init(baseline: String, treatment: String, comparisons: [PackageComparison], summary: ComparisonSummary) {
         self.baseline = baseline; self.treatment = treatment; self.comparisons = comparisons; self.summary = summary
     }

@@ -30,6 +30,7 @@ enum MethodChoice {
         }
         let se = t.se2.squareRoot()
         c.df = t.df
+        c.standardError = se
         c.ratio = exp(fit.estimate)
         if se == 0 {
             c.ratioLow = c.ratio; c.ratioHigh = c.ratio

@@ -128,7 +128,7 @@ public final class Database {
     var lastError: DatabaseError { DatabaseError(lastErrorMessage, code: sqlite3_extended_errcode(handle)) }
 
     /// Runs one or more statements without parameters (schema scripts).
-    public func execute(_ sql: String) throws {
+    func execute(_ sql: String) throws {
         var err: UnsafeMutablePointer<CChar>?
         if sqlite3_exec(handle, sql, nil, nil, &err) != SQLITE_OK {
             let msg = err.map { String(cString: $0) } ?? lastErrorMessage
@@ -140,7 +140,7 @@ public final class Database {
     /// A prepared statement, cached by its SQL text for the life of the connection. A statement that an
     /// enclosing loop is still stepping (the same SQL run from inside `forEachRow`) is never reset under
     /// it: the inner use gets a fresh, uncached statement.
-    public func prepare(_ sql: String) throws -> Statement {
+    func prepare(_ sql: String) throws -> Statement {
         if let cached = statementCache[sql] {
             if cached.inUse { return try Statement(db: self, sql: sql) }
             cached.reset()
@@ -162,12 +162,12 @@ public final class Database {
     }
 
     /// Runs a statement with bound parameters, discarding rows.
-    public func run(_ sql: String, _ params: [SQLBindable] = []) throws {
+    func run(_ sql: String, _ params: [SQLBindable] = []) throws {
         try withStatement(sql, params) { stmt in while try stmt.step() {} }
     }
 
     /// Runs a query and returns every row as an array of values.
-    public func query(_ sql: String, _ params: [SQLBindable] = []) throws -> [[SQLValue]] {
+    func query(_ sql: String, _ params: [SQLBindable] = []) throws -> [[SQLValue]] {
         try withStatement(sql, params) { stmt in
             var rows: [[SQLValue]] = []
             while try stmt.step() { rows.append(stmt.row()) }
@@ -176,16 +176,16 @@ public final class Database {
     }
 
     /// Iterates rows without materialising them.
-    public func forEachRow(_ sql: String, _ params: [SQLBindable] = [], _ body: (Statement) throws -> Void) throws {
+    func forEachRow(_ sql: String, _ params: [SQLBindable] = [], _ body: (Statement) throws -> Void) throws {
         try withStatement(sql, params) { stmt in while try stmt.step() { try body(stmt) } }
     }
 
-    public func scalar(_ sql: String, _ params: [SQLBindable] = []) throws -> SQLValue {
+    func scalar(_ sql: String, _ params: [SQLBindable] = []) throws -> SQLValue {
         try query(sql, params).first?.first ?? .null
     }
 
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-    public var changes: Int { Int(sqlite3_changes(handle)) }
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    var changes: Int { Int(sqlite3_changes(handle)) }
 
     /// How many `transaction` calls enclose the current point.
     private var transactionDepth = 0
@@ -262,7 +262,7 @@ public final class Statement {
 
     /// Binds positional parameters; a count that differs from the statement's placeholders is a
     /// programming error reported as such, never a silently NULL or ignored value.
-    public func bind(_ params: [SQLBindable]) throws {
+    func bind(_ params: [SQLBindable]) throws {
         let expected = Int(sqlite3_bind_parameter_count(stmt))
         guard params.count == expected else {
             throw DatabaseError("SQL expects \(expected) parameter(s), got \(params.count): \(String(cString: sqlite3_sql(stmt)).prefix(200))")
@@ -270,7 +270,7 @@ public final class Statement {
         for (i, p) in params.enumerated() { try bind(Int32(i + 1), p.sqlValue) }
     }
 
-    public func bind(_ index: Int32, _ value: SQLValue) throws {
+    func bind(_ index: Int32, _ value: SQLValue) throws {
         let rc: Int32
         switch value {
         case .null: rc = sqlite3_bind_null(stmt, index)
@@ -282,16 +282,16 @@ public final class Statement {
     }
 
     /// Fast paths for bulk inserts.
-    @inline(__always) public func bind(_ index: Int32, int v: Int64) { sqlite3_bind_int64(stmt, index, v) }
-    @inline(__always) public func bind(_ index: Int32, double v: Double?) {
+    @inline(__always) func bind(_ index: Int32, int v: Int64) { sqlite3_bind_int64(stmt, index, v) }
+    @inline(__always) func bind(_ index: Int32, double v: Double?) {
         if let v, v.isFinite { sqlite3_bind_double(stmt, index, v) } else { sqlite3_bind_null(stmt, index) }
     }
-    @inline(__always) public func bind(_ index: Int32, text v: String?) {
+    @inline(__always) func bind(_ index: Int32, text v: String?) {
         if let v { sqlite3_bind_text(stmt, index, v, -1, sqliteTransient) } else { sqlite3_bind_null(stmt, index) }
     }
 
     /// Steps once: true when a row is available.
-    public func step() throws -> Bool {
+    func step() throws -> Bool {
         let rc = sqlite3_step(stmt)
         if rc == SQLITE_ROW { return true }
         if rc == SQLITE_DONE { return false }
@@ -301,19 +301,19 @@ public final class Statement {
     }
 
     /// Steps a statement that returns no rows, then resets it for reuse.
-    public func execute() throws {
+    func execute() throws {
         _ = try step()
         sqlite3_reset(stmt)
     }
 
-    public func reset() {
+    func reset() {
         sqlite3_reset(stmt)
         sqlite3_clear_bindings(stmt)
     }
 
-    public var columnCount: Int32 { sqlite3_column_count(stmt) }
+    var columnCount: Int32 { sqlite3_column_count(stmt) }
 
-    public func value(_ i: Int32) -> SQLValue {
+    func value(_ i: Int32) -> SQLValue {
         switch sqlite3_column_type(stmt, i) {
         case SQLITE_INTEGER: return .integer(sqlite3_column_int64(stmt, i))
         case SQLITE_FLOAT: return .real(sqlite3_column_double(stmt, i))
@@ -321,24 +321,24 @@ public final class Statement {
         default: return .text(String(cString: sqlite3_column_text(stmt, i)))
         }
     }
-    public func double(_ i: Int32) -> Double? {
+    func double(_ i: Int32) -> Double? {
         sqlite3_column_type(stmt, i) == SQLITE_NULL ? nil : sqlite3_column_double(stmt, i)
     }
-    public func int(_ i: Int32) -> Int? {
+    func int(_ i: Int32) -> Int? {
         sqlite3_column_type(stmt, i) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(stmt, i))
     }
-    public func string(_ i: Int32) -> String? {
+    func string(_ i: Int32) -> String? {
         guard let p = sqlite3_column_text(stmt, i) else { return nil }
         return String(cString: p)
     }
-    public func row() -> [SQLValue] { (0..<columnCount).map { value($0) } }
+    func row() -> [SQLValue] { (0..<columnCount).map { value($0) } }
 
     /// The index of a result column by its name (`AS` alias), so that readers need not count positions.
-    public func column(_ name: String) throws -> Int32 {
+    func column(_ name: String) throws -> Int32 {
         guard let i = columnIndex[name] else { throw DatabaseError("no result column '\(name)' in: \(String(cString: sqlite3_sql(stmt)).prefix(200))") }
         return i
     }
-    public func double(_ name: String) throws -> Double? { double(try column(name)) }
-    public func int(_ name: String) throws -> Int? { int(try column(name)) }
-    public func string(_ name: String) throws -> String? { string(try column(name)) }
+    func double(_ name: String) throws -> Double? { double(try column(name)) }
+    func int(_ name: String) throws -> Int? { int(try column(name)) }
+    func string(_ name: String) throws -> String? { string(try column(name)) }
 }

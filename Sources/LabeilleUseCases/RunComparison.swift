@@ -105,9 +105,10 @@ public enum RunComparison {
                     WorkloadAnalysis.annotate(&c, baseline: baseWorkloads[pkg]?[ca], treatment: otherWorkloads[pkg]?[cb])
                     comps.append(c)
                 }
-                Comparator.finalize(&comps, threshold: threshold)
+                let shift = Comparator.finalize(&comps, threshold: threshold)
                 var set = ComparisonSet(baseline: "\(baseRun.benchID)/\(ca)", treatment: "\(other.benchID)/\(cb)",
                                         comparisons: comps, summary: Comparator.summarize(comps, includeMismatched: includeMismatched))
+                set.runLevelShift = shift
                 set.environmentDifferences = EnvironmentRows.differences(baseline: baseRun, other: other,
                                                                          baselineCondition: ca, otherCondition: cb)
                 set.environmentRuns = (baseRun.benchID, other.benchID)

@@ -54,6 +54,11 @@ final class InstructionRunTests: TemporaryFolderTestCase {
         XCTAssertEqual(stats.map { [$0[0].stringValue!, String($0[1].intValue!), String($0[2].intValue!)] },
                        [["instructions", "3", "3"], ["wall", "0", "0"]])
 
+        try checkCompareCallsTheOnePercentSlower(benchID: id)
+        try checkCountsRoundTripThroughFilesAndExport(store: store, benchID: id)
+    }
+
+    func checkCompareCallsTheOnePercentSlower(benchID id: String) throws {
         // compare --metric instructions: the 1% loop is slower with a tight interval; the identical pair is not.
         let c = try TestSupport.labeille(["bench", "compare", "--db", db, id, "--metric", "instructions", "--format", "json"])
         XCTAssertEqual(c.code, 0, c.stderr)
@@ -77,7 +82,9 @@ final class InstructionRunTests: TemporaryFolderTestCase {
         XCTAssertEqual(field(more, "noise_floor_applied"), .bool(true), "after pairing by seed the spread is far below 0.1%")
         let sameVerdict = field(same, "verdict")
         XCTAssertTrue(sameVerdict == .string("equivalent") || sameVerdict == .string("inconclusive"), c.stdout)
+    }
 
+    func checkCountsRoundTripThroughFilesAndExport(store: Store, benchID id: String) throws {
         // The results file carries the counts as extra keys, and ingest reads them back identically.
         let results = dir.appendingPathComponent("results/\(id)")
         let jsonl = try String(contentsOf: results.appendingPathComponent("bench_results.jsonl"), encoding: .utf8)

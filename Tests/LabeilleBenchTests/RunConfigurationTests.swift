@@ -416,8 +416,9 @@ final class RunConfigurationTests: XCTestCase {
         XCTAssertEqual(try resolve(nil, cli).conditions[0].targetPython, "/opt/py/bin/python")
     }
 
-    func testCLIBeatsProfileOnlyWhenGiven() throws {
-        let p = try profile("""
+    /// A profile that sets every option the command line can also set.
+    func everyOptionProfile() throws -> BenchProfile {
+        try profile("""
             name: from profile
             iterations: 7
             warmup: 3
@@ -436,6 +437,10 @@ final class RunConfigurationTests: XCTestCase {
             conditions:
               jit: {target_python: /p}
             """)
+    }
+
+    func testProfileValuesSurviveWhenTheCLIGivesNothing() throws {
+        let p = try everyOptionProfile()
         // Nothing given on the CLI: every profile value survives (drop_caches included: the original's flag
         // default overwrote it).
         let s = try resolve(p)
@@ -456,7 +461,10 @@ final class RunConfigurationTests: XCTestCase {
         XCTAssertEqual(s.resultsDir, "/profile/results")
         XCTAssertEqual(s.reposDir, "/profile/work/repos")
         XCTAssertEqual(s.venvsDir, "/profile/work/venvs")
+    }
 
+    func testCLIBeatsProfileOnlyWhenGiven() throws {
+        let p = try everyOptionProfile()
         var cli = CLIOverrides()
         cli.name = "cli"
         cli.iterations = 10

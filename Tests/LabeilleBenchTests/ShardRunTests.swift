@@ -59,7 +59,40 @@ final class ShardRunTests: TemporaryFolderTestCase {
         let fullStore = try Store(path: path("full.db"))
         let fullID = try onlyBenchID(fullStore.db)
 
-        // Three shards at once, each with its own database, results and worktrees.
+        let shardPackages = try runThreeShardsAtOnce(registry: registry, python: python)
+        XCTAssertEqual(Set(shardPackages.flatMap { $0 }), Set(packages.map(\.name)))
+        XCTAssertEqual(shardPackages.flatMap { $0 }.count, 4, "a package in two shards")
+
+        // Merge the databases.
+        let merge = try TestSupport.labeille(["bench", "merge", "--db", path("merged.db"), "--results-dir", path("merged"),
+                                              path("shard-1.db"), path("shard-2.db"), path("shard-3.db")])
+        XCTAssertEqual(merge.code, 0, merge.stderr)
+        XCTAssertTrue(merge.stdout.contains("3 of 3 shards of group toy-sweep (complete)"), merge.stdout)
+        let merged = try Store(path: path("merged.db"))
+        let mergedID = try onlyBenchID(merged.db)
+        XCTAssertEqual(try iterationKeys(merged.db, mergedID), try iterationKeys(fullStore.db, fullID))
+        XCTAssertEqual(try iterationKeys(merged.db, mergedID).count, 4 * 2 * 4)
+
+        try checkMergedStatisticsAndMachines(merged.db, mergedID, shardPackages: shardPackages)
+
+        // The merged folder re-ingests to the same run, each package with its shard.
+        let folder = path("merged/\(mergedID)")
+        let reread = try Store(path: path("reread.db"))
+        try Ingest.ingest(directory: folder, into: reread)
+        XCTAssertEqual(try iterationKeys(reread.db, mergedID), try iterationKeys(merged.db, mergedID))
+        XCTAssertEqual(try reread.db.query("SELECT package, shard_index FROM v_package_machine ORDER BY 1"),
+                       try merged.db.query("SELECT package, shard_index FROM v_package_machine ORDER BY 1"))
+
+        try checkMergeIsIdempotent(folder: folder)
+        try checkMergeRefusesDuplicatesAndForeignShards()
+        try checkMissingShardMarksTheRunIncomplete()
+        try checkFinishedShardIsNotRunAgain(registry: registry, python: python)
+        try checkReportsListTheMachines(mergedID)
+        try checkDifferentHardwareIsWarnedAbout()
+    }
+
+    /// Three shards at once, each with its own database, results and worktrees; returns each shard's packages.
+    func runThreeShardsAtOnce(registry: String, python: String) throws -> [[String]] {
         var procs: [(Process, URL)] = []
         for k in 1...3 {
             let p = Process()
@@ -81,7 +114,7 @@ final class ShardRunTests: TemporaryFolderTestCase {
             XCTAssertTrue(log.contains("Shard \(k + 1)/3 of group toy-sweep"), log)
             XCTAssertTrue(log.contains("predicted makespan"), log)
             let db = try Store(path: path("shard-\(k + 1).db")).db
-            let info = try XCTUnwrap(ShardStore.shardInfo(runID: Int64(db.scalar("SELECT run_id FROM run").intValue!), db: db))
+            let info = try XCTUnwrap(ShardStore.shardInfo(runID: Int64(try XCTUnwrap(db.scalar("SELECT run_id FROM run").intValue)), db: db))
             XCTAssertEqual(info.assignment, .balanced)
             XCTAssertEqual(info.selectedTotal, 4)
             shardPackages.append(info.packages)
@@ -89,48 +122,25 @@ final class ShardRunTests: TemporaryFolderTestCase {
             let meta = try Ingest.readMeta(directory: try XCTUnwrap(db.scalar("SELECT source_dir FROM run").stringValue))
             XCTAssertEqual(meta.shard, info)
         }
-        XCTAssertEqual(Set(shardPackages.flatMap { $0 }), Set(packages.map(\.name)))
-        XCTAssertEqual(shardPackages.flatMap { $0 }.count, 4, "a package in two shards")
+        return shardPackages
+    }
 
-        // Merge the databases.
-        let merge = try TestSupport.labeille(["bench", "merge", "--db", path("merged.db"), "--results-dir", path("merged"),
-                                              path("shard-1.db"), path("shard-2.db"), path("shard-3.db")])
-        XCTAssertEqual(merge.code, 0, merge.stderr)
-        XCTAssertTrue(merge.stdout.contains("3 of 3 shards of group toy-sweep (complete)"), merge.stdout)
-        let merged = try Store(path: path("merged.db"))
-        let mergedID = try onlyBenchID(merged.db)
-        XCTAssertEqual(try iterationKeys(merged.db, mergedID), try iterationKeys(fullStore.db, fullID))
-        XCTAssertEqual(try iterationKeys(merged.db, mergedID).count, 4 * 2 * 4)
-
-        // Per-package statistics are those each shard computed on its own machine.
+    /// Per-package statistics are those each shard computed on its own machine, and each package names its shard's machine.
+    func checkMergedStatisticsAndMachines(_ mergedDB: Database, _ mergedID: String, shardPackages: [[String]]) throws {
         var shardStats: [String: [Double?]] = [:]
         for k in 1...3 {
             let db = try Store(path: path("shard-\(k).db")).db
             shardStats.merge(try stats(db, try onlyBenchID(db))) { a, _ in a }
         }
-        XCTAssertEqual(try stats(merged.db, mergedID), shardStats)
-        try MeasuredStatsCheck.assertExact(merged.db, "merge of shard runs")
-        let machines = try merged.db.query("SELECT package, shard_index, hostname FROM v_package_machine WHERE bench_id = ? ORDER BY package", [mergedID])
+        XCTAssertEqual(try stats(mergedDB, mergedID), shardStats)
+        try MeasuredStatsCheck.assertExact(mergedDB, "merge of shard runs")
+        let machines = try mergedDB.query("SELECT package, shard_index, hostname FROM v_package_machine WHERE bench_id = ? ORDER BY package", [mergedID])
         XCTAssertEqual(machines.count, 4)
         for row in machines {
-            XCTAssertTrue(shardPackages[row[1].intValue! - 1].contains(row[0].stringValue!))
+            let shard = try XCTUnwrap(row[1].intValue)
+            XCTAssertTrue(shardPackages[shard - 1].contains(row[0].stringValue ?? ""))
             XCTAssertFalse((row[2].stringValue ?? "").isEmpty)
         }
-
-        // The merged folder re-ingests to the same run, each package with its shard.
-        let folder = path("merged/\(mergedID)")
-        let reread = try Store(path: path("reread.db"))
-        try Ingest.ingest(directory: folder, into: reread)
-        XCTAssertEqual(try iterationKeys(reread.db, mergedID), try iterationKeys(merged.db, mergedID))
-        XCTAssertEqual(try reread.db.query("SELECT package, shard_index FROM v_package_machine ORDER BY 1"),
-                       try merged.db.query("SELECT package, shard_index FROM v_package_machine ORDER BY 1"))
-
-        try checkMergeIsIdempotent(folder: folder)
-        try checkMergeRefusesDuplicatesAndForeignShards()
-        try checkMissingShardMarksTheRunIncomplete()
-        try checkFinishedShardIsNotRunAgain(registry: registry, python: python)
-        try checkReportsListTheMachines(mergedID)
-        try checkDifferentHardwareIsWarnedAbout()
     }
 
     /// show, compare and report list where each shard ran.

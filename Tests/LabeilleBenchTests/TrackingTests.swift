@@ -136,6 +136,11 @@ final class TrackingTests: TemporaryFolderTestCase {
         // Not vs the previous run: both are after the step.
         XCTAssertFalse(r.alerts.contains { $0.kind == .regressionVsPrevious })
 
+        try checkStepThroughTheBinary(changePointAt: cp.position)
+    }
+
+    /// The step series through the binary: `track alert` exits 1 in every format, `track trend` keeps its JSON contract.
+    func checkStepThroughTheBinary(changePointAt position: Int) throws {
         // The same through the binary: exit 1, the JSON contract.
         var res = try TestSupport.labeille(["bench", "track", "alert", "--db", dbPath, "step"])
         XCTAssertEqual(res.code, 1, res.stderr + res.stdout)
@@ -156,9 +161,9 @@ final class TrackingTests: TemporaryFolderTestCase {
         XCTAssertEqual(stepper["n_runs"], .integer(30))
         guard case .array(let cps)? = stepper["change_points"], let c0 = cps.first else { return XCTFail("no change_points") }
         for key in ["position", "bench_id", "ratio", "ci_low", "ci_high", "commit_range"] { XCTAssertNotNil(c0[key], key) }
-        XCTAssertEqual(c0["position"], .integer(cp.position))
-        XCTAssertEqual(c0["commit_range"]?["from"], .string("c\(cp.position - 1)"))
-        XCTAssertEqual(c0["commit_range"]?["to"], .string("c\(cp.position)"))
+        XCTAssertEqual(c0["position"], .integer(position))
+        XCTAssertEqual(c0["commit_range"]?["from"], .string("c\(position - 1)"))
+        XCTAssertEqual(c0["commit_range"]?["to"], .string("c\(position)"))
         for format in ["table", "markdown", "csv"] {
             res = try TestSupport.labeille(["bench", "track", "trend", "--db", dbPath, "step", "--format", format])
             XCTAssertEqual(res.code, 0, res.stderr)
@@ -167,7 +172,7 @@ final class TrackingTests: TemporaryFolderTestCase {
         res = try TestSupport.labeille(["bench", "track", "alert", "--db", dbPath, "step", "--format", "markdown"])
         XCTAssertEqual(res.code, 1)
         XCTAssertTrue(res.stdout.contains("| error | stepper | base |"), res.stdout)
-        XCTAssertTrue(res.stdout.contains("`c\(cp.position - 1)..c\(cp.position)`"), res.stdout)
+        XCTAssertTrue(res.stdout.contains("`c\(position - 1)..c\(position)`"), res.stdout)
     }
 
     func testSlowDriftIsRegressingViaTheSlope() throws {

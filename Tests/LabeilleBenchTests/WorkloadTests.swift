@@ -101,6 +101,50 @@ final class WorkloadRunTests: TemporaryFolderTestCase {
         XCTAssertEqual(try copy.db.query(q), try store.db.query(q))
     }
 
+    /// A ~3 ms test that writes its own measured time to $OWN_TIMES, and a test with four subtests.
+    static let selfTimingSuite = """
+        import os, time, unittest
+        def spin(seconds):
+            end = time.perf_counter() + seconds
+            while time.perf_counter() < end:
+                pass
+        def test_three_ms():
+            t0 = time.perf_counter()
+            spin(0.003)
+            elapsed = time.perf_counter() - t0
+            with open(os.environ["OWN_TIMES"], "a") as f:
+                f.write(repr(elapsed) + "\\n")
+        class T(unittest.TestCase):
+            def test_with_subtests(self):
+                for i in range(4):
+                    with self.subTest(i=i):
+                        spin(0.001)
+        """
+
+    /// The test with subtests gives one sample per iteration whose call time includes them, the subtests are counted,
+    /// and two conditions that ran the same tests are not flagged as a workload mismatch.
+    func checkSubtestsFoldedAndCounted(store: Store, benchID id: String, iterations: Int) throws {
+        let rows = try RunQueries.testStats(db: store.db, benchID: id, package: "pt", condition: "a")
+        let sub = try XCTUnwrap(rows.first { $0.testID == "tests/test_pt.py::T::test_with_subtests" && $0.phase == "call" }, "\(rows)")
+        XCTAssertEqual(sub.n, iterations, "one sample per test per iteration")
+        XCTAssertGreaterThanOrEqual(sub.median, 0.004, "the test's own call time includes its subtests")
+        let perIteration = try store.db.query("SELECT tests_passed, tests_skipped, tests_subtests, per_test_parsed FROM iteration")
+        XCTAssertEqual(perIteration.count, 2 * iterations)
+        for row in perIteration {
+            XCTAssertEqual(row.map(\.intValue), [2, 0, 4, 1])
+        }
+        XCTAssertEqual(try store.db.query("SELECT DISTINCT outcome FROM test_duration").map { $0[0].stringValue }, ["passed"])
+
+        // Two conditions that ran the same tests: no mismatch.
+        let c = try TestSupport.labeille(["bench", "compare", "--db", db, id, "--format", "json"])
+        let doc = try JSONParser.parse(c.stdout)
+        guard case .array(let comps)? = doc["comparisons"] else { return XCTFail(c.stdout) }
+        XCTAssertEqual(comps.count, 1)
+        XCTAssertEqual(comps.first?["workload_mismatch"], .bool(false))
+        XCTAssertEqual(comps.first?["tests_baseline"]?["subtests"], .integer(4))
+        XCTAssertEqual(doc["summary"]?["geomean_excluded_mismatched"], .integer(0))
+    }
+
     /// A real pytest suite: a ~3 ms test is stored at full resolution, and a test with subtests gives one
     /// sample per iteration (its subtests are counted, not stored as durations).
     func testPytestDurationsAtFullResolutionAndSubtestsFolded() throws {
@@ -108,26 +152,8 @@ final class WorkloadRunTests: TemporaryFolderTestCase {
         // The 3 ms test also measures itself: pytest's call interval encloses the function's, so the stored
         // duration can be checked against it whatever the load of the machine.
         let own = dir.appendingPathComponent("own-times.txt").path
-        let suite = """
-            import os, time, unittest
-            def spin(seconds):
-                end = time.perf_counter() + seconds
-                while time.perf_counter() < end:
-                    pass
-            def test_three_ms():
-                t0 = time.perf_counter()
-                spin(0.003)
-                elapsed = time.perf_counter() - t0
-                with open(os.environ["OWN_TIMES"], "a") as f:
-                    f.write(repr(elapsed) + "\\n")
-            class T(unittest.TestCase):
-                def test_with_subtests(self):
-                    for i in range(4):
-                        with self.subTest(i=i):
-                            spin(0.001)
-            """
         let reg = try ExampleRegistry.create(at: dir.path, packages: [
-            .init(name: "pt", downloads: 1, testCommand: "python -m pytest -q tests", files: ["tests/test_pt.py": suite]),
+            .init(name: "pt", downloads: 1, testCommand: "python -m pytest -q tests", files: ["tests/test_pt.py": Self.selfTimingSuite]),
         ]).registryDir
         let iterations = 5
         let env = "env.PYTHONPATH=\(site),env.OWN_TIMES=\(own)"
@@ -157,25 +183,7 @@ final class WorkloadRunTests: TemporaryFolderTestCase {
         // (the session, the module): bounded by the test's own time from below and well within 50 ms above,
         // however loaded the machine is (a bound in absolute milliseconds failed under load).
         XCTAssertLessThan(median - ownMedian, 0.05, "stored \(median) s against the test's own \(ownMedian) s")
-        let rows = try RunQueries.testStats(db: store.db, benchID: id, package: "pt", condition: "a")
-        let sub = try XCTUnwrap(rows.first { $0.testID == "tests/test_pt.py::T::test_with_subtests" && $0.phase == "call" }, "\(rows)")
-        XCTAssertEqual(sub.n, iterations, "one sample per test per iteration")
-        XCTAssertGreaterThanOrEqual(sub.median, 0.004, "the test's own call time includes its subtests")
-        let perIteration = try store.db.query("SELECT tests_passed, tests_skipped, tests_subtests, per_test_parsed FROM iteration")
-        XCTAssertEqual(perIteration.count, 2 * iterations)
-        for row in perIteration {
-            XCTAssertEqual(row.map(\.intValue), [2, 0, 4, 1])
-        }
-        XCTAssertEqual(try store.db.query("SELECT DISTINCT outcome FROM test_duration").map { $0[0].stringValue }, ["passed"])
-
-        // Two conditions that ran the same tests: no mismatch.
-        let c = try TestSupport.labeille(["bench", "compare", "--db", db, id, "--format", "json"])
-        let doc = try JSONParser.parse(c.stdout)
-        guard case .array(let comps)? = doc["comparisons"] else { return XCTFail(c.stdout) }
-        XCTAssertEqual(comps.count, 1)
-        XCTAssertEqual(comps.first?["workload_mismatch"], .bool(false))
-        XCTAssertEqual(comps.first?["tests_baseline"]?["subtests"], .integer(4))
-        XCTAssertEqual(doc["summary"]?["geomean_excluded_mismatched"], .integer(0))
+        try checkSubtestsFoldedAndCounted(store: store, benchID: id, iterations: iterations)
     }
 }
 

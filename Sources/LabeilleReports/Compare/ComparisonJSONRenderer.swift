@@ -15,6 +15,14 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
                      ("detail", .string(r.detail))])
     }
 
+    /// The suite's common shift between two runs, tested once; null within one run or when not estimated.
+    static func runLevelShift(_ r: RunLevelShift?) -> JSONValue {
+        guard let r else { return .null }
+        return .obj([("ratio", .number(r.ratio)), ("ci_low", .number(r.low)), ("ci_high", .number(r.high)), ("p_value", .number(r.p)),
+                     ("significant", .bool(r.significant)), ("alpha", .number(RunLevelShift.alpha)), ("packages", .int(r.packages)),
+                     ("withheld_calls", .int(r.withheldCalls)), ("run_noise", .number(r.runNoise))])
+    }
+
     /// Inconclusive reason, drift per iteration, degrees of freedom and run-to-run noise of one comparison.
     static func analysisValues(_ c: PackageComparison) -> [JSONValue] {
         let reason: JSONValue = c.inconclusiveReason.map { .string($0) } ?? .null
@@ -76,6 +84,7 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
             ("iterations_needed", .int(c.iterationsNeeded)), ("probability_slower", n(c.probabilitySlower)),
             ("order", .string(c.order.rawValue)), ("inconclusive_reason", analysis[0]),
             ("drift_per_iteration", analysis[1]), ("df", analysis[2]), ("run_noise", analysis[3]),
+            ("run_shift_deviation_q", n(c.runShiftDeviationQ)),
             ("workload_mismatch", .bool(c.workloadMismatch)), ("workload_note", c.workloadNote.map { .string($0) } ?? .null),
             ("workload_changed_baseline", .bool(c.workloadChangedBaseline)),
             ("workload_changed_treatment", .bool(c.workloadChangedTreatment)),
@@ -97,6 +106,7 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
             ("workload_mismatched", .int(s.mismatchedPackages)),
             ("geomean_excluded_mismatched", .int(s.mismatchedExcluded)),
             ("block_ordered", .int(blockOrdered)), ("run_noise", runNoise(set.comparisons.first?.runNoise)),
+            ("run_level_shift", runLevelShift(set.runLevelShift)),
         ])
     }
 

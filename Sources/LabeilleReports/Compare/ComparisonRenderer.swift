@@ -85,6 +85,12 @@ extension ComparisonSet {
                             + " --run-noise), in every interval"))
             }
         }
+        let unpaired = comparisons.filter { $0.order == .pairedAnalysedUnpaired }.count
+        if unpaired > 0 {
+            out.append(("Pairing", "\(unpaired) package(s) ran in paired rounds whose two values barely co-vary (rank correlation"
+                        + " < 0.3; pooled over the packages at 3–5 pairs): analysed unpaired, which keeps the degrees of freedom"))
+        }
+        if let shift = runLevelShift { out.append(("Run-level shift", shift.note)) }
         let withheld = comparisons.filter(\.withheldForClusteredNoise).count
         if withheld > 0 {
             out.append(("Clustered noise", "\(withheld) slower/faster call(s) withheld: the values fall into separate clusters across"
@@ -96,5 +102,16 @@ extension ComparisonSet {
             out.append(("Decided by", methods.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
         }
         return out
+    }
+}
+
+extension RunLevelShift {
+    /// The common shift of the suite between the two runs, said once, and what it meant for the packages' calls.
+    var note: String {
+        let size = "all \(packages) packages moved together by \(Fmt.pct((ratio - 1) * 100)) (95% CI \(Fmt.pct((low - 1) * 100))"
+            + " to \(Fmt.pct((high - 1) * 100)), p = \(Fmt.f(p, 3)) against \(Fmt.f(runNoise * 100, 2))% run-to-run noise per run)"
+        if significant { return size + "; beyond run-to-run noise: a run-level change, packages moving with it are called" }
+        return size + "; within run-to-run noise at the 1% level kept for this test: only packages standing out from it are called"
+            + (withheldCalls > 0 ? " (\(withheldCalls) call(s) withheld)" : "")
     }
 }

@@ -37,34 +37,31 @@ public enum SVG {
                             title: String? = nil, fill: String? = nil) {
         let attrs: HTMLWriter.Attributes = ["x": n(x), "y": n(y), "width": n(max(0, width)), "height": n(max(0, height)),
                                             "class": cssClass, "fill": fill]
-        if let title {
-            w.open("rect", attrs)
-            w.element("title", text: title)
-            w.close()
-        } else {
-            w.leaf("rect", attrs)
-        }
+        shape(&w, "rect", attrs, title: title)
     }
+
+    /// A childless shape, or the shape holding its hover title when it has one.
+    static func shape(_ w: inout HTMLWriter, _ tag: String, _ attrs: HTMLWriter.Attributes, title: String?) {
+        guard let title else { w.leaf(tag, attrs); return }
+        w.open(tag, attrs)
+        w.element("title", text: title)
+        w.close()
+    }
+
+    /// SVG's `points` attribute: "x,y x,y …".
+    static func pointList(_ points: [(Double, Double)]) -> String { points.map { "\(n($0.0)),\(n($0.1))" }.joined(separator: " ") }
 
     /// A polyline through points.
     public static func polyline(_ w: inout HTMLWriter, _ points: [(Double, Double)], cssClass: String, stroke: String? = nil) {
         guard points.count >= 2 else { return }
-        w.leaf("polyline", ["points": points.map { "\(n($0.0)),\(n($0.1))" }.joined(separator: " "), "class": cssClass,
-                            "stroke": stroke])
+        w.leaf("polyline", ["points": pointList(points), "class": cssClass, "stroke": stroke])
     }
 
     /// A closed polygon.
     public static func polygon(_ w: inout HTMLWriter, _ points: [(Double, Double)], cssClass: String, fill: String? = nil,
                                title: String? = nil) {
-        let attrs: HTMLWriter.Attributes = ["points": points.map { "\(n($0.0)),\(n($0.1))" }.joined(separator: " "),
-                                            "class": cssClass, "fill": fill]
-        if let title {
-            w.open("polygon", attrs)
-            w.element("title", text: title)
-            w.close()
-        } else {
-            w.leaf("polygon", attrs)
-        }
+        let attrs: HTMLWriter.Attributes = ["points": pointList(points), "class": cssClass, "fill": fill]
+        shape(&w, "polygon", attrs, title: title)
     }
 
     // MARK: Markers
