@@ -232,6 +232,15 @@ public enum Comparator {
             CountStatistics.fill(&c, la: la, lb: lb, pairs: pairs.d, threshold: threshold)
             return c
         }
+        chooseFit(&c, la: la, lb: lb, pairs: pairs, timesA: timesA, timesB: timesB, mannWhitneyP: mw.p)
+        if let runNoise { addRunNoise(&c, runNoise, la: la, lb: lb, controlA: controlA, controlB: controlB) }
+        return c
+    }
+
+    /// The order the values were measured in, and the fit (and rank candidate) that order allows: paired by
+    /// round, unpaired, or block order with drift estimated from the values' times.
+    static func chooseFit(_ c: inout PackageComparison, la: [Double], lb: [Double], pairs: (d: [Double], a: [Double], b: [Double]),
+                          timesA: [Double], timesB: [Double], mannWhitneyP: Double) {
         if pairs.d.count >= 3 && !pairingUseless(pairs.a, pairs.b) {
             c.order = .paired
             c.fit = LogFits.paired(pairs.d)
@@ -240,11 +249,11 @@ public enum Comparator {
             } else if let r = PairingChoice.rankCorrelation(pairs.a, pairs.b) {
                 // Too few pairs to judge alone: the suite decides in `finalize` (see `PairingChoice`).
                 c.pairingAlternative = PairingAlternative(correlation: r, unpairedFit: LogFits.twoSample(la, lb),
-                                                          unpairedRank: a.count >= 4 && b.count >= 4 ? RankCandidates.shift(la, lb, p: mw.p) : nil)
+                                                          unpairedRank: la.count >= 4 && lb.count >= 4 ? RankCandidates.shift(la, lb, p: mannWhitneyP) : nil)
             }
         } else {
             c.order = pairs.d.count >= 3 ? .pairedAnalysedUnpaired : .unpaired
-            if timesA.count == a.count && timesB.count == b.count && !timesA.isEmpty && pairs.d.count < 3 {
+            if timesA.count == la.count && timesB.count == lb.count && !timesA.isEmpty && pairs.d.count < 3 {
                 c.order = .block
                 if let drift = LogFits.driftAdjusted(la, timesA, lb, timesB) {
                     c.fit = drift.fit
@@ -259,27 +268,33 @@ public enum Comparator {
                 }
             } else {
                 c.fit = LogFits.twoSample(la, lb)
-                if a.count >= 4 && b.count >= 4 { c.rank = RankCandidates.shift(la, lb, p: mw.p) }
+                if la.count >= 4 && lb.count >= 4 { c.rank = RankCandidates.shift(la, lb, p: mannWhitneyP) }
             }
         }
-        if let runNoise, let fit = c.fit {
-            c.order = .crossRun
-            c.rank = nil
-            if runNoise.source == .control {
-                // Difference in differences: the ratio relative to the control's ratio between the same runs.
-                guard controlA.count >= 2, controlB.count >= 2, (controlA + controlB).allSatisfy({ $0 > 0 }) else {
-                    c.fit = nil
-                    return c
-                }
-                c.fit = LogFits.difference(fit, LogFits.twoSample(controlA.map { log($0) }, controlB.map { log($0) }))
-            } else {
-                c.fit!.extraVariance += 2 * runNoise.size * runNoise.size
-                let ra = la.map { $0 - Statistics.mean(la) }, rb = lb.map { $0 - Statistics.mean(lb) }
-                (c.fit!.lagProducts, c.fit!.lag2Products, c.fit!.squares) = Autocorrelation.sums([ra, rb])
-                c.fit!.sequenceLength = Double(la.count + lb.count) / 2
+    }
+
+    /// Cross-run: the run-to-run noise joins the interval, or the ratio is taken relative to a control condition's
+    /// ratio between the same runs (difference in differences).
+    static func addRunNoise(_ c: inout PackageComparison, _ runNoise: RunNoise, la: [Double], lb: [Double],
+                            controlA: [Double], controlB: [Double]) {
+        guard let fit = c.fit else { return }
+        c.order = .crossRun
+        c.rank = nil
+        if runNoise.source == .control {
+            // Difference in differences: the ratio relative to the control's ratio between the same runs.
+            guard controlA.count >= 2, controlB.count >= 2, (controlA + controlB).allSatisfy({ $0 > 0 }) else {
+                c.fit = nil
+                return
             }
+            c.fit = LogFits.difference(fit, LogFits.twoSample(controlA.map { log($0) }, controlB.map { log($0) }))
+        } else {
+            var widened = fit
+            widened.extraVariance += 2 * runNoise.size * runNoise.size
+            let ra = la.map { $0 - Statistics.mean(la) }, rb = lb.map { $0 - Statistics.mean(lb) }
+            (widened.lagProducts, widened.lag2Products, widened.squares) = Autocorrelation.sums([ra, rb])
+            widened.sequenceLength = Double(la.count + lb.count) / 2
+            c.fit = widened
         }
-        return c
     }
 
     /// Log-differences of the values that ran in the same round, with the two sides in pair order.

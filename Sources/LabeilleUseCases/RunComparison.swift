@@ -68,52 +68,18 @@ public enum RunComparison {
             }
             baseRun = r
         } else { baseRun = runs[0] }
-        func load(_ run: StoredRun) throws -> [String: [String: MeasuredSeries]] {
-            let skipped = try RunQueries.skippedPackages(db: store.db, runID: run.runID)
-            var m: [String: [String: MeasuredSeries]] = [:]
-            for s in try RunQueries.measuredSeries(db: store.db, benchID: run.benchID, metric: metric) where !skipped.contains(s.package) {
-                m[s.package, default: [:]][s.condition] = s
-            }
-            return m
-        }
-        let base = try load(baseRun)
-        let baseWorkloads = try WorkloadAnalysis.load(db: store.db, benchID: baseRun.benchID)
+        let base = try CrossRunSide(store: store, run: baseRun, metric: metric)
         var sets: [ComparisonSet] = []
         for other in runs where other.benchID != baseRun.benchID {
-            let data = try load(other)
-            let otherWorkloads = try WorkloadAnalysis.load(db: store.db, benchID: other.benchID)
+            let side = try CrossRunSide(store: store, run: other, metric: metric)
             let shared = baseRun.conditions.map(\.name).filter { n in other.conditions.contains { $0.name == n } }
             // With no condition name in common, compare the first condition of each run.
             let pairs: [(String, String)] = shared.isEmpty
                 ? [(baseRun.conditions.first?.name ?? "", other.conditions.first?.name ?? "")]
                 : shared.map { ($0, $0) }
-            for (ca, cb) in pairs {
-                let source = try CrossRunNoise.source(store: store, baseRun: baseRun, other: other, conditions: (ca, cb),
-                                                      metric: metric, floor: runNoiseFloor)
-                var comps: [PackageComparison] = []
-                for pkg in base.keys.sorted() {
-                    guard let a = base[pkg]?[ca], let b = data[pkg]?[cb] else { continue }
-                    let control = source.control.flatMap { c in base[pkg]?[c].flatMap { x in data[pkg]?[c].map { (x.values, $0.values) } } }
-                    var c = Comparator.compare(
-                        package: pkg, baseline: "\(baseRun.benchID)/\(ca)", treatment: "\(other.benchID)/\(cb)",
-                        metric: metric, a: a.values, b: b.values,
-                        roundsA: CountStatistics.pairingKeys(a, metric: metric) ?? [],
-                        roundsB: CountStatistics.pairingKeys(b, metric: metric) ?? [],
-                        runNoise: source.noise(package: pkg),
-                        controlA: control?.0 ?? [], controlB: control?.1 ?? [], excludedA: a.excluded, excludedB: b.excluded,
-                        threshold: threshold)
-                    WorkloadAnalysis.annotate(&c, baseline: baseWorkloads[pkg]?[ca], treatment: otherWorkloads[pkg]?[cb])
-                    comps.append(c)
-                }
-                let shift = Comparator.finalize(&comps, threshold: threshold)
-                var set = ComparisonSet(baseline: "\(baseRun.benchID)/\(ca)", treatment: "\(other.benchID)/\(cb)",
-                                        comparisons: comps, summary: Comparator.summarize(comps, includeMismatched: includeMismatched))
-                set.runLevelShift = shift
-                set.environmentDifferences = EnvironmentRows.differences(baseline: baseRun, other: other,
-                                                                         baselineCondition: ca, otherCondition: cb)
-                set.environmentRuns = (baseRun.benchID, other.benchID)
-                set.measurementLoads = [baseRun, other].compactMap { r in r.measurementLoad.map { (r.benchID, $0) } }
-                sets.append(set)
+            for conditions in pairs {
+                sets.append(try compare(store: store, base, side, conditions: conditions, metric: metric, threshold: threshold,
+                                        includeMismatched: includeMismatched, runNoiseFloor: runNoiseFloor))
             }
         }
         // Runs with no package in common have nothing to compare: that is unusable input, not a result.
@@ -121,6 +87,57 @@ public enum RunComparison {
             throw CompareError("no package was measured in both \(baseRun.benchID) and \(runs.filter { $0.benchID != baseRun.benchID }.map(\.benchID).joined(separator: ", "))")
         }
         return sets
+    }
+
+    /// One run's side of a cross-run comparison: its measured series per package and condition (skipped packages
+    /// left out), and the tests each ran.
+    struct CrossRunSide {
+        var run: StoredRun
+        var series: [String: [String: MeasuredSeries]] = [:]
+        var workloads: [String: [String: ConditionWorkload]]
+
+        init(store: Store, run: StoredRun, metric: String) throws {
+            self.run = run
+            let skipped = try RunQueries.skippedPackages(db: store.db, runID: run.runID)
+            for s in try RunQueries.measuredSeries(db: store.db, benchID: run.benchID, metric: metric) where !skipped.contains(s.package) {
+                series[s.package, default: [:]][s.condition] = s
+            }
+            workloads = try WorkloadAnalysis.load(db: store.db, benchID: run.benchID)
+        }
+    }
+
+    /// Condition `conditions.0` of the base run against `conditions.1` of the other, package by package, with the
+    /// run-to-run noise of the pair.
+    static func compare(store: Store, _ base: CrossRunSide, _ other: CrossRunSide, conditions: (String, String), metric: String,
+                        threshold: Double, includeMismatched: Bool, runNoiseFloor: Double) throws -> ComparisonSet {
+        let (ca, cb) = conditions
+        let (baseRun, otherRun) = (base.run, other.run)
+        let source = try CrossRunNoise.source(store: store, baseRun: baseRun, other: otherRun, conditions: (ca, cb),
+                                              metric: metric, floor: runNoiseFloor)
+        var comps: [PackageComparison] = []
+        for pkg in base.series.keys.sorted() {
+            guard let a = base.series[pkg]?[ca], let b = other.series[pkg]?[cb] else { continue }
+            let control = source.control.flatMap { c in base.series[pkg]?[c].flatMap { x in other.series[pkg]?[c].map { (x.values, $0.values) } } }
+            var c = Comparator.compare(
+                package: pkg, baseline: "\(baseRun.benchID)/\(ca)", treatment: "\(otherRun.benchID)/\(cb)",
+                metric: metric, a: a.values, b: b.values,
+                roundsA: CountStatistics.pairingKeys(a, metric: metric) ?? [],
+                roundsB: CountStatistics.pairingKeys(b, metric: metric) ?? [],
+                runNoise: source.noise(package: pkg),
+                controlA: control?.0 ?? [], controlB: control?.1 ?? [], excludedA: a.excluded, excludedB: b.excluded,
+                threshold: threshold)
+            WorkloadAnalysis.annotate(&c, baseline: base.workloads[pkg]?[ca], treatment: other.workloads[pkg]?[cb])
+            comps.append(c)
+        }
+        let shift = Comparator.finalize(&comps, threshold: threshold)
+        var set = ComparisonSet(baseline: "\(baseRun.benchID)/\(ca)", treatment: "\(otherRun.benchID)/\(cb)",
+                                comparisons: comps, summary: Comparator.summarize(comps, includeMismatched: includeMismatched))
+        set.runLevelShift = shift
+        set.environmentDifferences = EnvironmentRows.differences(baseline: baseRun, other: otherRun,
+                                                                 baselineCondition: ca, otherCondition: cb)
+        set.environmentRuns = (baseRun.benchID, otherRun.benchID)
+        set.measurementLoads = [baseRun, otherRun].compactMap { r in r.measurementLoad.map { (r.benchID, $0) } }
+        return set
     }
 
     /// Without schedule rounds the conditions ran in blocks, one after the other in condition order (or the

@@ -16,6 +16,7 @@ enum TestSupport {
         let safe = name.filter { $0.isLetter || $0.isNumber }
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("labeille-tests-\(safe)-\(UUID().uuidString.prefix(8))")
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        TemporaryFolderSweeper.shared.register(url)
         return url
     }
 
@@ -116,6 +117,32 @@ enum TestSupport {
 }
 
 /// A test with a fresh temporary folder `dir`, removed afterwards, and a database path `db` in it.
+/// Removes the folders `TestSupport.tempDir` made during a test once that test has finished, passed or failed,
+/// so that a run of the suite leaves nothing in the temporary directory.
+final class TemporaryFolderSweeper: NSObject, XCTestObservation {
+    nonisolated(unsafe) static let shared: TemporaryFolderSweeper = {
+        let sweeper = TemporaryFolderSweeper()
+        XCTestObservationCenter.shared.addTestObserver(sweeper)
+        return sweeper
+    }()
+    private let lock = NSLock()
+    private var folders: [URL] = []
+
+    func register(_ folder: URL) {
+        lock.lock()
+        folders.append(folder)
+        lock.unlock()
+    }
+
+    func testCaseDidFinish(_ testCase: XCTestCase) {
+        lock.lock()
+        let finished = folders
+        folders = []
+        lock.unlock()
+        for folder in finished { try? FileManager.default.removeItem(at: folder) }
+    }
+}
+
 class TemporaryFolderTestCase: XCTestCase {
     var dir: URL!
     /// The database's file name in `dir`.

@@ -8,13 +8,15 @@ cloned four times in SQL under new bench ids (in a second series), so every filt
 in both databases and only the number of stored runs differs.
 
 For each question the stock `sqlite3` shell answers through the views and the CLI through its command; both are
-timed as whole processes (best of --repeat), side by side for both databases. Usage:
+timed as whole processes (best of --repeat), side by side for both databases. A last table times each view question
+in-process on both databases (no process start-up) with SQLite's count of virtual machine steps, which does not
+depend on load: the steadier 40 vs 200 comparison on a shared machine. Usage:
 
     swift build -c release && python3 scripts/bench/views_benchmark.py [--keep DIR] [--repeat 5]
 
 With --keep the databases are kept (and reused when present). Needs the `sqlite3` shell.
 """
-import argparse, os, shutil, sqlite3, subprocess, sys, tempfile, time
+import argparse, os, resource, shutil, sqlite3, subprocess, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -113,6 +115,29 @@ def best_time(cmd, repeat):
     return min(walls), min(cpus)
 
 
+def in_process_cpu(db, sql, repeat):
+    """Best CPU time of answering `sql` on an open read-only connection (Python's sqlite3 module, the same
+    libsqlite3 as the shell): without process start-up and schema parsing, the steadier figure for how a
+    question's cost changes with the size of the database."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    con.execute(sql).fetchall()  # warm the page cache
+    best = float("inf")
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        con.execute(sql).fetchall()
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        best = min(best, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    con.close()
+    return best
+
+
+def vm_steps(shell, db, sql):
+    """SQLite's count of virtual machine steps for `sql` (the shell's `.stats on`): the work of the query plan,
+    independent of load, so 40 vs 200 runs shows whether a question's cost depends on what else is stored."""
+    out = subprocess.run([shell, "-readonly", db, ".stats on", sql], check=True, capture_output=True, text=True).stdout
+    return sum(int(line.split(":")[1]) for line in out.splitlines() if line.startswith("Virtual Machine Steps:"))
+
+
 def questions(binary, db):
     a, b, pkg = bench_id(20), bench_id(21), "pkg0100"
     cli = [binary, "bench"]
@@ -156,11 +181,14 @@ def questions(binary, db):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default=os.path.join(ROOT, ".build/release/labeille"))
-    ap.add_argument("--sqlite3", default=shutil.which("sqlite3") or "sqlite3")
-    ap.add_argument("--keep", help="keep the work folder (and its databases) here")
-    ap.add_argument("--repeat", type=int, default=5)
+    ap = argparse.ArgumentParser(description="The views through the sqlite3 shell against the CLI, on a 40-run and a "
+                                             "200-run database (built on first use, about 5 minutes).")
+    ap.add_argument("--binary", default=os.path.join(ROOT, ".build/release/labeille"),
+                    help="labeille binary that builds the databases and answers the CLI side (default: the release build)")
+    ap.add_argument("--sqlite3", default=shutil.which("sqlite3") or "sqlite3", help="the sqlite3 shell to time")
+    ap.add_argument("--keep", help="keep the work folder (and its databases) here; databases found there are reused")
+    ap.add_argument("--repeat", type=int, default=5,
+                    help="runs per timing, the best is printed (default 5; the in-process table uses at least 7)")
     a = ap.parse_args()
     if not os.path.exists(a.binary):
         sys.exit(f"no binary at {a.binary}: run `swift build -c release` first")
@@ -198,6 +226,18 @@ def main():
             for label, s40, c40, s200, c200, command in rows:
                 print(f"{label:<40}{command:<16}{s40[k] * 1e3:11.0f}{c40[k] * 1e3:9.0f}{s40[k] / c40[k]:7.2f}"
                       f"{s200[k] * 1e3:13.0f}{c200[k] * 1e3:9.0f}{s200[k] / c200[k]:7.2f}{s200[k] / s40[k]:8.2f}")
+        repeat = max(a.repeat, 7)
+        print(f"\nin-process CPU time (Python's sqlite3 module, libsqlite3 {sqlite3.sqlite_version}, best of {repeat}), ms;"
+              f" 200/40 = 200 runs / 40 runs\n")
+        head = (f"{'question':<40}{'40 runs':>10}{'200 runs':>10}{'200/40':>8}"
+                f"{'VM steps 40':>14}{'VM steps 200':>14}{'200/40':>8}")
+        print(head)
+        print("-" * len(head))
+        for label, sql, _ in questions(a.binary, db40):
+            t40, t200 = in_process_cpu(db40, sql, repeat), in_process_cpu(db200, sql, repeat)
+            v40, v200 = vm_steps(a.sqlite3, db40, sql), vm_steps(a.sqlite3, db200, sql)
+            print(f"{label:<40}{t40 * 1e3:10.1f}{t200 * 1e3:10.1f}{t200 / max(t40, 1e-6):8.2f}"
+                  f"{v40:14,}{v200:14,}{v200 / max(v40, 1):8.2f}")
     finally:
         if not a.keep:
             shutil.rmtree(work)
