@@ -451,7 +451,7 @@ final class SeriesReportTests: XCTestCase {
             XCTAssertEqual(try elements(doc, "//*[@id='\(id)']").count, 1, "section #\(id)")
         }
         // The same analysis as `track trend`.
-        let expected = TrendAnalyzer.analyze(try SeriesPoints.load(db: store.db, seriesName: "nightly"))
+        let expected = TrendAnalyzer.analyze(try SeriesPointQuery.load(db: store.db, seriesName: "nightly"))
         XCTAssertEqual(expected.packages.count, 4)
         let rows = try elements(doc, "//*[@class='trend-row']")
         XCTAssertEqual(rows.count, 4)

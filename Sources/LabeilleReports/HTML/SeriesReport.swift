@@ -24,11 +24,11 @@ public struct SeriesReportOptions: Sendable {
 /// classification table and trend charts carry `data-package`, `data-condition`, `data-classification`;
 /// change-point marks carry `data-position`, `data-ratio`, `data-ci-low`, `data-ci-high`.
 public struct SeriesReport {
-    public let data: SeriesData
+    public let data: SeriesWithPoints
     public let trend: TrendReport
     public let options: SeriesReportOptions
 
-    public init(data: SeriesData, trend: TrendReport, options: SeriesReportOptions) {
+    public init(data: SeriesWithPoints, trend: TrendReport, options: SeriesReportOptions) {
         self.data = data; self.trend = trend; self.options = options
     }
 

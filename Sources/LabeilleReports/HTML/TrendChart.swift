@@ -23,7 +23,7 @@ enum TrendChart {
         var maxPos: Double
     }
 
-    static func render(_ w: inout HTMLWriter, trend t: PackageTrend, item: PointSeries, runs: [TrackedRun], pinnedRunIndex: Int?,
+    static func render(_ w: inout HTMLWriter, trend t: PackageTrend, item: PackagePoints, runs: [TrackedRun], pinnedRunIndex: Int?,
                        metric: String, colorIndex: Int, id: String) {
         let points = item.points.filter { $0.median.isFinite }
         w.element("div", ["class": "plot-cell trend-cell", "id": id, "data-package": t.package, "data-condition": t.condition,

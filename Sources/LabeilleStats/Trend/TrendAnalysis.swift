@@ -204,7 +204,7 @@ public struct TrendReport: Sendable {
 /// measured from the pinned baseline (the original called a package regressing after one +5% run, raised
 /// "recovered" alerts for packages that merely wobbled, and ignored the pin).
 public enum TrendAnalyzer {
-    public static func analyze(_ data: SeriesData, condition: String? = nil, options: TrendOptions = .init()) -> TrendReport {
+    public static func analyze(_ data: SeriesWithPoints, condition: String? = nil, options: TrendOptions = .init()) -> TrendReport {
         var scratch: [Double] = []
         var mosesCache: [Int: Int] = [:]
         var tQuantiles: [Int: Double] = [:]
@@ -257,7 +257,7 @@ public enum TrendAnalyzer {
 
     /// The series' typical run-to-run variance: the median over packages with at least 6 runs, else the
     /// documented run-noise floor. Packages seen in few runs borrow it, so their noise is never zero.
-    static func pooledRunToRunVariance(_ items: [PointSeries]) -> Double {
+    static func pooledRunToRunVariance(_ items: [PackagePoints]) -> Double {
         var estimates: [Double] = []
         for item in items {
             let pts = item.points.filter { $0.median > 0 && $0.median.isFinite }
@@ -271,7 +271,7 @@ public enum TrendAnalyzer {
 
     /// Per-package run-to-run noise (standard deviation of one run's level, log scale) of one condition of a
     /// series, for cross-run comparisons; packages with few runs get the pooled value.
-    public static func runToRunNoise(_ data: SeriesData, condition: String, floor: Double) -> [String: Double] {
+    public static func runToRunNoise(_ data: SeriesWithPoints, condition: String, floor: Double) -> [String: Double] {
         let items = data.items.filter { $0.condition == condition }
         let pooled = pooledRunToRunVariance(items)
         var out: [String: Double] = [:]
@@ -283,7 +283,7 @@ public enum TrendAnalyzer {
         return out
     }
 
-    static func analyzeItem(_ item: PointSeries, data: SeriesData, pinned: Int?, options: TrendOptions, pooledBetweenVar: Double,
+    static func analyzeItem(_ item: PackagePoints, data: SeriesWithPoints, pinned: Int?, options: TrendOptions, pooledBetweenVar: Double,
                             scratch: inout [Double], mosesCache: inout [Int: Int], tQuantiles: inout [Int: Double]) -> PackageTrend? {
         guard let a = TrendItemAnalysis(item, options: options, pooledBetweenVar: pooledBetweenVar) else { return nil }
         let (n, last, y, medians, pts) = (a.n, a.last, a.y, a.medians, a.pts)
