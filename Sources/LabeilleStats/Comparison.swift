@@ -402,8 +402,12 @@ public enum Comparator {
                                      mismatchedPackages: mismatched, geomeanIncludesMismatched: includeMismatched)
         }
         let t = Inference.oneSampleT(logs)
-        return ComparisonSummary(packages: comparisons.count, geomeanRatio: exp(t.mean), geomeanLow: exp(t.low),
-                                 geomeanHigh: exp(t.high), counts: counts, excludedIterations: excluded,
+        // Across runs the packages share the run-level shift, which their spread cannot show: its variance (the
+        // run noise of both runs) joins the interval.
+        let shared = RunLevelShift.sharedVariance(comparisons)
+        let half = t.high.isFinite ? ((t.high - t.mean) * (t.high - t.mean) + pow(Distributions.normalQuantile(0.975), 2) * shared).squareRoot() : .nan
+        return ComparisonSummary(packages: comparisons.count, geomeanRatio: exp(t.mean), geomeanLow: exp(t.mean - half),
+                                 geomeanHigh: exp(t.mean + half), counts: counts, excludedIterations: excluded,
                                  mismatchedPackages: mismatched, geomeanIncludesMismatched: includeMismatched)
     }
 

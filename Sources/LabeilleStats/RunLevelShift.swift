@@ -40,6 +40,13 @@ public struct RunLevelShift: Sendable {
     static let reason = "moved with the whole suite, whose run-level shift is within the run-to-run noise;"
         + " the package does not stand out from it"
 
+    /// Variance of the shift all packages share between two runs: at most the run noise of both runs (2f², f the
+    /// median run noise per run over the packages that carry one); 0 within a run or relative to a control.
+    static func sharedVariance(_ comparisons: [PackageComparison]) -> Double {
+        let extra = comparisons.compactMap { $0.fit?.extraVariance }.filter { $0 > 0 && $0.isFinite }
+        return extra.isEmpty ? 0 : Statistics.median(extra)
+    }
+
     /// Estimates and tests the common shift of the cross-run comparisons whose intervals carry a run-to-run
     /// variance, and withholds the calls that neither the run-level test nor the package's own deviation
     /// supports. Nil (nothing changed) within one run, with a control condition, or with too few packages.
@@ -54,7 +61,7 @@ public struct RunLevelShift: Sendable {
         let center = Statistics.median(logs)
         // The shared part of the run noise is at most the whole run noise of a package (sd per run f, so 2f² for
         // the difference of two runs); the median's own sampling variance is π/2 times the mean's.
-        let noise = Statistics.median(eligible.map { (comparisons[$0].fit!.extraVariance / 2).squareRoot() })
+        let noise = (sharedVariance(comparisons) / 2).squareRoot()
         let se2 = eligible.map { comparisons[$0].standardError * comparisons[$0].standardError }
         let centerSE = (2 * noise * noise + Double.pi / 2 * Statistics.median(se2) / Double(eligible.count)).squareRoot()
         let p = erfc(abs(center / centerSE) / 2.0.squareRoot())

@@ -147,6 +147,9 @@ struct CompareCommand: ParsableCommand {
             is slower; 2 on bad input.
             Across runs, every interval includes run-to-run noise: relative to a control condition with the same
             interpreter in both runs when there is one, else from the runs' tracking series, else --run-noise.
+            The shift shared by all packages (10 or more) is reported once as the run-level shift and tested once
+            (1% level); a package is called with it only when that shift is beyond the run-to-run noise, else only
+            when it stands out from the shift (Benjamini–Hochberg 4%).
             """)
     @OptionGroup var database: DatabaseOptions
     @Argument(help: ArgumentHelp("Results directories or bench ids.", valueName: "run")) var runs: [String]

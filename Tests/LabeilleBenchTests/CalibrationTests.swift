@@ -141,6 +141,11 @@ final class CalibrationTests: XCTestCase {
         // A lone +20% regression (CV 3%) among 50 packages at n = 5.
         let lone = C.run(C.Cell(model: .gauss, design: .unpaired, n: 5, change: .lone(1.2), suites: 20), seed: 600)
         XCTAssertGreaterThanOrEqual(lone.power, 0.7)
+        // Paired rounds at n = 5 whose values do not co-vary are analysed unpaired (the suite decides): the lone
+        // change is called (61% of suites when they were analysed paired, in the full table).
+        let paired = C.run(C.Cell(model: .realistic, design: .paired, n: 5, change: .lone(1.2), suites: 20), seed: 602)
+        XCTAssertGreaterThanOrEqual(paired.power, 0.7)
+        XCTAssertLessThanOrEqual(paired.suiteFalseRate, 0.1)
         // +10% with heavy-tailed noise at n = 10.
         let heavy = C.run(C.Cell(model: .heavyTail, design: .paired, n: 10, change: .all(1.1), suites: 20), seed: 601)
         XCTAssertGreaterThanOrEqual(heavy.power, 0.8)

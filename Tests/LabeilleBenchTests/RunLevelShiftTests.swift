@@ -68,7 +68,10 @@ final class RunLevelShiftTests: XCTestCase {
         var set = ComparisonSet(baseline: "r1/a", treatment: "r2/a", comparisons: comps, summary: Comparator.summarize(comps))
         set.runLevelShift = shift
         let note = try XCTUnwrap(set.analysisNotes.first { $0.label == "Run-level shift" })
-        XCTAssertTrue(note.text.contains("all 50 packages moved together by +3.4%"), note.text)
+        XCTAssertTrue(note.text.contains("the 50 packages' common shift (median) is +3.4%"), note.text)
+        // The geometric mean's interval includes the shared run noise (±1.96·√2·1%), not only the packages' spread.
+        let suiteSummary = Comparator.summarize(comps)
+        XCTAssertEqual(log(suiteSummary.geomeanHigh / suiteSummary.geomeanLow), 2 * 1.96 * 2.0.squareRoot() * 0.01, accuracy: 0.002)
         XCTAssertTrue(note.text.contains("50 call(s) withheld"), note.text)
         let json = ComparisonJSONRenderer().render([set], threshold: 0.01)
         let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])

@@ -108,7 +108,7 @@ extension ComparisonSet {
 extension RunLevelShift {
     /// The common shift of the suite between the two runs, said once, and what it meant for the packages' calls.
     var note: String {
-        let size = "all \(packages) packages moved together by \(Fmt.pct((ratio - 1) * 100)) (95% CI \(Fmt.pct((low - 1) * 100))"
+        let size = "the \(packages) packages' common shift (median) is \(Fmt.pct((ratio - 1) * 100)) (95% CI \(Fmt.pct((low - 1) * 100))"
             + " to \(Fmt.pct((high - 1) * 100)), p = \(Fmt.f(p, 3)) against \(Fmt.f(runNoise * 100, 2))% run-to-run noise per run)"
         if significant { return size + "; beyond run-to-run noise: a run-level change, packages moving with it are called" }
         return size + "; within run-to-run noise at the 1% level kept for this test: only packages standing out from it are called"
