@@ -16,21 +16,21 @@ extension TrendRenderer {
             for a in r.alerts {
                 out.append("  [\(a.severity.rawValue.uppercased())] \(a.package) (\(a.condition)): \(a.description)")
                 if let c = a.change, a.kind == .stepVsBaseline {
-                    out.append("    segment medians \(Fmt.metricValue(r.options.metric, c.fromMedian)) → \(Fmt.metricValue(r.options.metric, c.toMedian)) "
-                               + "(\(Fmt.pct(c.changePct)), 95% CI \(ciText(pctOfRatio(c.ciLow), pctOfRatio(c.ciHigh))))")
+                    out.append("    segment medians \(NumberText.metricValue(r.options.metric, c.fromMedian)) → \(NumberText.metricValue(r.options.metric, c.toMedian)) "
+                               + "(\(NumberText.pct(c.changePct)), 95% CI \(ciText(pctOfRatio(c.ciLow), pctOfRatio(c.ciHigh))))")
                 } else if let c = a.change {
-                    out.append("    \(a.fromBenchID) \(Fmt.metricValue(r.options.metric, c.fromMedian)) → \(a.toBenchID) \(Fmt.metricValue(r.options.metric, c.toMedian)) "
-                               + "(\(Fmt.pct(c.changePct)), 95% CI \(ciText(pctOfRatio(c.ciLow), pctOfRatio(c.ciHigh))), q \(Fmt.pValue(c.q)))")
+                    out.append("    \(a.fromBenchID) \(NumberText.metricValue(r.options.metric, c.fromMedian)) → \(a.toBenchID) \(NumberText.metricValue(r.options.metric, c.toMedian)) "
+                               + "(\(NumberText.pct(c.changePct)), 95% CI \(ciText(pctOfRatio(c.ciLow), pctOfRatio(c.ciHigh))), q \(NumberText.pValue(c.q)))")
                 }
                 if let cp = a.changePoint {
-                    out.append("    change point at #\(cp.position) \(cp.benchID) ×\(Fmt.ratio(cp.ratio)); bisect \(cp.commitRangeText)")
+                    out.append("    change point at #\(cp.position) \(cp.benchID) ×\(NumberText.ratio(cp.ratio)); bisect \(cp.commitRangeText)")
                 }
             }
         }
         if !r.unconfirmed.isEmpty {
             out.append("")
             out.append("Within noise (not alerted): "
-                       + r.unconfirmed.prefix(10).map { "\($0.package) (\($0.condition)) \(Fmt.pct($0.change?.changePct))" }.joined(separator: ", ")
+                       + r.unconfirmed.prefix(10).map { "\($0.package) (\($0.condition)) \(NumberText.pct($0.change?.changePct))" }.joined(separator: ", ")
                        + (r.unconfirmed.count > 10 ? ", … (\(r.unconfirmed.count - 10) more)" : ""))
         }
         return out.joined(separator: "\n")
@@ -75,8 +75,8 @@ extension TrendRenderer {
                     : a.kind == .newInstability ? "-"
                     : a.kind == .stepVsBaseline ? "baseline segment (\(a.fromBenchID))" : "baseline (\(a.fromBenchID))"
                 out.append("| \(a.severity.rawValue) | \(a.package) | \(a.condition) | \(against) | "
-                           + "\(c.map { Fmt.metricValue(r.options.metric, $0.fromMedian) } ?? "-") | \(c.map { Fmt.metricValue(r.options.metric, $0.toMedian) } ?? "-") | "
-                           + "\(c.map { Fmt.pct($0.changePct) } ?? "-") | "
+                           + "\(c.map { NumberText.metricValue(r.options.metric, $0.fromMedian) } ?? "-") | \(c.map { NumberText.metricValue(r.options.metric, $0.toMedian) } ?? "-") | "
+                           + "\(c.map { NumberText.pct($0.changePct) } ?? "-") | "
                            + "\(c.map { ciText(pctOfRatio($0.ciLow), pctOfRatio($0.ciHigh)) } ?? "-") | "
                            + "\(a.changePoint.map { "`\($0.commitRangeText)`" } ?? "-") |")
             }

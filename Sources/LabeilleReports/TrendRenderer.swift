@@ -14,7 +14,7 @@ public enum TrendRenderer {
     static func pctOfRatio(_ r: Double) -> Double { (r - 1) * 100 }
     static func ciText(_ lo: Double, _ hi: Double) -> String {
         guard lo.isFinite, hi.isFinite else { return "N/A" }
-        return "[\(Fmt.pct(lo)), \(Fmt.pct(hi))]"
+        return "[\(NumberText.pct(lo)), \(NumberText.pct(hi))]"
     }
     static func label(_ t: PackageTrend) -> String { "\(t.package) (\(t.condition))" }
     static func period(_ r: TrendReport) -> (String, String)? {

@@ -9,7 +9,7 @@ extension TrendAnalyzer {
         return TrackAlert(package: t.package, condition: t.condition, kind: .stepVsBaseline, severity: .error, confirmed: true,
                           change: s, fromBenchID: from, toBenchID: r.runs[s.toRunIndex].benchID,
                           description: String(format: "%@ slower since the change point at #%d (%@), against the %@'s segment",
-                                              Fmt.pct(s.changePct), cp.position, cp.benchID,
+                                              NumberText.pct(s.changePct), cp.position, cp.benchID,
                                               t.baselineIsPinned ? "pinned baseline" : "first run"),
                           changePoint: cp)
     }
@@ -30,7 +30,7 @@ extension TrendAnalyzer {
                 let a = TrackAlert(package: t.package, condition: t.condition, kind: .regressionVsPrevious,
                                    severity: c.confirmed ? .error : .warning, confirmed: c.confirmed, change: c,
                                    fromBenchID: from, toBenchID: to,
-                                   description: String(format: "%@ slower than the previous run (%@)", Fmt.pct(c.changePct), from),
+                                   description: String(format: "%@ slower than the previous run (%@)", NumberText.pct(c.changePct), from),
                                    changePoint: nil)
                 if c.confirmed { alerts.append(a) } else { unconfirmed.append(a) }
             }
@@ -41,7 +41,7 @@ extension TrendAnalyzer {
                 alerts.append(TrackAlert(package: t.package, condition: t.condition, kind: .recentVsBaseline, severity: .error,
                                          confirmed: true, change: c, fromBenchID: from, toBenchID: r.runs[c.toRunIndex].benchID,
                                          description: String(format: "the %d run(s) since #%d (%@) are %@ slower than the runs before, from the %@ (%@) on",
-                                                             after, since.position, since.benchID, Fmt.pct(c.changePct), baseLabel, from),
+                                                             after, since.position, since.benchID, NumberText.pct(c.changePct), baseLabel, from),
                                          changePoint: cp))
             }
             if t.volatilityIncreasing && t.classification == .volatile {
@@ -67,7 +67,7 @@ extension TrendAnalyzer {
             let a = TrackAlert(package: t.package, condition: t.condition, kind: .regressionVsBaseline,
                                severity: c.confirmed ? .error : .warning, confirmed: c.confirmed, change: c,
                                fromBenchID: from, toBenchID: to,
-                               description: String(format: "%@ slower than the %@ (%@)", Fmt.pct(c.changePct), baseLabel, from),
+                               description: String(format: "%@ slower than the %@ (%@)", NumberText.pct(c.changePct), baseLabel, from),
                                changePoint: cp)
             if c.confirmed { alerts.append(a) } else if let s = t.vsBaselineSegment, s.confirmed, s.ratio > 1 + thr, let cp {
                 alerts.append(stepAlert(t, s, cp, r))
@@ -115,7 +115,7 @@ extension TrendAnalyzer {
                                      severity: slower ? .error : .info, confirmed: true, change: median, fromBenchID: from,
                                      toBenchID: to,
                                      description: String(format: "run-level shift: %d of %d packages moved together, median %@ (machine or interpreter-wide change; rerun to tell which)",
-                                                         moved.count, changes.count, Fmt.pct(median.changePct)),
+                                                         moved.count, changes.count, NumberText.pct(median.changePct)),
                                      changePoint: nil))
         }
     }
