@@ -2,7 +2,7 @@ import CSpawn
 import Foundation
 
 /// Number formatting shared by the reports (the original's helpers, without its quirks).
-public enum Fmt {
+public enum NumberText {
     public static func f(_ v: Double?, _ digits: Int) -> String {
         guard let v, v.isFinite else { return "N/A" }
         return String(format: "%.\(digits)f", v)

@@ -18,13 +18,13 @@ public struct MeasurementLoad: Equatable, Sendable {
 
     public var text: String {
         let cpus = logicalCPUs > 0 ? " on \(logicalCPUs) logical CPUs" : ""
-        return "\(Fmt.f(median, 2))\(cpus)" + (isHigh ? " (above the CPU count)" : "")
+        return "\(NumberText.f(median, 2))\(cpus)" + (isHigh ? " (above the CPU count)" : "")
     }
 
 
     /// The sentence `show`, `compare` and `report` print for a run measured under high load.
     public func warning(run: String) -> String {
-        "\(run) was measured at median load \(Fmt.f(median, 2)) on \(logicalCPUs) logical CPUs: "
+        "\(run) was measured at median load \(NumberText.f(median, 2)) on \(logicalCPUs) logical CPUs: "
             + "above the CPU count the tests waited for a CPU, so times include other work on the machine."
     }
 }

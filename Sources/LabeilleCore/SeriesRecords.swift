@@ -2,7 +2,7 @@ import Foundation
 
 /// One run's summary of one package × condition: the median of its measured ok iterations and its noise.
 public struct SeriesPoint: Sendable, Equatable {
-    /// Index into `SeriesData.runs`.
+    /// Index into `SeriesWithPoints.runs`.
     public var runIndex: Int
     /// The run's position in the series (1-based, as stored).
     public var position: Int
@@ -21,7 +21,7 @@ public struct SeriesPoint: Sendable, Equatable {
 }
 
 /// The points of one package × condition, in position order.
-public struct PointSeries: Sendable {
+public struct PackagePoints: Sendable {
     public var package: String
     public var condition: String
     public var points: [SeriesPoint]
@@ -32,15 +32,15 @@ public struct PointSeries: Sendable {
 }
 
 /// Everything trend and alert need about a series: its runs and, per package × condition, one point per run.
-public struct SeriesData: Sendable {
+public struct SeriesWithPoints: Sendable {
     public var series: TrackingSeriesInfo
     public var runs: [TrackedRun]
     /// Conditions present in the series, in the order of their first appearance.
     public var conditions: [String]
     /// Sorted by package, then condition order.
-    public var items: [PointSeries]
+    public var items: [PackagePoints]
 
-    public init(series: TrackingSeriesInfo, runs: [TrackedRun], conditions: [String], items: [PointSeries]) {
+    public init(series: TrackingSeriesInfo, runs: [TrackedRun], conditions: [String], items: [PackagePoints]) {
         self.series = series; self.runs = runs; self.conditions = conditions; self.items = items
     }
     public var pinnedRunIndex: Int? { runs.firstIndex { $0.pinned } }

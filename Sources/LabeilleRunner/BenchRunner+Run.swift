@@ -15,7 +15,7 @@ struct OpenRun {
     var states: [BenchRunner.PackageState]
     /// Keys of the iterations stored before this session (a resumed run); they are not measured again.
     var storedKeys: Set<String>
-    var tasks: [Task] = []
+    var tasks: [ScheduledIteration] = []
     var iterationsRun = 0
     var interrupted = false
 
@@ -148,13 +148,13 @@ extension BenchRunner {
                        states: preparation.selected.map { PackageState(registry: $0) }, storedKeys: storedKeys)
     }
 
-    func isStored(_ t: Task, in open: OpenRun) -> Bool {
+    func isStored(_ t: ScheduledIteration, in open: OpenRun) -> Bool {
         open.storedKeys.contains(Self.iterationKey(open.states[t.package].registry.name, settings.conditions[t.condition].name, t.index))
     }
 
     /// One scheduled iteration: sets its package up on first use, then measures it unless it is stored already,
     /// its package failed to set up, or its package has converged. Returns false when an interruption stopped it.
-    func perform(_ task: Task, in open: inout OpenRun) throws -> Bool {
+    func perform(_ task: ScheduledIteration, in open: inout OpenRun) throws -> Bool {
         var st = open.states[task.package]
         defer { open.states[task.package] = st }
         if st.packageResultID == nil && st.setupFailed == nil {
@@ -182,7 +182,7 @@ extension BenchRunner {
 
     /// Measures one iteration and stores it with the package's refreshed outliers and statistics, in one transaction.
     /// Returns false when an interruption stopped it: the iteration in flight is not kept.
-    func measureAndStore(_ task: Task, state st: inout PackageState, in open: inout OpenRun) throws -> Bool {
+    func measureAndStore(_ task: ScheduledIteration, state st: inout PackageState, in open: inout OpenRun) throws -> Bool {
         let condition = settings.conditions[task.condition]
         observer.iterationStarted(package: st.registry.name, condition: condition.name, index: task.index, warmup: task.warmup)
         let record = try measure(task: task, state: st, condition: condition, workspace: open.workspace, logsDir: open.logsDir,

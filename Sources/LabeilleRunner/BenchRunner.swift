@@ -20,7 +20,7 @@ public struct RunOutcome {
 }
 
 /// One scheduled iteration.
-struct Task {
+struct ScheduledIteration {
     var package: Int
     var condition: Int
     var index: Int
@@ -80,16 +80,16 @@ public final class BenchRunner {
     }
 
     /// The order of iterations for the selected packages (settings' strategy).
-    func schedule(packages: Int) -> [Task] {
+    func schedule(packages: Int) -> [ScheduledIteration] {
         let k = settings.conditions.count
         let total = settings.warmup + settings.iterations
-        var tasks: [Task] = []
+        var tasks: [ScheduledIteration] = []
         func index(_ r: Int) -> (Int, Bool) { (r + 1, r < settings.warmup) }
         switch settings.strategy {
         case .block:
             for p in 0..<packages {
                 for c in 0..<k {
-                    for r in 0..<total { let (i, w) = index(r); tasks.append(Task(package: p, condition: c, index: i, warmup: w)) }
+                    for r in 0..<total { let (i, w) = index(r); tasks.append(ScheduledIteration(package: p, condition: c, index: i, warmup: w)) }
                 }
             }
         case .alternating:
@@ -97,7 +97,7 @@ public final class BenchRunner {
                 for r in 0..<total {
                     let (i, w) = index(r)
                     for (pos, c) in counterbalancedOrder(conditions: k, round: r).enumerated() {
-                        tasks.append(Task(package: p, condition: c, index: i, warmup: w, round: i, roundPosition: pos))
+                        tasks.append(ScheduledIteration(package: p, condition: c, index: i, warmup: w, round: i, roundPosition: pos))
                     }
                 }
             }
@@ -106,7 +106,7 @@ public final class BenchRunner {
                 let (i, w) = index(r)
                 for p in 0..<packages {
                     for (pos, c) in counterbalancedOrder(conditions: k, round: r).enumerated() {
-                        tasks.append(Task(package: p, condition: c, index: i, warmup: w, round: i, roundPosition: pos))
+                        tasks.append(ScheduledIteration(package: p, condition: c, index: i, warmup: w, round: i, roundPosition: pos))
                     }
                 }
             }
@@ -189,7 +189,7 @@ public final class BenchRunner {
     }
 
     /// One iteration: spawn, wait, classify.
-    func measure(task: Task, state st: PackageState, condition c: ConditionDefinition, workspace: Workspace,
+    func measure(task: ScheduledIteration, state st: PackageState, condition c: ConditionDefinition, workspace: Workspace,
                  logsDir: String, cacheDropper: CacheDropper?) throws -> IterationRecord {
         let s = settings
         let command = TestCommand.resolve(registryCommand: st.registry.testCommand, condition: c,
@@ -246,7 +246,7 @@ public final class BenchRunner {
     }
 
     /// The measured iteration: times, status, the machine's load and memory around it, and its place in the schedule.
-    static func iterationRecord(_ task: Task, _ o: ProcessOutcome, status: String, exitCode: Int, before: SystemSnapshot,
+    static func iterationRecord(_ task: ScheduledIteration, _ o: ProcessOutcome, status: String, exitCode: Int, before: SystemSnapshot,
                                 after: SystemSnapshot) -> IterationRecord {
         var record = IterationRecord(index: task.index, warmup: task.warmup, wallTimeS: o.wallSeconds, userTimeS: o.userSeconds,
                                      sysTimeS: o.sysSeconds, peakRSSMB: o.peakRSSMB, exitCode: exitCode, status: status)

@@ -43,7 +43,7 @@ public enum AnomalyDetector {
         guard !cv.isNaN, cv > 0.10 else { return nil }
         let thr = cv > 0.20 ? 0.20 : 0.10
         let advice = if let load, load.isHigh {
-            "The machine was loaded (median load \(Fmt.f(load.median, 2)) on \(load.logicalCPUs) logical CPUs): measure again on an idle machine before looking elsewhere; then investigate non-determinism (network, random seeds, disk I/O)."
+            "The machine was loaded (median load \(NumberText.f(load.median, 2)) on \(load.logicalCPUs) logical CPUs): measure again on an idle machine before looking elsewhere; then investigate non-determinism (network, random seeds, disk I/O)."
         } else {
             "Investigate non-determinism (network, random seeds, disk I/O); consider --test-command-suffix \"-p no:randomly\" or pinning seeds."
         }
@@ -55,7 +55,7 @@ public enum AnomalyDetector {
     static func highLoad(_ load: MeasurementLoad?) -> Finding? {
         guard let load, load.isHigh else { return nil }
         return Finding(type: "high_load", severity: .warning, value: load.median, threshold: Double(load.logicalCPUs),
-                       description: "Measured at median load \(Fmt.f(load.median, 2)) (max \(Fmt.f(load.maximum, 2))) on \(load.logicalCPUs) logical CPUs: the tests waited for a CPU.",
+                       description: "Measured at median load \(NumberText.f(load.median, 2)) (max \(NumberText.f(load.maximum, 2))) on \(load.logicalCPUs) logical CPUs: the tests waited for a CPU.",
                        recommendation: "Stop other work on the machine (or use --check-stability / --wait-for-stability) and measure again.")
     }
 

@@ -260,7 +260,7 @@ public enum Comparator {
                     c.driftPerIteration = drift.slope
                     if drift.confounded {
                         c.inconclusiveReason = String(format: "drift of %@ per iteration is confounded with block order",
-                                                      Fmt.pct(drift.slope * 100))
+                                                      NumberText.pct(drift.slope * 100))
                     }
                 } else {
                     c.fit = LogFits.twoSample(la, lb)

@@ -88,7 +88,7 @@ public enum CountStatistics {
         let floored = counted.filter(\.noiseFloorApplied).count
         let largest = counted.compactMap(\.residualCV).max() ?? 0
         return "residual variation of instruction counts up to " + String(format: "%.1e", largest) + " per iteration; "
-            + "\(floored) of \(counted.count) package(s) below the floor of \(Fmt.f(noiseFloor * 100, 1))%, which was used instead"
+            + "\(floored) of \(counted.count) package(s) below the floor of \(NumberText.f(noiseFloor * 100, 1))%, which was used instead"
     }
 }
 

@@ -40,6 +40,15 @@ public enum SQLValue: Equatable, Sendable {
         case .null: return nil
         }
     }
+    /// The value of a NOT NULL column read through `query`: a NULL is an error, not a crash.
+    func required<T>(_ value: T?, _ what: String) throws -> T {
+        guard let value else { throw DatabaseError("unexpected NULL where the schema requires \(what)") }
+        return value
+    }
+    func requiredInt() throws -> Int { try required(intValue, "an integer") }
+    func requiredString() throws -> String { try required(stringValue, "a text") }
+    func requiredDouble() throws -> Double { try required(doubleValue, "a number") }
+
     public var stringValue: String? {
         switch self {
         case .text(let s): return s
@@ -332,6 +341,21 @@ public final class Statement {
         return String(cString: p)
     }
     func row() -> [SQLValue] { (0..<columnCount).map { value($0) } }
+
+    /// Columns the schema declares NOT NULL. A NULL there (a database written by another program) is an error
+    /// naming the column, not a crash.
+    func requiredInt(_ i: Int32) throws -> Int {
+        guard let v = int(i) else { throw nullColumn(i) }
+        return v
+    }
+    func requiredString(_ i: Int32) throws -> String {
+        guard let v = string(i) else { throw nullColumn(i) }
+        return v
+    }
+    private func nullColumn(_ i: Int32) -> DatabaseError {
+        let name = sqlite3_column_name(stmt, i).map { String(cString: $0) } ?? "#\(i)"
+        return DatabaseError("unexpected NULL in column '\(name)' of: \(String(cString: sqlite3_sql(stmt)).prefix(200))")
+    }
 
     /// The index of a result column by its name (`AS` alias), so that readers need not count positions.
     func column(_ name: String) throws -> Int32 {

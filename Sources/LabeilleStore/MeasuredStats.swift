@@ -23,7 +23,7 @@ public enum MeasuredStats {
             CROSS JOIN v_measured_values v ON v.package_condition_id = st.package_condition_id
             ORDER BY st.package_condition_id
             """) { row in
-            let id = Int64(row.int(0)!)
+            let id = Int64(try row.requiredInt(0))
             if id != currentID {
                 if let currentID { try insert(db: db, packageConditionID: currentID, values: values) }
                 currentID = id

@@ -22,7 +22,7 @@ public enum RunQueries {
         try db.query("""
             SELECT bench_id, name, start_time, (SELECT COUNT(*) FROM package_result p WHERE p.run_id = r.run_id), origin
             FROM run r ORDER BY start_time, bench_id
-            """).map { ($0[0].stringValue!, $0[1].stringValue ?? "", $0[2].stringValue ?? "", $0[3].intValue ?? 0, $0[4].stringValue ?? "") }
+            """).map { (try $0[0].requiredString(), $0[1].stringValue ?? "", $0[2].stringValue ?? "", $0[3].intValue ?? 0, $0[4].stringValue ?? "") }
     }
 
     public static func load(benchID: String, db: Database) throws -> StoredRun? {
@@ -32,9 +32,9 @@ public enum RunQueries {
                    adaptive_min_iterations
             FROM run WHERE bench_id = ?
             """, [benchID]).first else { return nil }
-        let runID = Int64(r[0].intValue!)
+        let runID = Int64(try r[0].requiredInt())
         var run = StoredRun(
-            runID: runID, benchID: r[1].stringValue!, name: r[2].stringValue ?? "", description: r[3].stringValue ?? "",
+            runID: runID, benchID: try r[1].requiredString(), name: r[2].stringValue ?? "", description: r[3].stringValue ?? "",
             startTime: r[4].stringValue ?? "", endTime: r[5].stringValue ?? "", packagesTotal: r[6].intValue ?? 0,
             packagesCompleted: r[7].intValue ?? 0, packagesSkipped: r[8].intValue ?? 0, origin: r[9].stringValue ?? "",
             iterations: r[10].intValue, warmup: r[11].intValue, alternate: r[12].intValue.map { $0 != 0 },
@@ -64,7 +64,7 @@ public enum RunQueries {
             FROM condition c LEFT JOIN python_profile pp ON pp.condition_id = c.condition_id
             WHERE c.run_id = ? ORDER BY c.position
             """, [runID]) {
-            let cid = Int64(c[0].intValue!)
+            let cid = Int64(try c[0].requiredInt())
             var profile: PythonProfile?
             if c[4] != .null {
                 var p = PythonProfile()
@@ -77,7 +77,7 @@ public enum RunQueries {
             }
             let env = try db.query("SELECT key, value FROM condition_env WHERE condition_id = ? ORDER BY position", [cid])
                 .map { KeyValue($0[0].stringValue ?? "", $0[1].stringValue ?? "") }
-            run.conditions.append(.init(id: cid, name: c[1].stringValue!, description: c[2].stringValue ?? "",
+            run.conditions.append(.init(id: cid, name: try c[1].requiredString(), description: c[2].stringValue ?? "",
                                         targetPython: c[3].stringValue ?? "", env: env, profile: profile))
         }
         run.measurementLoad = try MeasurementLoad.of(db: db, benchID: run.benchID, logicalCPUs: run.system?.cpuCoresLogical ?? 0)
@@ -109,7 +109,7 @@ public enum RunQueries {
             ORDER BY s.package_position, s.condition_position
             """, [benchID, metric]) { st in
             rows.append(ConditionStatRow(
-                package: st.string(0)!, condition: st.string(1)!, metric: st.string(2)!, n: st.int(3) ?? 0,
+                package: try st.requiredString(0), condition: try st.requiredString(1), metric: try st.requiredString(2), n: st.int(3) ?? 0,
                 nExcluded: st.int(4) ?? 0, mean: st.double(5), median: st.double(6), stdev: st.double(7),
                 min: st.double(8), max: st.double(9), q1: st.double(10), q3: st.double(11), iqr: st.double(12),
                 cv: st.double(13)))
@@ -141,12 +141,12 @@ public enum RunQueries {
             WHERE bench_id = ? AND warmup = 0 AND (status <> 'ok' OR \(hasValue))
             ORDER BY package_position, condition_position, iteration
             """, [benchID]) { st in
-            let key = st.string(0)! + "\u{0}" + st.string(1)!
+            let key = try st.requiredString(0) + "\u{0}" + st.requiredString(1)
             let i: Int
             if let existing = index[key] { i = existing } else {
                 i = out.count
                 index[key] = i
-                out.append(MeasuredSeries(package: st.string(0)!, condition: st.string(1)!, values: [], rounds: [], excluded: 0, statuses: []))
+                out.append(MeasuredSeries(package: try st.requiredString(0), condition: try st.requiredString(1), values: [], rounds: [], excluded: 0, statuses: []))
             }
             let status = st.string(4) ?? ""
             out[i].statuses.append(status)

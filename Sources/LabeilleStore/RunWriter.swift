@@ -83,8 +83,8 @@ public final class RunWriter {
         self.db = db
         runID = existingRunID
         for row in try db.query("SELECT name, condition_id, position FROM condition WHERE run_id = ? ORDER BY position", [runID]) {
-            conditionIDs[row[0].stringValue!] = Int64(row[1].intValue!)
-            nextConditionPosition = max(nextConditionPosition, row[2].intValue! + 1)
+            conditionIDs[try row[0].requiredString()] = Int64(try row[1].requiredInt())
+            nextConditionPosition = max(nextConditionPosition, (try row[2].requiredInt()) + 1)
         }
     }
 
@@ -190,7 +190,7 @@ public final class RunWriter {
             SELECT iteration_id, wall_time_s FROM iteration
             WHERE package_condition_id = ? AND warmup = 0 AND status = 'ok' ORDER BY idx
             """, [packageConditionID])
-        let flags = Statistics.tukeyOutliers(rows.map { $0[1].doubleValue! })
+        let flags = Statistics.tukeyOutliers(try rows.map { try $0[1].requiredDouble() })
         try db.run("UPDATE iteration SET outlier = 0 WHERE package_condition_id = ? AND warmup = 0", [packageConditionID])
         for (row, flag) in zip(rows, flags) where flag {
             try db.run("UPDATE iteration SET outlier = 1 WHERE iteration_id = ?", [row[0]])

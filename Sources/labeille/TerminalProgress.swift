@@ -31,7 +31,7 @@ final class TerminalProgress: RunObserver {
     func eta() -> String {
         guard done > 0 else { return "?" }
         let per = Date().timeIntervalSince(start) / Double(done)
-        return Fmt.time(per * Double(max(0, total - done)))
+        return NumberText.time(per * Double(max(0, total - done)))
     }
 
     func iterationStarted(package: String, condition: String, index: Int, warmup: Bool) {
@@ -43,7 +43,7 @@ final class TerminalProgress: RunObserver {
         done += 1
         if quiet { return }
         if live { draw(force: false) } else {
-            write("[\(done)/\(total)] \(current): \(status) \(Fmt.time(wall)) (elapsed \(Fmt.time(Date().timeIntervalSince(start))), ETA \(eta()))\n")
+            write("[\(done)/\(total)] \(current): \(status) \(NumberText.time(wall)) (elapsed \(NumberText.time(Date().timeIntervalSince(start))), ETA \(eta()))\n")
         }
     }
 
@@ -67,7 +67,7 @@ final class TerminalProgress: RunObserver {
         let barWidth = 20
         let filled = Int(frac * Double(barWidth))
         var line = "[" + String(repeating: "█", count: filled) + String(repeating: "·", count: barWidth - filled) + "] "
-        line += "\(done)/\(total) \(current) · \(Fmt.time(Date().timeIntervalSince(start))) · ETA \(eta())"
+        line += "\(done)/\(total) \(current) · \(NumberText.time(Date().timeIntervalSince(start))) · ETA \(eta())"
         if line.count > width - 1 { line = String(line.prefix(width - 2)) + "…" }
         write("\r\u{1B}[2K" + line)
     }

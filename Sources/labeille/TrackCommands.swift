@@ -151,7 +151,7 @@ struct SeriesAnalysisOptions: ParsableArguments {
     func analyze(trendThreshold: Double? = nil) throws -> TrendReport {
         let store = try trackingDir.openStore(database)
         try trackingDir.importSeries(named: name, into: store)
-        let data = try cli { try SeriesPoints.load(db: store.db, seriesName: name, condition: condition, metric: metric.metric.rawValue) }
+        let data = try cli { try SeriesPointQuery.load(db: store.db, seriesName: name, condition: condition, metric: metric.metric.rawValue) }
         var options = TrendOptions(regressionThreshold: regressionThreshold, metric: metric.metric)
         if let trendThreshold { options.trendThreshold = trendThreshold }
         return TrendAnalyzer.analyze(data, condition: condition, options: options)

@@ -46,9 +46,9 @@ final class ReliabilityInputTests: TemporaryFolderTestCase {
     }
 
     func testHugeTimesFormatWithoutTrapping() {
-        XCTAssertEqual(Fmt.time(1e19), "1.000e+19s")
-        XCTAssertEqual(Fmt.time(1e300), "1.000e+300s")
-        XCTAssertEqual(Fmt.time(125), "2m05s")
+        XCTAssertEqual(NumberText.time(1e19), "1.000e+19s")
+        XCTAssertEqual(NumberText.time(1e300), "1.000e+300s")
+        XCTAssertEqual(NumberText.time(125), "2m05s")
         XCTAssertEqual(SQLValue.real(1e300).intValue, nil)
     }
 

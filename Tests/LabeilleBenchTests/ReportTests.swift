@@ -88,12 +88,12 @@ final class ReportTests: TemporaryFolderTestCase {
                     XCTAssertEqual(cells.count, 11, file: file, line: line)
                     if cells.count == 11 {
                         XCTAssertEqual(cells[0], c.package, file: file, line: line)
-                        XCTAssertEqual(cells[1], Fmt.f(c.medianBaseline, 2), file: file, line: line)
-                        XCTAssertEqual(cells[2], Fmt.f(c.medianTreatment, 2), file: file, line: line)
-                        XCTAssertEqual(cells[3], Fmt.pct(c.overheadPct), file: file, line: line)
-                        XCTAssertEqual(cells[4], Fmt.ratio(c.ratio), file: file, line: line)
+                        XCTAssertEqual(cells[1], NumberText.f(c.medianBaseline, 2), file: file, line: line)
+                        XCTAssertEqual(cells[2], NumberText.f(c.medianTreatment, 2), file: file, line: line)
+                        XCTAssertEqual(cells[3], NumberText.pct(c.overheadPct), file: file, line: line)
+                        XCTAssertEqual(cells[4], NumberText.ratio(c.ratio), file: file, line: line)
                         XCTAssertEqual(cells[5], c.ratioIntervalText, file: file, line: line)
-                        XCTAssertEqual(cells[6], Fmt.pValue(c.qValue), file: file, line: line)
+                        XCTAssertEqual(cells[6], NumberText.pValue(c.qValue), file: file, line: line)
                         XCTAssertEqual(cells[7], c.welch.stars, file: file, line: line)
                         XCTAssertTrue(cells[8].hasSuffix(c.verdictText), cells[8], file: file, line: line)
                     }
@@ -451,7 +451,7 @@ final class SeriesReportTests: XCTestCase {
             XCTAssertEqual(try elements(doc, "//*[@id='\(id)']").count, 1, "section #\(id)")
         }
         // The same analysis as `track trend`.
-        let expected = TrendAnalyzer.analyze(try SeriesPoints.load(db: store.db, seriesName: "nightly"))
+        let expected = TrendAnalyzer.analyze(try SeriesPointQuery.load(db: store.db, seriesName: "nightly"))
         XCTAssertEqual(expected.packages.count, 4)
         let rows = try elements(doc, "//*[@class='trend-row']")
         XCTAssertEqual(rows.count, 4)

@@ -203,7 +203,7 @@ final class RunnerTests: BenchRunTestCase {
 }
 
 final class ScheduleTests: XCTestCase {
-    func schedule(alternate: Bool?, interleave: Bool) throws -> [Task] {
+    func schedule(alternate: Bool?, interleave: Bool) throws -> [ScheduledIteration] {
         var cli = CLIOverrides()
         cli.iterations = 3
         cli.warmup = 1

@@ -75,7 +75,7 @@ final class TrackingTests: TemporaryFolderTestCase {
     }
 
     func analyze(_ store: Store, _ name: String, condition: String? = nil, options: TrendOptions = .init()) throws -> TrendReport {
-        TrendAnalyzer.analyze(try SeriesPoints.load(db: store.db, seriesName: name, condition: condition), condition: condition, options: options)
+        TrendAnalyzer.analyze(try SeriesPointQuery.load(db: store.db, seriesName: name, condition: condition), condition: condition, options: options)
     }
 
     func trend(_ r: TrendReport, _ package: String, _ condition: String = "base") throws -> PackageTrend {
@@ -228,7 +228,7 @@ final class TrackingTests: TemporaryFolderTestCase {
         let store = try Store(path: dbPath)
         let step = PackageShape(name: "stepper", seconds: 5, cv: 0.01, level: { $0 >= 12 ? 1.05 : 1 })
         let ids = try makeSeries(store, name: "pinned", packages: [step], seed: 15)
-        let points = try SeriesPoints.load(db: store.db, seriesName: "pinned").items[0].points
+        let points = try SeriesPointQuery.load(db: store.db, seriesName: "pinned").items[0].points
 
         // Not pinned: the baseline is the median of the first five runs.
         var p = try trend(try analyze(store, "pinned"), "stepper")
@@ -364,7 +364,7 @@ final class TrackingTests: TemporaryFolderTestCase {
         let step = PackageShape(name: "stepper", seconds: 5, cv: 0.01, level: { $0 >= 6 ? 1.05 : 1 })
         try makeSeries(store, name: "viewed", runs: 10, packages: [step, Self.flat("calm", 2)], conditions: ["base", "jit"],
                        iterations: 4, seed: 16, pin: 2)
-        let data = try SeriesPoints.load(db: store.db, seriesName: "viewed")
+        let data = try SeriesPointQuery.load(db: store.db, seriesName: "viewed")
         var checked = 0
         try store.db.forEachRow("""
             SELECT package, condition, position, n, wall_median_s, cpu_median_s, rss_median_mb, commit_sha, pinned, bench_id

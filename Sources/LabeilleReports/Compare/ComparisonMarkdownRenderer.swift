@@ -10,7 +10,7 @@ public struct ComparisonMarkdownRenderer: ComparisonRenderer {
             out.append("")
             let s = set.summary
             out.append("- **Geometric mean ratio:** \(s.geomeanText)")
-            out.append("- **Verdicts:** \(s.verdictCountsText) (δ = \(Fmt.f(threshold * 100, 1))%)")
+            out.append("- **Verdicts:** \(s.verdictCountsText) (δ = \(NumberText.f(threshold * 100, 1))%)")
             if s.excludedIterations > 0 { out.append("- **Excluded iterations (not ok):** \(s.excludedIterations)") }
             if let note = CountStatistics.floorNote(set.comparisons) { out.append("- **Noise floor:** \(note)") }
             if let m = s.mismatchText { out.append("- **Workload mismatch:** \(m)") }
@@ -20,7 +20,7 @@ public struct ComparisonMarkdownRenderer: ComparisonRenderer {
             out.append("|---|---:|---:|---:|---:|---|---:|---|---|")
             for c in set.comparisons.sorted(by: { ($0.ratio.isFinite ? $0.ratio : 0) > ($1.ratio.isFinite ? $1.ratio : 0) }) {
                 let name = c.markedPackage.replacingOccurrences(of: "|", with: "\\|")
-                out.append("| \(name) | \(Fmt.f(c.medianBaseline, 2)) | \(Fmt.f(c.medianTreatment, 2)) | \(Fmt.pct(c.overheadPct)) | \(Fmt.ratio(c.ratio)) | \(c.ratioIntervalText) | \(Fmt.pValue(c.qValue)) | \(c.welch.stars) | \(c.verdictText) |")
+                out.append("| \(name) | \(NumberText.f(c.medianBaseline, 2)) | \(NumberText.f(c.medianTreatment, 2)) | \(NumberText.pct(c.overheadPct)) | \(NumberText.ratio(c.ratio)) | \(c.ratioIntervalText) | \(NumberText.pValue(c.qValue)) | \(c.welch.stars) | \(c.verdictText) |")
             }
             for c in set.comparisons where c.workloadMismatch {
                 out.append("")

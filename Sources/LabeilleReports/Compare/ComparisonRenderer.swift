@@ -21,7 +21,7 @@ extension PackageComparison {
     /// The interval as a signed percentage range, e.g. "[+1.2%, +3.4%]".
     package var ratioIntervalText: String {
         guard ratioLow.isFinite, ratioHigh.isFinite else { return "[N/A]" }
-        return "[\(Fmt.pct((ratioLow - 1) * 100)), \(Fmt.pct((ratioHigh - 1) * 100))]"
+        return "[\(NumberText.pct((ratioLow - 1) * 100)), \(NumberText.pct((ratioHigh - 1) * 100))]"
     }
     package var verdictText: String { verdict.rawValue + (confirmed ? "!" : "") }
     /// The package name, marked when the two sides ran different workloads.
@@ -58,8 +58,8 @@ extension ComparisonSummary {
     }
     package var geomeanText: String {
         guard geomeanRatio.isFinite else { return "N/A" }
-        return "\(Fmt.ratio(geomeanRatio)) (\(Fmt.pct((geomeanRatio - 1) * 100)))"
-            + (geomeanLow.isFinite ? ", 95% CI [\(Fmt.ratio(geomeanLow)), \(Fmt.ratio(geomeanHigh))]" : "")
+        return "\(NumberText.ratio(geomeanRatio)) (\(NumberText.pct((geomeanRatio - 1) * 100)))"
+            + (geomeanLow.isFinite ? ", 95% CI [\(NumberText.ratio(geomeanLow)), \(NumberText.ratio(geomeanHigh))]" : "")
     }
 }
 
@@ -79,9 +79,9 @@ extension ComparisonSet {
             case .control:
                 out.append(("Run-to-run noise", "ratios relative to control condition '\(noise.detail)' (same interpreter in both runs)"))
             case .history:
-                out.append(("Run-to-run noise", "from tracking series '\(noise.detail)' (typical \(Fmt.f(noise.size * 100, 2))% per run), in every interval"))
+                out.append(("Run-to-run noise", "from tracking series '\(noise.detail)' (typical \(NumberText.f(noise.size * 100, 2))% per run), in every interval"))
             case .floor:
-                out.append(("Run-to-run noise", "assumed \(Fmt.f(noise.size * 100, 2))% per run (no control condition or series history;"
+                out.append(("Run-to-run noise", "assumed \(NumberText.f(noise.size * 100, 2))% per run (no control condition or series history;"
                             + " --run-noise), in every interval"))
             }
         }
@@ -108,8 +108,8 @@ extension ComparisonSet {
 extension RunLevelShift {
     /// The common shift of the suite between the two runs, said once, and what it meant for the packages' calls.
     var note: String {
-        let size = "the \(packages) packages' common shift (median) is \(Fmt.pct((ratio - 1) * 100)) (95% CI \(Fmt.pct((low - 1) * 100))"
-            + " to \(Fmt.pct((high - 1) * 100)), p = \(Fmt.f(p, 3)) against \(Fmt.f(runNoise * 100, 2))% run-to-run noise per run)"
+        let size = "the \(packages) packages' common shift (median) is \(NumberText.pct((ratio - 1) * 100)) (95% CI \(NumberText.pct((low - 1) * 100))"
+            + " to \(NumberText.pct((high - 1) * 100)), p = \(NumberText.f(p, 3)) against \(NumberText.f(runNoise * 100, 2))% run-to-run noise per run)"
         if significant { return size + "; beyond run-to-run noise: a run-level change, packages moving with it are called" }
         return size + "; within run-to-run noise at the 1% level kept for this test: only packages standing out from it are called"
             + (withheldCalls > 0 ? " (\(withheldCalls) call(s) withheld)" : "")

@@ -11,7 +11,7 @@ public struct ComparisonTableRenderer: ComparisonRenderer {
             out.append(String(repeating: "=", count: title.count))
             guard !set.comparisons.isEmpty else { out.append("No comparable packages found."); out.append(""); continue }
             let unit = Metric(rawValue: set.comparisons.first?.metric ?? "wall")?.unit ?? "s"
-            let value: (Double) -> String = unit == "instr" ? { Fmt.count($0) } : { Fmt.f($0, 2) }
+            let value: (Double) -> String = unit == "instr" ? { NumberText.count($0) } : { NumberText.f($0, 2) }
             var t = TextTable([("Package", .left), ("Baseline (\(unit))", .right), ("Treatment (\(unit))", .right),
                                ("Overhead", .right), ("Ratio", .right), ("95% CI", .right), ("q", .right),
                                ("Sig.", .left), ("Verdict", .left), ("n", .right)])
@@ -19,7 +19,7 @@ public struct ComparisonTableRenderer: ComparisonRenderer {
                 let n = "\(c.nBaseline)/\(c.nTreatment)" + (c.excludedBaseline + c.excludedTreatment > 0
                     ? " (-\(c.excludedBaseline + c.excludedTreatment))" : "")
                 t.add([c.markedPackage.truncatedHead(30), value(c.medianBaseline), value(c.medianTreatment),
-                       Fmt.pct(c.overheadPct), Fmt.ratio(c.ratio), c.ratioIntervalText, Fmt.pValue(c.qValue),
+                       NumberText.pct(c.overheadPct), NumberText.ratio(c.ratio), c.ratioIntervalText, NumberText.pValue(c.qValue),
                        c.welch.stars, c.verdictText, n])
             }
             out.append(t.render())
@@ -28,7 +28,7 @@ public struct ComparisonTableRenderer: ComparisonRenderer {
             }
             out.append("")
             let s = set.summary
-            out.append("Summary (\(s.packages) packages, metric \(set.comparisons.first?.metric ?? "wall"), δ = \(Fmt.f(threshold * 100, 1))%)")
+            out.append("Summary (\(s.packages) packages, metric \(set.comparisons.first?.metric ?? "wall"), δ = \(NumberText.f(threshold * 100, 1))%)")
             out.append("  Geometric mean ratio: \(s.geomeanText)")
             out.append("  Verdicts:             \(s.verdictCountsText)")
             if let m = s.mismatchText { out.append("  Workload mismatch:    \(m)") }
@@ -45,8 +45,8 @@ public struct ComparisonTableRenderer: ComparisonRenderer {
             if !inconclusive.isEmpty {
                 let mde = Statistics.median(inconclusive.map(\.minimumDetectableEffect))
                 let need = inconclusive.compactMap(\.iterationsNeeded).sorted()
-                var line = "  Inconclusive:         median detectable effect at this n \(Fmt.pct(mde * 100))"
-                if !need.isEmpty { line += "; ~\(need[need.count / 2]) iterations per condition would call a ±\(Fmt.f(threshold * 200, 1))% change at 80%" }
+                var line = "  Inconclusive:         median detectable effect at this n \(NumberText.pct(mde * 100))"
+                if !need.isEmpty { line += "; ~\(need[need.count / 2]) iterations per condition would call a ±\(NumberText.f(threshold * 200, 1))% change at 80%" }
                 out.append(line)
             }
             let env = set.environmentLines

@@ -51,7 +51,7 @@ enum AnomalyTable {
         switch type {
         case "high_cv", "outlier_heavy": return String(format: "%.1f%%", v * 100)
         case "status_mixed": return String(Int(v))
-        default: return Fmt.f(v, 2)
+        default: return NumberText.f(v, 2)
         }
     }
 }

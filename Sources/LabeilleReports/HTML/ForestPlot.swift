@@ -74,7 +74,7 @@ enum ForestPlot {
             SVG.text(&w, "not enough valid iterations", x: (plotLeft + plotRight) / 2, y: y + 4, anchor: "middle", cssClass: "small")
         }
         w.open("text", ["x": SVG.n(textLeft), "y": SVG.n(y + 4), "class": "row-value", "xml:space": "preserve"])
-        w.text(pad(Fmt.ratio(c.ratio), 6) + "  " + pad(c.ratioIntervalText, 18) + "  ")
+        w.text(pad(NumberText.ratio(c.ratio), 6) + "  " + pad(c.ratioIntervalText, 18) + "  ")
         w.element("tspan", ["fill": style.color, "font-weight": "bold"], text: "\(style.symbol) \(c.verdictText)")
         w.close()
         w.close()
@@ -95,10 +95,10 @@ enum ForestPlot {
     static func drawSummary(_ w: inout HTMLWriter, _ s: ComparisonSummary, x: LogScale, rowsBottom: Double) {
         let summaryY = rowsBottom + 18
         SVG.line(&w, 0, rowsBottom + 4, width, rowsBottom + 4, cssClass: "grid")
-        w.open("g", ["class": "forest-summary", "data-geomean": Exact.number(s.geomeanRatio),
-                     "data-geomean-low": Exact.number(s.geomeanLow), "data-geomean-high": Exact.number(s.geomeanHigh)])
+        w.open("g", ["class": "forest-summary", "data-geomean": ExactNumber.text(s.geomeanRatio),
+                     "data-geomean-low": ExactNumber.text(s.geomeanLow), "data-geomean-high": ExactNumber.text(s.geomeanHigh)])
         SVG.text(&w, "Geometric mean (\(s.packages))", x: labelWidth, y: summaryY + 4, anchor: "end", cssClass: "row-label")
-        let gTitle = "Geometric mean of the \(s.packages) ratios: \(Exact.number(s.geomeanRatio)), 95% CI [\(Exact.number(s.geomeanLow)), \(Exact.number(s.geomeanHigh))]"
+        let gTitle = "Geometric mean of the \(s.packages) ratios: \(ExactNumber.text(s.geomeanRatio)), 95% CI [\(ExactNumber.text(s.geomeanLow)), \(ExactNumber.text(s.geomeanHigh))]"
         if s.geomeanRatio.isFinite {
             let lo = s.geomeanLow.isFinite ? x(s.geomeanLow) : x(s.geomeanRatio) - 3
             let hi = s.geomeanHigh.isFinite ? x(s.geomeanHigh) : x(s.geomeanRatio) + 3
@@ -108,8 +108,8 @@ enum ForestPlot {
         }
         w.open("text", ["x": SVG.n(textLeft), "y": SVG.n(summaryY + 4), "class": "row-value", "font-weight": "bold", "xml:space": "preserve"])
         w.element("title", text: gTitle)
-        w.text(pad(Fmt.ratio(s.geomeanRatio), 6) + "  " + (s.geomeanLow.isFinite
-            ? "[\(Fmt.pct((s.geomeanLow - 1) * 100)), \(Fmt.pct((s.geomeanHigh - 1) * 100))]" : "[N/A]"))
+        w.text(pad(NumberText.ratio(s.geomeanRatio), 6) + "  " + (s.geomeanLow.isFinite
+            ? "[\(NumberText.pct((s.geomeanLow - 1) * 100)), \(NumberText.pct((s.geomeanHigh - 1) * 100))]" : "[N/A]"))
         w.close()
         w.close()
     }
@@ -117,12 +117,12 @@ enum ForestPlot {
     static func hover(_ c: PackageComparison) -> String {
         func e(_ v: Double) -> String { v.isFinite ? String(format: "%.6g", v) : "N/A" }
         var t = "\(c.package): \(c.treatment) vs \(c.baseline)\n"
-        t += "ratio \(e(c.ratio)) (\(Fmt.pct((c.ratio - 1) * 100, digits: 2))), 95% CI [\(e(c.ratioLow)), \(e(c.ratioHigh))]\n"
+        t += "ratio \(e(c.ratio)) (\(NumberText.pct((c.ratio - 1) * 100, digits: 2))), 95% CI [\(e(c.ratioLow)), \(e(c.ratioHigh))]\n"
         t += "verdict \(c.verdictText), q = \(e(c.qValue)), p = \(e(c.p)), method \(c.method.rawValue)\n"
-        t += "medians \(e(c.medianBaseline)) → \(e(c.medianTreatment)) (overhead \(Fmt.pct(c.overheadPct, digits: 2))), n \(c.nBaseline)/\(c.nTreatment)"
+        t += "medians \(e(c.medianBaseline)) → \(e(c.medianTreatment)) (overhead \(NumberText.pct(c.overheadPct, digits: 2))), n \(c.nBaseline)/\(c.nTreatment)"
         if c.excludedBaseline + c.excludedTreatment > 0 { t += ", \(c.excludedBaseline + c.excludedTreatment) excluded" }
         if c.verdict == .inconclusive && c.minimumDetectableEffect.isFinite {
-            t += "\nsmallest detectable effect at this n \(Fmt.pct(c.minimumDetectableEffect * 100))"
+            t += "\nsmallest detectable effect at this n \(NumberText.pct(c.minimumDetectableEffect * 100))"
             if let need = c.iterationsNeeded { t += "; ~\(need) iterations per condition would resolve ±δ" }
         }
         return t
@@ -150,7 +150,7 @@ enum ForestPlot {
                     w.element("span", ["class": "verdict verdict-\(v.rawValue)"], text: " " + v.rawValue)
                 }
             }
-            w.element("span", ["class": "muted"], text: "Bars: 95% interval. Dashed line: no change. Grey band: ±\(Fmt.f(threshold * 100, 1))%. Diamond: geometric mean with its interval. Hover for exact numbers.")
+            w.element("span", ["class": "muted"], text: "Bars: 95% interval. Dashed line: no change. Grey band: ±\(NumberText.f(threshold * 100, 1))%. Diamond: geometric mean with its interval. Hover for exact numbers.")
         }
     }
 }

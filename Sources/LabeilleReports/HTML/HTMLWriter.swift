@@ -168,7 +168,7 @@ public struct HTMLWriter {
 
 /// Exact numbers for data- attributes and hover texts: Swift's shortest round-trip representation,
 /// so a reader gets back the same Double; "NaN" when undefined.
-enum Exact {
-    static func number(_ d: Double) -> String { d.isFinite ? "\(d)" : (d.isNaN ? "NaN" : (d > 0 ? "Infinity" : "-Infinity")) }
-    static func number(_ d: Double?) -> String { d.map(number) ?? "NaN" }
+enum ExactNumber {
+    static func text(_ d: Double) -> String { d.isFinite ? "\(d)" : (d.isNaN ? "NaN" : (d > 0 ? "Infinity" : "-Infinity")) }
+    static func text(_ d: Double?) -> String { d.map(text) ?? "NaN" }
 }

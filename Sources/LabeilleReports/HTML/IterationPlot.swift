@@ -60,7 +60,7 @@ enum IterationPlot {
                     if i > 0 { w.text(" · ") }
                     let st = ReportTheme.style(c.verdict)
                     if showTreatmentName { w.element("span", ["class": "muted"], text: "\(c.treatment): ") }
-                    w.element("span", ["class": "mono"], text: "\(Fmt.ratio(c.ratio)) \(c.ratioIntervalText) ")
+                    w.element("span", ["class": "mono"], text: "\(NumberText.ratio(c.ratio)) \(c.ratioIntervalText) ")
                     w.element("span", ["class": "verdict verdict-\(c.verdict.rawValue)"], text: "\(st.symbol) \(c.verdictText)")
                 }
             }

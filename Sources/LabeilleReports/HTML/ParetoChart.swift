@@ -50,7 +50,7 @@ enum ParetoChart {
         w.element("div", ["class": "pareto", "id": id, "data-package": pkg.package, "data-treatment": set.treatment,
                           "data-tests": String(usable.count), "data-direction": verb]) { w in
             w.element("h3") { w in
-                w.text("\(pkg.package) — \(set.treatment) vs \(set.baseline): ratio \(Fmt.ratio(pkg.ratio)) \(pkg.ratioIntervalText) ")
+                w.text("\(pkg.package) — \(set.treatment) vs \(set.baseline): ratio \(NumberText.ratio(pkg.ratio)) \(pkg.ratioIntervalText) ")
                 ReportDocument.verdict(&w, pkg)
             }
             let againstTotal = against.reduce(0) { $0 + abs(diff($1)) }
@@ -101,8 +101,8 @@ enum ParetoChart {
             } else {
                 title = "\(b.otherCount) other tests: \(exact(b.magnitude)) s in total\ncumulative 100% of \(seconds(total))"
             }
-            w.open("g", ["class": "pareto-bar", "data-test": b.test?.package, "data-diff-s": Exact.number(b.magnitude * direction),
-                         "data-cumulative-pct": Exact.number(share)])
+            w.open("g", ["class": "pareto-bar", "data-test": b.test?.package, "data-diff-s": ExactNumber.text(b.magnitude * direction),
+                         "data-cumulative-pct": ExactNumber.text(share)])
             SVG.rect(&w, x: cx - barW / 2, y: y(v), width: barW, height: plotBottom - y(v), cssClass: b.test == nil ? "bar-other" : "bar",
                      title: title, fill: b.test == nil ? nil : color)
             SVG.text(&w, b.rank, x: cx, y: plotBottom + 15, anchor: "middle", cssClass: "tick-label")
@@ -144,12 +144,12 @@ enum ParetoChart {
                             w.element("td", ["class": "num"], text: b.rank)
                             if let t = b.test {
                                 w.element("td", ["class": "mono wrap-any"], text: t.package)
-                                w.element("td", ["class": "num"], text: Fmt.time(t.medianBaseline))
-                                w.element("td", ["class": "num"], text: Fmt.time(t.medianTreatment))
+                                w.element("td", ["class": "num"], text: NumberText.time(t.medianBaseline))
+                                w.element("td", ["class": "num"], text: NumberText.time(t.medianTreatment))
                                 w.element("td", ["class": "num"], text: seconds(diff(t), signed: true))
-                                w.element("td", ["class": "num"], text: Fmt.ratio(t.ratio))
+                                w.element("td", ["class": "num"], text: NumberText.ratio(t.ratio))
                                 w.element("td", ["class": "num"], text: t.ratioIntervalText)
-                                w.element("td", ["class": "num"], text: Fmt.pValue(t.qValue))
+                                w.element("td", ["class": "num"], text: NumberText.pValue(t.qValue))
                                 w.element("td") { w in ReportDocument.verdict(&w, t) }
                             } else {
                                 w.element("td", ["colspan": "8"], text: "\(b.otherCount) other tests, \(seconds(b.magnitude * direction, signed: true)) in total")
@@ -166,7 +166,7 @@ enum ParetoChart {
 
     static func seconds(_ v: Double, signed: Bool = false) -> String {
         guard v.isFinite else { return "N/A" }
-        let body = Fmt.time(abs(v))
+        let body = NumberText.time(abs(v))
         return signed ? (v < 0 ? "-" : "+") + body : body
     }
 }

@@ -170,8 +170,8 @@ public struct RunReport {
             parts.append("\(runs.count) runs compared with \(sets.first.map { $0.baseline.split(separator: "/").first.map(String.init) ?? "" } ?? runs[0].benchID)")
         }
         parts.append("metric: \(metric.name)")
-        parts.append("δ = \(Fmt.f(options.threshold * 100, 1))%")
-        w.element("p", ["class": "subtitle", "data-metric": options.metric, "data-threshold": Exact.number(options.threshold)],
+        parts.append("δ = \(NumberText.f(options.threshold * 100, 1))%")
+        w.element("p", ["class": "subtitle", "data-metric": options.metric, "data-threshold": ExactNumber.text(options.threshold)],
                   text: parts.joined(separator: " · "))
         if let first = sets.first {
             let s = first.summary
@@ -193,8 +193,8 @@ public struct RunReport {
                 let s = set.summary
                 w.element("div", ["class": "card suite-summary", "id": "suite-\(i + 1)", "data-baseline": set.baseline,
                                   "data-treatment": set.treatment, "data-packages": String(s.packages),
-                                  "data-geomean": Exact.number(s.geomeanRatio), "data-geomean-low": Exact.number(s.geomeanLow),
-                                  "data-geomean-high": Exact.number(s.geomeanHigh),
+                                  "data-geomean": ExactNumber.text(s.geomeanRatio), "data-geomean-low": ExactNumber.text(s.geomeanLow),
+                                  "data-geomean-high": ExactNumber.text(s.geomeanHigh),
                                   "data-slower": String(s.counts[.slower] ?? 0), "data-faster": String(s.counts[.faster] ?? 0),
                                   "data-equivalent": String(s.counts[.equivalent] ?? 0),
                                   "data-inconclusive": String(s.counts[.inconclusive] ?? 0),
@@ -202,9 +202,9 @@ public struct RunReport {
                                   "data-mismatched-excluded": String(s.mismatchedExcluded)]) { w in
                     w.element("div", ["class": "muted"], text: "\(set.treatment) vs \(set.baseline) (\(s.packages) packages)")
                     w.element("div", ["class": "big"], text: s.geomeanRatio.isFinite
-                        ? "\(Fmt.ratio(s.geomeanRatio))× (\(Fmt.pct((s.geomeanRatio - 1) * 100)))" : "N/A")
+                        ? "\(NumberText.ratio(s.geomeanRatio))× (\(NumberText.pct((s.geomeanRatio - 1) * 100)))" : "N/A")
                     w.element("div", text: s.geomeanLow.isFinite
-                        ? "geometric mean of the ratios, 95% CI [\(Fmt.ratio(s.geomeanLow)), \(Fmt.ratio(s.geomeanHigh))]"
+                        ? "geometric mean of the ratios, 95% CI [\(NumberText.ratio(s.geomeanLow)), \(NumberText.ratio(s.geomeanHigh))]"
                         : "geometric mean of the ratios (no interval)")
                     w.element("div") { w in
                         for (j, v) in Verdict.allCases.filter({ $0 != .unresolved || (s.counts[$0] ?? 0) > 0 }).enumerated() {
@@ -232,8 +232,8 @@ public struct RunReport {
                     if !inconclusive.isEmpty {
                         let mde = Statistics.median(inconclusive.map(\.minimumDetectableEffect))
                         let need = inconclusive.compactMap(\.iterationsNeeded).sorted()
-                        var line = "Inconclusive: median detectable effect at this n \(Fmt.pct(mde * 100))"
-                        if !need.isEmpty { line += "; ~\(need[need.count / 2]) iterations per condition would call a ±\(Fmt.f(options.threshold * 200, 1))% change at 80%" }
+                        var line = "Inconclusive: median detectable effect at this n \(NumberText.pct(mde * 100))"
+                        if !need.isEmpty { line += "; ~\(need[need.count / 2]) iterations per condition would call a ±\(NumberText.f(options.threshold * 200, 1))% change at 80%" }
                         w.element("div", ["class": "note"], text: line)
                     }
                 }
@@ -271,12 +271,12 @@ public struct RunReport {
                             ? " (-\(c.excludedBaseline + c.excludedTreatment))" : "")
                         w.element("tr", Self.dataAttributes(c, cssClass: "comparison-row")) { w in
                             w.element("td", ["class": "wrap"], text: c.package)
-                            w.element("td", ["class": "num"], text: Fmt.f(c.medianBaseline, 2))
-                            w.element("td", ["class": "num"], text: Fmt.f(c.medianTreatment, 2))
-                            w.element("td", ["class": "num"], text: Fmt.pct(c.overheadPct))
-                            w.element("td", ["class": "num ratio"], text: Fmt.ratio(c.ratio))
+                            w.element("td", ["class": "num"], text: NumberText.f(c.medianBaseline, 2))
+                            w.element("td", ["class": "num"], text: NumberText.f(c.medianTreatment, 2))
+                            w.element("td", ["class": "num"], text: NumberText.pct(c.overheadPct))
+                            w.element("td", ["class": "num ratio"], text: NumberText.ratio(c.ratio))
                             w.element("td", ["class": "num ci"], text: c.ratioIntervalText)
-                            w.element("td", ["class": "num q"], text: Fmt.pValue(c.qValue))
+                            w.element("td", ["class": "num q"], text: NumberText.pValue(c.qValue))
                             w.element("td", text: c.welch.stars)
                             w.element("td") { w in ReportDocument.verdict(&w, c) }
                             w.element("td", ["class": "num"], text: n)
@@ -291,8 +291,8 @@ public struct RunReport {
     /// The data- attributes that carry a comparison's exact numbers.
     static func dataAttributes(_ c: PackageComparison, cssClass: String) -> HTMLWriter.Attributes {
         ["class": cssClass, "data-package": c.package, "data-baseline": c.baseline, "data-treatment": c.treatment,
-         "data-ratio": Exact.number(c.ratio), "data-ci-low": Exact.number(c.ratioLow), "data-ci-high": Exact.number(c.ratioHigh),
-         "data-q": Exact.number(c.qValue), "data-verdict": c.verdict.rawValue, "data-overhead-pct": Exact.number(c.overheadPct)]
+         "data-ratio": ExactNumber.text(c.ratio), "data-ci-low": ExactNumber.text(c.ratioLow), "data-ci-high": ExactNumber.text(c.ratioHigh),
+         "data-q": ExactNumber.text(c.qValue), "data-verdict": c.verdict.rawValue, "data-overhead-pct": ExactNumber.text(c.overheadPct)]
     }
 
     private func renderIterations(_ w: inout HTMLWriter) {
@@ -332,7 +332,7 @@ public struct RunReport {
         let items = [
             "Only iterations whose status is ok count; failed, timed-out, errored and OOM iterations are excluded from every statistic and counted.",
             "Ratio = treatment/baseline on log-times: Hodges–Lehmann shift with the exact Moses interval (unpaired, n ≥ 5), Hodges–Lehmann of paired log-ratios with the exact signed-rank interval (≥ 6 rounds), paired t (3–5 pairs) or Welch on log-times (low n).",
-            "Verdicts with δ = \(Fmt.f(options.threshold * 100, 1))%: slower/faster when the 95% interval excludes 1, q ≤ 0.05 (Benjamini–Hochberg across the packages of one comparison) and the estimate is beyond ±δ (\"!\": the whole interval is beyond δ); equivalent when the interval lies inside ±δ; inconclusive otherwise.",
+            "Verdicts with δ = \(NumberText.f(options.threshold * 100, 1))%: slower/faster when the 95% interval excludes 1, q ≤ 0.05 (Benjamini–Hochberg across the packages of one comparison) and the estimate is beyond ±δ (\"!\": the whole interval is beyond δ); equivalent when the interval lies inside ±δ; inconclusive otherwise.",
             "Suite summary: geometric mean of the per-package ratios with a 95% t-interval over packages.",
             "Forest plot: log scale, so ×2 and ×½ are equally far from 1; the grey band is ±δ; intervals beyond the axis end in an arrow.",
             "Pareto charts: per-test medians of the call phase, compared with the same machinery (q-values across the tests of the package); bars are the differences of the medians, largest first, the line their cumulative share.",

@@ -238,7 +238,7 @@ public enum Axis {
     /// Tick labels for ratio ticks: "0.9×" with "-10%" underneath.
     public static func ratioTickLabels(_ ticks: [Double], scale: LogScale) -> [(position: Double, label: String, sublabel: String?)] {
         ticks.map { t in
-            (scale(t), trimmed(String(format: "%.2f", t)) + "×", t == 1 ? "0%" : Fmt.pct((t - 1) * 100, digits: 0))
+            (scale(t), trimmed(String(format: "%.2f", t)) + "×", t == 1 ? "0%" : NumberText.pct((t - 1) * 100, digits: 0))
         }
     }
 

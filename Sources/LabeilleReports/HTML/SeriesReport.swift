@@ -24,11 +24,11 @@ public struct SeriesReportOptions: Sendable {
 /// classification table and trend charts carry `data-package`, `data-condition`, `data-classification`;
 /// change-point marks carry `data-position`, `data-ratio`, `data-ci-low`, `data-ci-high`.
 public struct SeriesReport {
-    public let data: SeriesData
+    public let data: SeriesWithPoints
     public let trend: TrendReport
     public let options: SeriesReportOptions
 
-    public init(data: SeriesData, trend: TrendReport, options: SeriesReportOptions) {
+    public init(data: SeriesWithPoints, trend: TrendReport, options: SeriesReportOptions) {
         self.data = data; self.trend = trend; self.options = options
     }
 
@@ -81,8 +81,8 @@ public struct SeriesReport {
         let s = data.series
         var parts = ["\(data.runs.count) runs", "\(trend.packages.count) package × condition series",
                      "metric: \(ReportDocument.metricLabel(options.metric).name)",
-                     "regression threshold \(Fmt.f(options.trend.regressionThreshold * 100, 1))%",
-                     "trend threshold \(Fmt.f(options.trend.trendThreshold * 100, 1))%"]
+                     "regression threshold \(NumberText.f(options.trend.regressionThreshold * 100, 1))%",
+                     "trend threshold \(NumberText.f(options.trend.trendThreshold * 100, 1))%"]
         if let pinned = s.pinnedBenchID { parts.insert("pinned baseline \(pinned)", at: 1) } else { parts.insert("baseline: each package's first run", at: 1) }
         if !s.description.isEmpty { w.element("p", text: s.description) }
         w.element("p", ["class": "subtitle", "data-metric": options.metric], text: parts.joined(separator: " · "))
@@ -128,8 +128,8 @@ public struct SeriesReport {
 
     private func change(_ c: LevelChange?) -> String {
         guard let c, c.ratio.isFinite else { return "—" }
-        var s = "\(Fmt.ratio(c.ratio)) (\(Fmt.pct((c.ratio - 1) * 100)))"
-        if c.ciLow.isFinite && c.ciHigh.isFinite { s += " [\(Fmt.pct((c.ciLow - 1) * 100)), \(Fmt.pct((c.ciHigh - 1) * 100))]" }
+        var s = "\(NumberText.ratio(c.ratio)) (\(NumberText.pct((c.ratio - 1) * 100)))"
+        if c.ciLow.isFinite && c.ciHigh.isFinite { s += " [\(NumberText.pct((c.ciLow - 1) * 100)), \(NumberText.pct((c.ciHigh - 1) * 100))]" }
         if c.confirmed { s += " !" }
         return s
     }
@@ -155,22 +155,22 @@ public struct SeriesReport {
                 for t in orderedTrends {
                     w.element("tr", ["class": "trend-row", "data-package": t.package, "data-condition": t.condition,
                                      "data-classification": t.classification.rawValue, "data-n-runs": String(t.nRuns),
-                                     "data-slope-pct-per-run": Exact.number(t.slopePctPerRun),
+                                     "data-slope-pct-per-run": ExactNumber.text(t.slopePctPerRun),
                                      "data-change-points": t.changePoints.map { String($0.position) }.joined(separator: " ")]) { w in
                         w.element("td", text: t.package)
                         w.element("td", text: t.condition)
                         w.element("td") { w in Self.classificationBadge(&w, t.classification) }
                         w.element("td", text: t.reasons.joined(separator: ", "))
                         w.element("td", ["class": "num"], text: String(t.nRuns))
-                        w.element("td", ["class": "num"], text: Fmt.f(t.baselineMedian, 2) + (t.baselineIsPinned ? " ◆" : ""))
-                        w.element("td", ["class": "num"], text: Fmt.f(t.latestMedian, 2))
+                        w.element("td", ["class": "num"], text: NumberText.f(t.baselineMedian, 2) + (t.baselineIsPinned ? " ◆" : ""))
+                        w.element("td", ["class": "num"], text: NumberText.f(t.latestMedian, 2))
                         w.element("td", ["class": "num-wrap"], text: change(t.vsBaseline))
                         w.element("td", ["class": "num-wrap"], text: change(t.vsPrevious))
                         w.element("td", ["class": "num-wrap"], text: t.theilSenPctPerRun.isFinite
-                            ? Fmt.pct(t.theilSenPctPerRun, digits: 2) + (t.theilSenLowPct.isFinite ? " [\(Fmt.pct(t.theilSenLowPct, digits: 2)), \(Fmt.pct(t.theilSenHighPct, digits: 2))]" : "")
+                            ? NumberText.pct(t.theilSenPctPerRun, digits: 2) + (t.theilSenLowPct.isFinite ? " [\(NumberText.pct(t.theilSenLowPct, digits: 2)), \(NumberText.pct(t.theilSenHighPct, digits: 2))]" : "")
                             : "—")
                         w.element("td", ["class": "mono wrap-any"], text: t.changePoints.isEmpty ? "—"
-                            : t.changePoints.map { "@\($0.position) \(Fmt.pct(($0.ratio - 1) * 100)) \($0.commitRangeText)" }.joined(separator: "; "))
+                            : t.changePoints.map { "@\($0.position) \(NumberText.pct(($0.ratio - 1) * 100)) \($0.commitRangeText)" }.joined(separator: "; "))
                     }
                 }
             }

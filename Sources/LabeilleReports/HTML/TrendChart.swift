@@ -23,7 +23,7 @@ enum TrendChart {
         var maxPos: Double
     }
 
-    static func render(_ w: inout HTMLWriter, trend t: PackageTrend, item: PointSeries, runs: [TrackedRun], pinnedRunIndex: Int?,
+    static func render(_ w: inout HTMLWriter, trend t: PackageTrend, item: PackagePoints, runs: [TrackedRun], pinnedRunIndex: Int?,
                        metric: String, colorIndex: Int, id: String) {
         let points = item.points.filter { $0.median.isFinite }
         w.element("div", ["class": "plot-cell trend-cell", "id": id, "data-package": t.package, "data-condition": t.condition,
@@ -108,10 +108,10 @@ enum TrendChart {
     static func drawChangePoint(_ w: inout HTMLWriter, _ f: Frame, _ cp: ChangePoint) {
         let cx = f.x(Double(cp.position) - 0.5)
         w.open("g", ["class": "change-point-mark", "data-position": String(cp.position), "data-bench-id": cp.benchID,
-                     "data-ratio": Exact.number(cp.ratio), "data-ci-low": Exact.number(cp.ciLow), "data-ci-high": Exact.number(cp.ciHigh)])
-        w.element("title", text: "Change point before position \(cp.position) (\(cp.benchID)): ×\(String(format: "%.4f", cp.ratio)) (\(Fmt.pct((cp.ratio - 1) * 100))), 95% CI [\(String(format: "%.4f", cp.ciLow)), \(String(format: "%.4f", cp.ciHigh))], p = \(String(format: "%.3g", cp.p)), \(cp.runsBefore) runs before, \(cp.runsAfter) after; bisect \(cp.commitRangeText)")
+                     "data-ratio": ExactNumber.text(cp.ratio), "data-ci-low": ExactNumber.text(cp.ciLow), "data-ci-high": ExactNumber.text(cp.ciHigh)])
+        w.element("title", text: "Change point before position \(cp.position) (\(cp.benchID)): ×\(String(format: "%.4f", cp.ratio)) (\(NumberText.pct((cp.ratio - 1) * 100))), 95% CI [\(String(format: "%.4f", cp.ciLow)), \(String(format: "%.4f", cp.ciHigh))], p = \(String(format: "%.3g", cp.p)), \(cp.runsBefore) runs before, \(cp.runsAfter) after; bisect \(cp.commitRangeText)")
         SVG.line(&w, cx, top, cx, plotBottom, cssClass: "change-point")
-        SVG.text(&w, "\(Fmt.pct((cp.ratio - 1) * 100))", x: cx + 3, y: plotBottom - 4, cssClass: "cp-label")
+        SVG.text(&w, "\(NumberText.pct((cp.ratio - 1) * 100))", x: cx + 3, y: plotBottom - 4, cssClass: "cp-label")
         w.close()
     }
 
@@ -127,7 +127,7 @@ enum TrendChart {
             if !run.notes.isEmpty { title += "\n" + run.notes }
             let isPinned = pinnedRunIndex == p.runIndex
             w.open("g", ["class": "trend-point", "data-position": String(p.position), "data-bench-id": run.benchID,
-                         "data-sha": run.sha, "data-median": Exact.number(p.median)])
+                         "data-sha": run.sha, "data-median": ExactNumber.text(p.median)])
             w.element("title", text: title)
             SVG.marker(&w, isPinned ? .diamond : .circle, x: f.x(Double(p.position)), y: f.y(p.median), r: isPinned ? 4.5 : 3,
                        cssClass: "marker-filled", attributes: ["fill": isPinned ? ReportTheme.OkabeIto.black : color])

@@ -51,7 +51,7 @@ public enum AlertCalibration {
 
     static func regressed(_ s: Scenario, package p: Int) -> Bool { s == .step && p < 5 }
 
-    static func simulate(_ s: Scenario, _ setup: Setup, rng: inout SplitMix64) -> SeriesData {
+    static func simulate(_ s: Scenario, _ setup: Setup, rng: inout SplitMix64) -> SeriesWithPoints {
         let info = TrackingSeriesInfo(id: 1, name: "sim", description: "", createdAt: "", pinnedBenchID: nil,
                                       runCount: setup.runs, firstTimestamp: nil, lastTimestamp: nil)
         let runs = (1...setup.runs).map {
@@ -59,7 +59,7 @@ public enum AlertCalibration {
                        packagesCompleted: setup.packages, pinned: false)
         }
         let shared = (0..<setup.runs).map { _ in setup.runNoiseShared * rng.normal() }
-        var items: [PointSeries] = []
+        var items: [PackagePoints] = []
         for p in 0..<setup.packages {
             let cv = setup.cvs[p % setup.cvs.count]
             var points: [SeriesPoint] = []
@@ -68,16 +68,16 @@ public enum AlertCalibration {
                 let values = (0..<setup.iterations).map { _ in exp(level + cv * rng.normal()) }
                 points.append(SeriesPoint(values: values, runIndex: r - 1, position: r))
             }
-            items.append(PointSeries(package: "p\(p)", condition: "c", points: points))
+            items.append(PackagePoints(package: "p\(p)", condition: "c", points: points))
         }
-        return SeriesData(series: info, runs: runs, conditions: ["c"], items: items)
+        return SeriesWithPoints(series: info, runs: runs, conditions: ["c"], items: items)
     }
 
     /// The first `k` runs of a series.
-    static func prefix(_ d: SeriesData, _ k: Int) -> SeriesData {
+    static func prefix(_ d: SeriesWithPoints, _ k: Int) -> SeriesWithPoints {
         var out = d
         out.runs = Array(d.runs.prefix(k))
-        out.items = d.items.map { PointSeries(package: $0.package, condition: $0.condition, points: $0.points.filter { $0.runIndex < k }) }
+        out.items = d.items.map { PackagePoints(package: $0.package, condition: $0.condition, points: $0.points.filter { $0.runIndex < k }) }
         return out
     }
 
@@ -107,7 +107,7 @@ public enum AlertCalibration {
 
     /// Analyses the series as it grows; a stepped package counts as found when its first confirmed regression
     /// comes within ±2 runs of the step.
-    static func tallySteps(_ data: SeriesData, _ setup: Setup, into result: inout Result) {
+    static func tallySteps(_ data: SeriesWithPoints, _ setup: Setup, into result: inout Result) {
         var first: [Int: Int] = [:]
         for k in 2...min(setup.runs, setup.stepRun + 2) {
             for p in alarmedPackages(TrendAnalyzer.analyze(prefix(data, k))) where p >= 0 && p < 5 && first[p] == nil { first[p] = k }

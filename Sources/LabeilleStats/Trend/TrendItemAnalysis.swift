@@ -38,7 +38,7 @@ struct TrendItemAnalysis {
     /// own estimate rests on a couple of differences (or none): it borrows the series' pooled value, so the
     /// run-to-run part is never zero. The pooled value is a median over many packages (or the documented
     /// floor): its degrees of freedom are taken as infinite. They feed a Satterthwaite t in `level`.
-    init?(_ item: PointSeries, options: TrendOptions, pooledBetweenVar: Double) {
+    init?(_ item: PackagePoints, options: TrendOptions, pooledBetweenVar: Double) {
         pts = item.points.filter { $0.median > 0 && $0.median.isFinite }
         guard !pts.isEmpty else { return nil }
         y = pts.map { log($0.median) }
@@ -93,7 +93,7 @@ struct TrendItemAnalysis {
     }
 
     /// Change points on the log medians, each measured against its adjacent segments.
-    func changePoints(_ cps: [Int], data: SeriesData, mosesCache: inout [Int: Int]) -> [ChangePoint] {
+    func changePoints(_ cps: [Int], data: SeriesWithPoints, mosesCache: inout [Int: Int]) -> [ChangePoint] {
         var out: [ChangePoint] = []
         for (i, t) in cps.enumerated() {
             let lo = i == 0 ? 0 : cps[i - 1], hi = i == cps.count - 1 ? n : cps[i + 1]

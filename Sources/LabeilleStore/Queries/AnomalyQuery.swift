@@ -31,7 +31,7 @@ extension AnomalyDetector {
             WHERE v.bench_id = ? AND v.warmup = 0 AND pr.skipped = 0
             ORDER BY v.package_position, v.condition_position, v.iteration
             """, [benchID]) { st in
-            let pkg = st.string(0)!, cond = st.string(1)!
+            let pkg = try st.requiredString(0), cond = try st.requiredString(1)
             if current?.pkg != pkg || current?.cond != cond {
                 flush()
                 current = (pkg, cond, [], [], 0)

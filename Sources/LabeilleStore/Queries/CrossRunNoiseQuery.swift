@@ -20,7 +20,7 @@ extension CrossRunNoise {
             JOIN tracking_series s ON s.series_id = x.series_id WHERE x.run_id = ? AND y.run_id = ? LIMIT 1
             """, [baseRun.runID, other.runID])
         if let name = rows.first?[0].stringValue, metric == "wall" || metric == "cpu" || metric == "rss" {
-            let data = try SeriesPoints.load(db: store.db, seriesName: name, metric: metric)
+            let data = try SeriesPointQuery.load(db: store.db, seriesName: name, metric: metric)
             let history = TrendAnalyzer.runToRunNoise(data, condition: conditions.0, floor: floor)
             if !history.isEmpty {
                 let pooled = Statistics.median(Array(history.values))

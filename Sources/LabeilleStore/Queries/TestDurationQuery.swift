@@ -26,7 +26,7 @@ extension RunQueries {
               AND td.phase = 'call'
             ORDER BY tc.test_id, i.idx
             """, [runID, package, conditions[0], conditions[1]]) { st in
-            let test = st.string(0)!, cond = st.string(1)!
+            let test = try st.requiredString(0), cond = try st.requiredString(1)
             data[test, default: [:]][cond, default: []].append(st.double(2) ?? .nan)
             rounds[test, default: [:]][cond, default: []].append(st.int(3))
         }

@@ -11,7 +11,7 @@ extension WorkloadAnalysis {
                    tests_xfailed, tests_xpassed, tests_subtests, tests_digest
             FROM v_iterations WHERE bench_id = ? ORDER BY package_position, condition_position, iteration
             """, [benchID]) { st in
-            let pkg = st.string(0)!, cond = st.string(1)!
+            let pkg = try st.requiredString(0), cond = try st.requiredString(1)
             var w = out[pkg]?[cond] ?? ConditionWorkload(package: pkg, condition: cond, iterations: [], unknown: 0)
             if let passed = st.int(5) {
                 let c = TestCounts(passed: passed, failed: st.int(6) ?? 0, skipped: st.int(7) ?? 0, errors: st.int(8) ?? 0,

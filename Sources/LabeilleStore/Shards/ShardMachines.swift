@@ -8,7 +8,7 @@ public enum ShardMachinesReport {
         if let shard = try ShardStore.shardInfo(runID: runID, db: db) {
             var line = "Shard:    \(shard.spec) of group \(shard.group) (\(shard.assignment.rawValue) assignment, \(shard.packages.count) of \(shard.selectedTotal) packages"
             if let p = shard.predictedShardSeconds, let m = shard.predictedMakespanSeconds {
-                line += "; predicted \(Fmt.approximateDuration(p)), makespan \(Fmt.approximateDuration(m))"
+                line += "; predicted \(NumberText.approximateDuration(p)), makespan \(NumberText.approximateDuration(m))"
             }
             return [line + ")"]
         }

@@ -65,7 +65,7 @@ public enum StoredRunMeta {
     /// Every package line of a stored run, in run order.
     public static func packages(runID: Int64, db: Database) throws -> [PackageResultRecord] {
         try db.query("SELECT package_result_id FROM package_result WHERE run_id = ? ORDER BY position", [runID]).map {
-            try RunQueries.packageRecord(db: db, packageResultID: Int64($0[0].intValue!))
+            try RunQueries.packageRecord(db: db, packageResultID: Int64(try $0[0].requiredInt()))
         }
     }
 }

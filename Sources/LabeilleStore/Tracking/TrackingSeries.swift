@@ -68,7 +68,7 @@ public enum Tracking {
             ORDER BY ts.name
             """, [name.map { SQLValue.text($0) } ?? .null]) { st in
             out.append(TrackingSeriesInfo(
-                id: Int64(st.int(0)!), name: st.string(1)!, description: st.string(2) ?? "", createdAt: st.string(3) ?? "",
+                id: Int64(try st.requiredInt(0)), name: try st.requiredString(1), description: st.string(2) ?? "", createdAt: st.string(3) ?? "",
                 pinnedBenchID: st.string(4), runCount: st.int(5) ?? 0, firstTimestamp: st.string(6), lastTimestamp: st.string(7)))
         }
         return out
@@ -87,15 +87,15 @@ public enum Tracking {
             WHERE tr.series_id = ?
             ORDER BY tr.position
             """, [seriesID]) { st in
-            byRun[Int64(st.int(1)!)] = runs.count
+            byRun[Int64(try st.requiredInt(1))] = runs.count
             runs.append(TrackedRun(
-                position: st.int(0)!, runID: Int64(st.int(1)!), benchID: st.string(2)!, timestamp: st.string(3) ?? "",
+                position: try st.requiredInt(0), runID: Int64(try st.requiredInt(1)), benchID: try st.requiredString(2), timestamp: st.string(3) ?? "",
                 addedAt: st.string(4) ?? "", notes: st.string(5) ?? "", commit: [], packagesCompleted: st.int(6) ?? 0,
                 pinned: st.int(7) == 1))
         }
         try db.forEachRow("SELECT run_id, key, value FROM tracking_commit WHERE series_id = ? ORDER BY run_id, position",
                           [seriesID]) { st in
-            if let i = byRun[Int64(st.int(0)!)] { runs[i].commit.append(KeyValue(st.string(1)!, st.string(2) ?? "")) }
+            if let i = byRun[Int64(try st.requiredInt(0))] { runs[i].commit.append(KeyValue(try st.requiredString(1), st.string(2) ?? "")) }
         }
         if let last, last >= 0, last < runs.count { runs = Array(runs.suffix(last)) }
         return runs
@@ -167,10 +167,10 @@ public enum Tracking {
             SELECT tr.run_id, r.bench_id FROM tracking_run tr JOIN run r ON r.run_id = tr.run_id
             WHERE tr.series_id = ? ORDER BY tr.position LIMIT 1
             """, [s.id]).first {
-            let firstID = Int64(first[0].intValue!)
+            let firstID = Int64(try first[0].requiredInt())
             let diffs = try settingsDifferences(db: db, reference: firstID, candidate: runID)
             if !diffs.isEmpty {
-                warnings.append("run '\(benchID)' differs from the series' first run '\(first[1].stringValue!)' "
+                warnings.append("run '\(benchID)' differs from the series' first run '\(try first[1].requiredString())' "
                                 + "(\(diffs.joined(separator: "; "))): its numbers may not be comparable")
             }
         }

@@ -30,7 +30,7 @@ public struct MarkdownExporter: RunExporter {
             let cpu = Dictionary(try RunQueries.conditionStats(db: store.db, benchID: run.benchID, metric: "cpu").map { ($0.package, $0) }, uniquingKeysWith: { a, _ in a })
             let rss = Dictionary(try RunQueries.conditionStats(db: store.db, benchID: run.benchID, metric: "rss").map { ($0.package, $0) }, uniquingKeysWith: { a, _ in a })
             for w in wall.sorted(by: { ($0.median ?? 0) > ($1.median ?? 0) }) {
-                out.append("| \(w.package) | \(Fmt.f(w.median, 2)) | \(Fmt.f(w.stdev, 2)) | \(Fmt.f(cpu[w.package]?.mean, 2)) | \(Fmt.f(rss[w.package]?.median, 1)) | \(Fmt.f(w.cv, 3)) |")
+                out.append("| \(w.package) | \(NumberText.f(w.median, 2)) | \(NumberText.f(w.stdev, 2)) | \(NumberText.f(cpu[w.package]?.mean, 2)) | \(NumberText.f(rss[w.package]?.median, 1)) | \(NumberText.f(w.cv, 3)) |")
             }
             out.append("")
         }
@@ -53,14 +53,14 @@ public struct MarkdownExporter: RunExporter {
     static func resultsSection(_ set: ComparisonSet, titled title: String) -> [String] {
         var out = [title, "", "| Package | \(set.baseline) (s) | \(set.treatment) (s) | Overhead | 95% CI | Sig. |", "|---|---:|---:|---:|---|---|"]
         for c in set.comparisons.sorted(by: { $0.overheadPct > $1.overheadPct }) {
-            out.append("| \(c.package) | \(Fmt.f(c.medianBaseline, 2)) | \(Fmt.f(c.medianTreatment, 2)) | \(Fmt.pct(c.overheadPct)) | \(c.ratioIntervalText) | \(c.welch.stars) |")
+            out.append("| \(c.package) | \(NumberText.f(c.medianBaseline, 2)) | \(NumberText.f(c.medianTreatment, 2)) | \(NumberText.pct(c.overheadPct)) | \(c.ratioIntervalText) | \(c.welch.stars) |")
         }
         let reliable = set.comparisons.filter { $0.cvBaseline <= 0.10 && $0.cvTreatment <= 0.10 }.map(\.overheadPct).filter(\.isFinite)
         let significant = set.comparisons.filter { $0.welch.p < 0.05 }.count
         out += ["", "## Summary", "", "- Packages compared: \(set.comparisons.count)",
-                "- Median overhead: \(Fmt.pct(reliable.isEmpty ? 0 : Statistics.median(reliable)))",
-                "- Mean overhead: \(Fmt.pct(reliable.isEmpty ? 0 : reliable.reduce(0, +) / Double(reliable.count)))",
-                "- Range: \(Fmt.pct(reliable.min() ?? 0)) to \(Fmt.pct(reliable.max() ?? 0))",
+                "- Median overhead: \(NumberText.pct(reliable.isEmpty ? 0 : Statistics.median(reliable)))",
+                "- Mean overhead: \(NumberText.pct(reliable.isEmpty ? 0 : reliable.reduce(0, +) / Double(reliable.count)))",
+                "- Range: \(NumberText.pct(reliable.min() ?? 0)) to \(NumberText.pct(reliable.max() ?? 0))",
                 "- Statistically significant (p<0.05): \(significant)",
                 "- Geometric mean ratio: \(set.summary.geomeanText)",
                 "- Verdicts: \(set.summary.verdictCountsText)", ""]

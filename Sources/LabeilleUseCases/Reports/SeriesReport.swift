@@ -9,7 +9,7 @@ extension SeriesReport {
         guard let metric = Metric(rawValue: options.metric), Metric.comparable.contains(metric) else {
             throw TrackingError("unknown metric '\(options.metric)' (expected \(Metric.comparable.map(\.rawValue).joined(separator: ", ")))")
         }
-        let data = try SeriesPoints.load(db: store.db, seriesName: name, metric: options.metric)
+        let data = try SeriesPointQuery.load(db: store.db, seriesName: name, metric: options.metric)
         self.init(data: data, trend: TrendAnalyzer.analyze(data, options: options.trend), options: options)
     }
 

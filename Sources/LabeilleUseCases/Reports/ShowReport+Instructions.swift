@@ -14,7 +14,7 @@ extension ShowReport {
         let methods = try RunQueries.instructionMethods(benchID: run.benchID, db: store.db)
         var t = TextTable([("Package", .left), ("Condition", .left), ("Instructions (median)", .right), ("CV", .right), ("n", .right)])
         for r in rows {
-            t.add([r.package, r.condition, r.median.map { Fmt.count($0) } ?? "N/A", r.cv.map { Fmt.f($0 * 100, 4) + "%" } ?? "N/A", String(r.n)])
+            t.add([r.package, r.condition, r.median.map { NumberText.count($0) } ?? "N/A", r.cv.map { NumberText.f($0 * 100, 4) + "%" } ?? "N/A", String(r.n)])
         }
         let instrumented = methods.contains(InstructionCountingMethod.valgrind.rawValue)
             ? "; Valgrind iterations are instrumented, so their times are left out above" : ""

@@ -84,12 +84,12 @@ public enum ShowReport {
             var row = [pkg.truncatedHead(30)]
             for c in conditions {
                 let s = stats[pkg]?[c]
-                row += [Fmt.f(s?.median, 2), Fmt.f(s?.iqr, 2), s?.cv.map { Fmt.f($0, 3) } ?? "N/A",
+                row += [NumberText.f(s?.median, 2), NumberText.f(s?.iqr, 2), s?.cv.map { NumberText.f($0, 3) } ?? "N/A",
                         statusText(statuses[pkg]?[c] ?? [:])]
             }
             for c in conditions.dropFirst() {
                 if let v = verdicts[pkg]?[c] {
-                    row += [Fmt.pct(v.overheadPct), v.ratioIntervalText, v.welch.stars, v.verdictText]
+                    row += [NumberText.pct(v.overheadPct), v.ratioIntervalText, v.welch.stars, v.verdictText]
                 } else { row += ["N/A", "", "", ""] }
             }
             table.add(row)
@@ -165,14 +165,14 @@ public enum ShowReport {
             allCVs += cvs
             let quality = try RunQueries.conditionQuality(benchID: run.benchID, condition: c, db: db)
             out.append("  \(c):")
-            out.append("    Median CV:         \(Fmt.f(Statistics.median(cvs), 3))")
+            out.append("    Median CV:         \(NumberText.f(Statistics.median(cvs), 3))")
             let high = cvs.filter { $0 > 0.10 }.count
             if high > 0 { out.append("    Packages with CV > 10%: \(high)") }
             out.append("    Outliers:          \(quality.outliers) / \(quality.iterations) iterations")
             if quality.notOK > 0 {
                 out.append("    Excluded (not ok): \(quality.notOK) iterations")
             }
-            out.append("    Max system load:   \(Fmt.f(quality.maxLoad, 1))")
+            out.append("    Max system load:   \(NumberText.f(quality.maxLoad, 1))")
             if let load = try MeasurementLoad.of(db: db, benchID: run.benchID, condition: c, logicalCPUs: cpus) {
                 out.append("    Median load:       \(load.text)")
             }
@@ -186,7 +186,7 @@ public enum ShowReport {
             let q = m < 0.03 ? "Excellent (CV < 3%)" : m < 0.05 ? "Good (CV < 5%)" : m < 0.10 ? "Acceptable (CV < 10%)"
                 : "Poor (CV ≥ 10%) — results may be unreliable"
             if let load = run.measurementLoad, load.isHigh {
-                out.append("  Overall: Unreliable — median load \(Fmt.f(load.median, 2)) above the \(load.logicalCPUs) logical CPUs (the CV alone would say \(q))")
+                out.append("  Overall: Unreliable — median load \(NumberText.f(load.median, 2)) above the \(load.logicalCPUs) logical CPUs (the CV alone would say \(q))")
                 out.append("  ⚠ " + load.warning(run: run.benchID))
             } else {
                 out.append("  Overall: \(q)")
@@ -237,7 +237,7 @@ public enum ShowReport {
             out.append(String(format: "  Total test time (sum of median call durations): %.2fs", total))
             var t = TextTable([("Slowest tests", .left), ("Median", .right), ("Mean", .right), ("n", .right)])
             for r in calls.prefix(10) {
-                t.add([r.testID.truncatedHead(60), Fmt.f(r.median, 4) + "s", Fmt.f(r.mean, 4) + "s", String(r.n)])
+                t.add([r.testID.truncatedHead(60), NumberText.f(r.median, 4) + "s", NumberText.f(r.mean, 4) + "s", String(r.n)])
             }
             out.append(t.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
             if calls.count > 10 { out.append("  ... and \(calls.count - 10) more tests") }

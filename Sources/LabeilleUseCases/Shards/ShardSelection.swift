@@ -82,8 +82,8 @@ public final class ShardSelection: PackageShardFilter {
         }
         let total = load.reduce(0, +)
         return "\(head) (balanced on the history of \(plan.packagesWithHistory) packages): predicted "
-            + "\(Fmt.approximateDuration(load[spec.index - 1])) on this shard; predicted makespan \(Fmt.approximateDuration(makespan)) "
-            + "over \(plan.count) shards (one machine: \(Fmt.approximateDuration(total)))"
+            + "\(NumberText.approximateDuration(load[spec.index - 1])) on this shard; predicted makespan \(NumberText.approximateDuration(makespan)) "
+            + "over \(plan.count) shards (one machine: \(NumberText.approximateDuration(total)))"
     }
 
     /// A database file or a results folder (bench_results.jsonl) of earlier runs.

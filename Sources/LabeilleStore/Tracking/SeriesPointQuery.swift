@@ -2,11 +2,11 @@ import Foundation
 import LabeilleCore
 import LabeilleStats
 
-public enum SeriesPoints {
+public enum SeriesPointQuery {
     /// Per-run points of every package × condition of a series (or of one condition). Two filtered queries:
     /// the package × condition rows of the series' runs, then their statistics of the metric (wall, cpu = user +
     /// sys, rss or instructions) from v_condition_stats.
-    public static func load(db: Database, seriesName: String, condition: String? = nil, metric: String = "wall") throws -> SeriesData {
+    public static func load(db: Database, seriesName: String, condition: String? = nil, metric: String = "wall") throws -> SeriesWithPoints {
         let series = try Tracking.series(named: seriesName, db: db)
         let runs = try Tracking.runs(seriesID: series.id, db: db)
         let (conditions, conditionOrder) = try conditionsInOrder(seriesID: series.id, db: db)
@@ -26,7 +26,7 @@ public enum SeriesPoints {
             $0.package != $1.package ? $0.package < $1.package
                 : (conditionOrder[$0.condition] ?? 0) < (conditionOrder[$1.condition] ?? 0)
         }
-        return SeriesData(series: series, runs: runs, conditions: conditions, items: items)
+        return SeriesWithPoints(series: series, runs: runs, conditions: conditions, items: items)
     }
 
     /// The series' condition names, ordered by their first appearance (run position, then the condition's position).
@@ -50,7 +50,7 @@ public enum SeriesPoints {
         var slotOfPC: [Int64: Int] = [:]
         var slotItem: [Int] = []
         var slotRun: [Int] = []
-        var items: [PointSeries] = []
+        var items: [PackagePoints] = []
 
         /// The `AND c.name = ?3` filter of both queries when one condition is asked for.
         static func conditionFilter(_ condition: String?) -> String { condition == nil ? "" : " AND c.name = ?3" }
@@ -78,7 +78,7 @@ public enum SeriesPoints {
                 if let i = itemIndex[key] { item = i } else {
                     item = slots.items.count
                     itemIndex[key] = item
-                    slots.items.append(PointSeries(package: pkg, condition: cond, points: []))
+                    slots.items.append(PackagePoints(package: pkg, condition: cond, points: []))
                 }
                 slots.slotOfPC[Int64(pcID)] = slots.slotItem.count
                 slots.slotItem.append(item)
