@@ -88,7 +88,8 @@ extension ComparisonSet {
         let unpaired = comparisons.filter { $0.order == .pairedAnalysedUnpaired }.count
         if unpaired > 0 {
             out.append(("Pairing", "\(unpaired) package(s) ran in paired rounds whose two values barely co-vary (rank correlation"
-                        + " < 0.3; pooled over the packages at 3–5 pairs): analysed unpaired, which keeps the degrees of freedom"))
+                        + " < 0.3: each package's own at 6 or more pairs, pooled over the packages at 3–5 pairs): analysed unpaired,"
+                        + " which keeps the degrees of freedom"))
         }
         if let shift = runLevelShift { out.append(("Run-level shift", shift.note)) }
         let withheld = comparisons.filter(\.withheldForClusteredNoise).count
