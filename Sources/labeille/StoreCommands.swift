@@ -193,6 +193,10 @@ struct CompareCommand: ParsableCommand {
                                             summary: Comparator.summarize(comps, includeMismatched: includeMismatched)))
             }
             if result.allSatisfy({ $0.comparisons.isEmpty }) {
+                // The same words as `show --per-test`: a package the run does not hold is not a missing option.
+                if try !cli({ try RunQueries.hasPackage(benchID: run.benchID, package: pkg, db: store.db) }) {
+                    throw CLIError(message: "\(PackageNotFound(package: pkg, benchID: run.benchID))")
+                }
                 throw CLIError(message: "no per-test timings for '\(pkg)' in \(run.benchID) (run with --per-test-timing)")
             }
             sets = result

@@ -88,6 +88,7 @@ final class CompatibilityTests: TemporaryFolderTestCase {
         XCTAssertTrue(r.stderr.contains("package 'no-such-package' is not in run"), r.stderr)
         r = try TestSupport.labeille(["bench", "compare", "--db", db, TestSupport.fixtureRun, "--per-test", "no-such-package"])
         XCTAssertEqual(r.code, 2, r.stdout)
+        XCTAssertEqual(r.stderr, "error: package 'no-such-package' is not in run bench_20261127_221025\n", "the same words as show")
         // A copy of the fixture with another bench id and other package names shares no package.
         let other = try TestSupport.copyFixture(to: dir)
         let results = other.appendingPathComponent("bench_results.jsonl")
