@@ -11,7 +11,6 @@ struct OpenRun {
     var meta: RunMeta
     var workspace: Workspace
     var cacheDropper: CacheDropper?
-    var packagesTotal: Int
     var states: [BenchRunner.PackageState]
     /// Keys of the iterations stored before this session (a resumed run); they are not measured again.
     var storedKeys: Set<String>
@@ -144,7 +143,7 @@ extension BenchRunner {
             venvsDir: s.venvsDir ?? (work as NSString).appendingPathComponent("venvs"),
             baseEnvironment: environment, executor: executor)
         return OpenRun(benchID: benchID, resultsDir: resultsDir, writer: writer, meta: meta, workspace: workspace,
-                       cacheDropper: preparation.cacheDropper, packagesTotal: preparation.selected.count,
+                       cacheDropper: preparation.cacheDropper,
                        states: preparation.selected.map { PackageState(registry: $0) }, storedKeys: storedKeys)
     }
 
@@ -229,7 +228,7 @@ extension BenchRunner {
             open.meta.endTime = UTCTimestamp.iso8601()
             open.meta.packagesCompleted = completed
             open.meta.packagesSkipped = skipped
-            try open.writer.updateRunEnd(endTime: open.meta.endTime, packagesTotal: open.packagesTotal, completed: completed,
+            try open.writer.updateRunEnd(endTime: open.meta.endTime, packagesTotal: open.states.count, completed: completed,
                                          skipped: skipped)
             try AtomicFile.write(JSONWriter.pretty(PythonFormat.encodeMeta(open.meta)) + "\n", to: open.metaPath)
             var lines = ""

@@ -19,16 +19,11 @@ public struct IngestOutcome: Equatable {
     public var rejectedTestDurations = 0
 
     /// Adds a stored package's iterations and per-test rows (those kept and those rejected).
-    mutating func count(_ p: PackageResultRecord) {
+    mutating func count(_ stored: RunWriter.StoredPackage) {
         packages += 1
-        for c in p.conditions {
-            iterations += c.iterations.count
-            for it in c.iterations {
-                let rejected = PerTestValidation.partition(it.perTestTimings, wallTimeS: it.wallTimeS).rejected
-                testRows += it.perTestTimings.count - rejected
-                rejectedTestDurations += rejected
-            }
-        }
+        iterations += stored.iterations
+        testRows += stored.testRows
+        rejectedTestDurations += stored.rejectedTestDurations
     }
 }
 
@@ -128,14 +123,15 @@ public enum Ingest {
             }
             firstLineOf[p.package] = reader.lineNumber
             fillRounds(&p, meta: meta)
+            let stored: RunWriter.StoredPackage
             do {
-                try writer.insertPackage(p)
+                stored = try writer.insertPackage(p)
             } catch let e as FormatError {
                 throw IngestError("\(resultsPath):\(reader.lineNumber): \(e)")
             } catch let e as DatabaseError {
                 throw IngestError("\(resultsPath):\(reader.lineNumber): cannot store package '\(p.package)': \(Self.explain(e))")
             }
-            outcome.count(p)
+            outcome.count(stored)
             progress?(outcome.packages)
         }
     }

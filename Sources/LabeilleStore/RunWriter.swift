@@ -130,19 +130,35 @@ public final class RunWriter {
     /// Outlier flags of measured iterations are recomputed (Tukey fences over the ok wall times), as the
     /// Python reader does on load; stored flags are not trusted.
     @discardableResult
-    public func insertPackage(_ p: PackageResultRecord) throws -> Bool {
-        let replaced = try db.scalar("SELECT COUNT(*) FROM package_result WHERE run_id = ? AND package = ?", [runID, p.package]).intValue != 0
+    public func insertPackage(_ p: PackageResultRecord) throws -> StoredPackage {
+        var stored = StoredPackage()
+        stored.replaced = try db.scalar("SELECT COUNT(*) FROM package_result WHERE run_id = ? AND package = ?", [runID, p.package]).intValue != 0
         let packageResultID = try insertPackageResult(package: p.package, cloneDurationS: p.cloneDurationS,
                                                       skipped: p.skipped, skipReason: p.skipReason)
         for cond in p.conditions {
             let pcID = try beginPackageCondition(packageResultID: packageResultID, cond)
             var iterations = cond.iterations
             Self.recomputeOutliers(&iterations)
-            for it in iterations { try insertIteration(packageConditionID: pcID, it) }
+            for it in iterations {
+                let durations = try insertIteration(packageConditionID: pcID, it)
+                stored.iterations += 1
+                stored.testRows += durations.kept
+                stored.rejectedTestDurations += durations.rejected
+            }
         }
         if let shard = p.shard { try ShardStore.recordPackageShard(packageResultID: packageResultID, shard: shard, db: db) }
         try refreshStatistics()
-        return replaced
+        return stored
+    }
+
+    /// What `insertPackage` wrote.
+    public struct StoredPackage: Equatable {
+        /// The run held the package already; its earlier line was replaced.
+        public var replaced = false
+        public var iterations = 0
+        /// Per-test durations stored, and those dropped as impossible (negative, not finite, longer than their iteration).
+        public var testRows = 0
+        public var rejectedTestDurations = 0
     }
 
     /// Computes the stored statistics (`measured_stats`) of the package × conditions whose iterations this
@@ -197,7 +213,10 @@ public final class RunWriter {
         }
     }
 
-    public func insertIteration(packageConditionID: Int64, _ it: IterationRecord) throws {
+    /// Inserts one iteration with its per-test durations; returns how many durations were stored and how many
+    /// were dropped as impossible.
+    @discardableResult
+    public func insertIteration(packageConditionID: Int64, _ it: IterationRecord) throws -> (kept: Int, rejected: Int) {
         let checked = PerTestValidation.partition(it.perTestTimings, wallTimeS: it.wallTimeS)
         let t = it.tests
         let stmt = try db.prepare("""
@@ -214,7 +233,7 @@ public final class RunWriter {
                        it.testsDigest, it.perTestRejected + checked.rejected])
         try stmt.execute()
         try recordInstructionCount(iterationID: db.lastInsertRowID, it)
-        guard !checked.kept.isEmpty else { return }
+        guard !checked.kept.isEmpty else { return (0, checked.rejected) }
         let iterationID = db.lastInsertRowID
         let ins = try db.prepare("INSERT INTO test_duration (iteration_id, test_case_id, phase, duration_s, outcome) VALUES (?,?,?,?,?)")
         for t in checked.kept {
@@ -228,6 +247,7 @@ public final class RunWriter {
             ins.bind(5, text: t.outcome?.rawValue)
             try ins.execute()
         }
+        return (checked.kept.count, checked.rejected)
     }
 
     private func testCaseID(_ testID: String) throws -> Int64 {

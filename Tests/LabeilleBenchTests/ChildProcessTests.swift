@@ -20,16 +20,7 @@ final class ChildProcessTests: XCTestCase {
     /// The harness's environment, so the pyenv shim (or any python3 on PATH) works.
     private var env: [String: String] { ProcessInfo.processInfo.environment }
 
-    override func setUpWithError() throws {
-        let template = NSTemporaryDirectory() + "/childprocess-XXXXXX"
-        var buf = Array(template.utf8CString)
-        guard mkdtemp(&buf) != nil else { throw XCTSkip("mkdtemp failed") }
-        tempDir = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    override func tearDownWithError() throws {
-        if !tempDir.isEmpty { try? FileManager.default.removeItem(atPath: tempDir) }
-    }
+    override func setUp() { tempDir = TestSupport.tempDir().path }
 
     private func path(_ name: String) -> String { tempDir + "/" + name }
 

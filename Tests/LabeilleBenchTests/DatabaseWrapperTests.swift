@@ -18,7 +18,7 @@ final class DatabaseWrapperTests: XCTestCase {
         db = try Database(path: dir.appendingPathComponent("w.db").path)
         try db.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)")
     }
-    override func tearDown() { db = nil; try? FileManager.default.removeItem(at: dir) }
+    override func tearDown() { db = nil }
 
     func count() throws -> Int { try db.scalar("SELECT COUNT(*) FROM t").intValue ?? -1 }
 

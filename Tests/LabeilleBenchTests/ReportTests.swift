@@ -395,7 +395,6 @@ final class SeriesReportTests: XCTestCase {
     var dbPath: String { dir.appendingPathComponent("s.db").path }
 
     override func setUp() { dir = TestSupport.tempDir() }
-    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
 
     func elements(_ doc: XMLDocument, _ xpath: String) throws -> [XMLElement] {
         try doc.nodes(forXPath: xpath).compactMap { $0 as? XMLElement }

@@ -149,8 +149,8 @@ class TemporaryFolderTestCase: XCTestCase {
     class var databaseName: String { "run.db" }
     var db: String { dir.appendingPathComponent(Self.databaseName).path }
 
+    /// A fresh folder per test; `TemporaryFolderSweeper` removes it when the test finishes.
     override func setUp() { dir = TestSupport.tempDir() }
-    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
 }
 
 /// End-to-end `bench run` tests: a registry of tiny packages in `dir` and the run's arguments.
