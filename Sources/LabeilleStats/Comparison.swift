@@ -290,7 +290,8 @@ public enum Comparator {
         } else {
             var widened = fit
             widened.extraVariance += 2 * runNoise.size * runNoise.size
-            let ra = la.map { $0 - Statistics.mean(la) }, rb = lb.map { $0 - Statistics.mean(lb) }
+            let meanA = Statistics.mean(la), meanB = Statistics.mean(lb)
+            let ra = la.map { $0 - meanA }, rb = lb.map { $0 - meanB }
             (widened.lagProducts, widened.lag2Products, widened.squares) = Autocorrelation.sums([ra, rb])
             widened.sequenceLength = Double(la.count + lb.count) / 2
             c.fit = widened
