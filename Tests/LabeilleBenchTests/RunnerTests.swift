@@ -66,8 +66,22 @@ final class RunnerTests: BenchRunTestCase {
         let o = try Ingest.ingest(directory: resultsDir, into: other)
         XCTAssertEqual(o.packages, 4)
         XCTAssertEqual(o.iterations, 32)
-        let q = "SELECT package, condition, iteration, warmup, status, exit_code, round(wall_s, 6), round(user_s, 6), round(peak_rss_mb, 1) FROM v_iterations ORDER BY 1, 2, 3"
-        XCTAssertEqual(try other.db.query(q), try store.db.query(q))
+        // The file holds times to 6 decimals, so the copy is compared within a microsecond (rounding the
+        // stored value again can land on the other side of a half).
+        let keys = "SELECT package, condition, iteration, warmup, status, exit_code FROM v_iterations ORDER BY 1, 2, 3"
+        XCTAssertEqual(try other.db.query(keys), try store.db.query(keys))
+        let measures = "SELECT wall_s, user_s, peak_rss_mb FROM v_iterations ORDER BY package, condition, iteration"
+        let (copied, original) = (try other.db.query(measures), try store.db.query(measures))
+        XCTAssertEqual(copied.count, original.count)
+        for (c, o) in zip(copied, original) {
+            for (column, tolerance) in zip(0..<3, [1e-6, 1e-6, 0.05]) {
+                switch (c[column].doubleValue, o[column].doubleValue) {
+                case let (x?, y?): XCTAssertEqual(x, y, accuracy: tolerance)
+                case (nil, nil): break
+                case let (x, y): XCTFail("column \(column): \(String(describing: x)) vs \(String(describing: y))")
+                }
+            }
+        }
         let meta = try Ingest.readMeta(directory: resultsDir)
         XCTAssertEqual(meta.conditions.map(\.name), ["a", "b"])
         XCTAssertEqual(meta.pythonProfiles.count, 2)
