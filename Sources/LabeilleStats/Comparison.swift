@@ -25,6 +25,9 @@ public enum ComparisonMethod: String, Sendable {
     case moderatedT = "moderated-t"
     /// Block order: a drift-adjusted (time as covariate) moderated t on log-times.
     case driftAdjustedT = "drift-adjusted-moderated-t"
+    /// The suite's noise has a heavy right tail: Hodges–Lehmann shift of log-times over a spread without the
+    /// largest residual, referred to the suite's pooled relabelings (see `RightTailedNoise`).
+    case tailRobustShift = "tail-robust-hodges-lehmann"
     /// Instruction counts: Welch on log counts with the residual variation raised to a floor.
     case welchLogNoiseFloor = "welch-log-noise-floor"
     /// Instruction counts paired by hash seed: t on log ratios with the residual variation raised to a floor.
@@ -45,6 +48,7 @@ public enum ComparisonMethod: String, Sendable {
         case .pairedModeratedT: return "paired t on log-ratios, variance moderated across packages"
         case .moderatedT: return "t on log-times, variance moderated across packages"
         case .driftAdjustedT: return "t on log-times adjusted for drift over the blocks, variance moderated across packages"
+        case .tailRobustShift: return "Hodges–Lehmann shift of log-times over a tail-trimmed spread, referred to the suite's relabelings (right-tailed noise)"
         case .welchLogNoiseFloor: return "Welch t on log counts, residual variation floored"
         case .pairedTNoiseFloor: return "t on log-ratios paired by hash seed, residual variation floored"
         case .insufficient: return "none (too few iterations)"
@@ -128,6 +132,10 @@ public struct PackageComparison: Sendable {
     /// Inputs kept for the suite-level step (moderation, method choice).
     public var fit: LogRatioFit?
     public var rank: RankEstimate?
+    /// The log-times of both sides, for the suite-level check of right-tailed noise.
+    var logSamples: LogSamples?
+    /// The tail-robust candidate when the suite's noise is right-tailed (see `RightTailedNoise`).
+    var tailRobust: TailRobustShift?
     /// Paired with 3–5 pairs: the unpaired analysis the suite may choose instead (see `PairingChoice`).
     var pairingAlternative: PairingAlternative?
     /// Instruction counts: the floor of the residual variation per iteration (nil for other metrics).
@@ -232,6 +240,7 @@ public enum Comparator {
             CountStatistics.fill(&c, la: la, lb: lb, pairs: pairs.d, threshold: threshold)
             return c
         }
+        c.logSamples = LogSamples(a: la, b: lb)
         chooseFit(&c, la: la, lb: lb, pairs: pairs, timesA: timesA, timesB: timesB, mannWhitneyP: mw.p)
         if let runNoise { addRunNoise(&c, runNoise, la: la, lb: lb, controlA: controlA, controlB: controlB) }
         return c
@@ -326,6 +335,7 @@ public enum Comparator {
     @discardableResult
     public static func finalize(_ comparisons: inout [PackageComparison], threshold: Double) -> RunLevelShift? {
         PairingChoice.resolve(&comparisons)
+        RightTailedNoise.resolve(&comparisons)
         Autocorrelation.inflate(&comparisons)
         let fits = comparisons.compactMap(\.fit)
         let prior = VariancePrior.fit(variances: fits.map(\.variance), dfs: fits.map(\.df))

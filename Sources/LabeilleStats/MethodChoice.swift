@@ -6,7 +6,8 @@ import LabeilleCore
 /// The exact rank tests are kept where they can reach the family's threshold: with m packages a lone change
 /// needs p ≤ 0.05/m under Benjamini–Hochberg, and an exact test whose smallest attainable p is above that
 /// (0.0079 for 5 vs 5, 2/2^k for k pairs) can never call it, however large. Otherwise the t-based method on
-/// log-times decides, with its variance moderated across the packages when there are at least three.
+/// log-times decides, with its variance moderated across the packages when there are at least three, or, when
+/// the suite's noise is right-tailed, the tail-robust shift (see `RightTailedNoise`).
 enum MethodChoice {
     static func resolve(_ c: inout PackageComparison, prior: VariancePrior, maxDF: Double, family: Double,
                         threshold: Double, quantiles: inout TQuantileCache) {
@@ -19,6 +20,10 @@ enum MethodChoice {
             let se = (r.high - r.low) / (2 * Distributions.normalQuantile(0.975))
             let power = PowerPlan(variance: se * se / fit.scale, scale: fit.scale, extra: 0, df: .infinity, priorDF: 0, fit: fit)
             setPower(&c, power, threshold: threshold, quantiles: &quantiles)
+            return
+        }
+        if let robust = c.tailRobust {
+            resolveTailRobust(&c, robust, fit: fit, threshold: threshold, quantiles: &quantiles)
             return
         }
         let moderated = prior.df > 0

@@ -97,6 +97,11 @@ extension ComparisonSet {
             out.append(("Clustered noise", "\(withheld) slower/faster call(s) withheld: the values fall into separate clusters across"
                         + " the packages, and at 5 or fewer iterations per side the t test's tail is not controlled"))
         }
+        let robust = comparisons.filter { $0.method == .tailRobustShift }.count
+        if robust > 0 {
+            out.append(("Right-tailed noise", "the samples' means lie above their medians far more often than symmetric noise allows;"
+                        + " \(robust) package(s) decided by \(ComparisonMethod.tailRobustShift.rawValue): \(ComparisonMethod.tailRobustShift.label)"))
+        }
         var methods: [String: Int] = [:]
         for c in comparisons where c.method != .insufficient { methods[c.method.rawValue, default: 0] += 1 }
         if !methods.isEmpty {

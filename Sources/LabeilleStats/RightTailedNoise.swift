@@ -1,0 +1,242 @@
+import Foundation
+import LabeilleCore
+
+/// The log-times of one package's two sides, kept for the suite-level steps that need the values themselves.
+struct LogSamples: Sendable {
+    var a: [Double]
+    var b: [Double]
+}
+
+/// A package's tail-robust candidate: the Hodges–Lehmann shift of log-times and its standard error with the
+/// degrees of freedom of the t distribution fitted to the suite's relabelings (see `RightTailedNoise`).
+struct TailRobustShift: Sendable {
+    var estimate: Double
+    var standardError: Double
+    var df: Double
+    /// The fit's variance when the candidate was made: a later correction of that variance (autocorrelation
+    /// within the runs of a cross-run pair) scales this standard error by the same factor.
+    var fitVariance: Double
+}
+
+/// A suite-level step for timings with a heavy right tail (the odd iteration slowed by a collection, I/O or a
+/// busy neighbour), which the t methods handle badly at 4–5 values per side: the mean of log-times is dragged
+/// by a slow value and the sample variance is dominated by it, so a clear change rarely reaches the p ≈ 0.001
+/// a lone discovery among 50 packages needs.
+///
+/// Detection: under symmetric noise a sample's skew (max + min − 2·median)/(max − min) is symmetric about 0,
+/// and the samples of the packages are independent, so the Wilcoxon signed-rank test of the skews against 0
+/// holds whatever the noise's shape; a one-sided p below 1% marks the suite's noise as right-tailed.
+///
+/// Where it is, a package with two unpaired sides of ≥ 4 values gets a robust candidate: the Hodges–Lehmann
+/// shift H (median of the pairwise differences) over a spread S that leaves out the largest residual about the
+/// sides' medians. H/S does not depend on the package's level or scale, so when the packages' noise shares one
+/// shape (whatever it is) H/S has one null distribution across the suite, and the mixture of the packages' own
+/// relabeling (permutation) distributions estimates it without bias. That distribution's 95% and 99.9% points,
+/// each moved out by one standard error of its tail share, are matched by c·t_ν, so the candidate is an ordinary t estimate (standard error c·S, ν degrees of freedom)
+/// that joins run-to-run noise and the suite's later steps like the other t methods. A true change in another
+/// package only widens the reference (conservative).
+enum RightTailedNoise {
+    /// Level of the suite's skew test.
+    static let level = 0.01
+    /// Packages of one sample size needed for the reference distribution.
+    static let minimumPackages = 10
+    /// Values per side below which the robust spread has too little to work with (3 per side loses to the t).
+    static let minimumPerSide = 4
+    /// Relabelings per package: all of them up to this count (5 vs 5 has 252), else this many at random.
+    static let relabelingsPerPackage = 256
+    /// Fixed seed for the sampled relabelings: the same data always give the same verdicts.
+    static let seed: UInt64 = 0x7A11_5EED
+
+    /// The skew of one sample, (max + min − 2·median)/(max − min): an odd function of the centred values, so
+    /// symmetric about 0 under symmetric noise; near +1 when one slow value stands out. Nil under 3 values or
+    /// when they are all equal.
+    static func skew(_ values: [Double]) -> Double? {
+        guard values.count >= 3, let low = values.min(), let high = values.max(), high > low else { return nil }
+        return (high + low - 2 * Statistics.median(values)) / (high - low)
+    }
+
+    /// One-sided p of the Wilcoxon signed-rank test that the skews lean right (its null distribution is
+    /// symmetric, so half the two-sided p on that side).
+    static func rightSkewP(_ skews: [Double]) -> Double {
+        let test = SignedRankTest(skews)
+        guard test.n > 0 else { return 1 }
+        let half = test.p / 2
+        return test.wPlus > Double(test.n * (test.n + 1)) / 4 ? half : 1 - half
+    }
+
+    /// Whether the samples of a comparison are skewed right more than symmetric noise allows.
+    static func isRightTailed(_ comparisons: [PackageComparison]) -> Bool {
+        var skews: [Double] = []
+        for c in comparisons {
+            guard let s = c.logSamples else { continue }
+            for side in [s.a, s.b] { if let g = skew(side) { skews.append(g) } }
+        }
+        return skews.count >= 2 * minimumPackages && rightSkewP(skews) < level
+    }
+
+    /// Hodges–Lehmann shift of b over a, and the root mean square of the residuals about each side's median
+    /// without the largest one (one per 10 values), which a single slow iteration cannot inflate.
+    static func shiftAndSpread(_ a: [Double], _ b: [Double]) -> (shift: Double, spread: Double) {
+        var differences: [Double] = []
+        differences.reserveCapacity(a.count * b.count)
+        for y in b { for x in a { differences.append(y - x) } }
+        let ma = Statistics.median(a), mb = Statistics.median(b)
+        let residuals = (a.map { $0 - ma } + b.map { $0 - mb }).sorted()
+        let kept = residuals.count - max(1, residuals.count / 10)
+        let sum = residuals[..<kept].reduce(0) { $0 + $1 * $1 }
+        return (Statistics.median(differences), (sum / Double(kept)).squareRoot())
+    }
+
+    /// |H/S| over the relabelings of one package's pooled values into sides of `nA` and the rest: all of them
+    /// when there are at most `relabelingsPerPackage`, else that many drawn at random.
+    static func relabeledStatistics(_ pooled: [Double], nA: Int, rng: inout SplitMix64) -> [Double] {
+        var out: [Double] = []
+        func add(_ inA: [Bool]) {
+            var a: [Double] = [], b: [Double] = []
+            for (v, side) in zip(pooled, inA) { if side { a.append(v) } else { b.append(v) } }
+            let s = shiftAndSpread(a, b)
+            if s.spread > 0 { out.append(abs(s.shift) / s.spread) }
+        }
+        let n = pooled.count
+        if n <= 12 && binomial(n, nA) <= Double(relabelingsPerPackage) {
+            for mask in 0..<(1 << n) where mask.nonzeroBitCount == nA {
+                add((0..<n).map { mask & (1 << $0) != 0 })
+            }
+            return out
+        }
+        var order = Array(0..<n)
+        for _ in 0..<relabelingsPerPackage {
+            for i in 0..<nA { order.swapAt(i, i + Int(rng.uniform() * Double(n - i))) }
+            var inA = [Bool](repeating: false, count: n)
+            for i in 0..<nA { inA[order[i]] = true }
+            add(inA)
+        }
+        return out
+    }
+
+    static func binomial(_ n: Int, _ k: Int) -> Double {
+        (0..<k).reduce(1.0) { $0 * Double(n - $1) / Double($1 + 1) }
+    }
+
+    /// The mixture of the packages' relabeling distributions: the share of each package's |H/S| at or above x,
+    /// averaged, and that average's standard error over the packages (a tail held up by a few packages is
+    /// uncertain).
+    struct Reference {
+        /// Each package's relabeled |H/S|, ascending.
+        var packages: [[Double]]
+
+        func tailShare(_ x: Double) -> (share: Double, standardError: Double) {
+            let shares = packages.map { sorted -> Double in
+                var lo = 0, hi = sorted.count
+                while lo < hi { let mid = (lo + hi) / 2; if sorted[mid] < x { lo = mid + 1 } else { hi = mid } }
+                return Double(sorted.count - lo) / Double(sorted.count)
+            }
+            let m = Double(shares.count), mean = shares.reduce(0, +) / m
+            let variance = shares.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / max(m - 1, 1)
+            return (mean, (variance / m).squareRoot())
+        }
+
+        /// The point whose tail share plus one standard error is `p`: the reference leans towards wider intervals
+        /// and larger p-values by as much as it is uncertain. (Exactly calibrated p-values would put
+        /// Benjamini–Hochberg's chance of any false call in a suite of unchanged packages at its full 5%.)
+        func upperPoint(_ p: Double) -> Double {
+            var lo = 0.0, hi = packages.compactMap(\.last).max() ?? 0
+            guard hi > 0 else { return .nan }
+            for _ in 0..<60 {
+                let mid = (lo + hi) / 2, t = tailShare(mid)
+                if t.share + t.standardError > p { lo = mid } else { hi = mid }
+            }
+            return hi
+        }
+    }
+
+    /// c and ν with c·t_ν matching the reference's 95% and 99.9% points: the 95% point sets the interval, the
+    /// 99.9% point the p-values where a lone discovery among 50 packages is decided.
+    static func tReference(_ reference: Reference) -> (scale: Double, df: Double)? {
+        guard reference.packages.count >= minimumPackages else { return nil }
+        return tReference(q95: reference.upperPoint(0.05), q999: reference.upperPoint(0.001))
+    }
+
+    static func tReference(q95: Double, q999: Double) -> (scale: Double, df: Double)? {
+        guard q95 > 0, q999.isFinite, q999 > 0 else { return nil }
+        func ratio(_ df: Double) -> Double {
+            Distributions.studentTQuantile(p: 0.9995, df: df) / Distributions.studentTQuantile(p: 0.975, df: df)
+        }
+        let target = q999 / q95
+        var df: Double
+        if target <= ratio(1e6) {
+            df = .infinity
+        } else if target >= ratio(1) {
+            df = 1
+        } else {
+            var lo = 0.0, hi = log(1e6)
+            for _ in 0..<40 {
+                let mid = (lo + hi) / 2
+                if ratio(exp(mid)) > target { lo = mid } else { hi = mid }
+            }
+            df = exp((lo + hi) / 2)
+        }
+        let q975 = df.isFinite ? Distributions.studentTQuantile(p: 0.975, df: df) : Distributions.normalQuantile(0.975)
+        return (q95 / q975, df)
+    }
+
+    /// Gives each eligible package of a right-tailed suite its tail-robust candidate (the method choice then
+    /// prefers it to the t methods, not to an exact rank test that can reach the family's threshold).
+    static func resolve(_ comparisons: inout [PackageComparison]) {
+        guard isRightTailed(comparisons) else { return }
+        var groups: [[Int]: [Int]] = [:]
+        for i in comparisons.indices where eligible(comparisons[i]) {
+            let s = comparisons[i].logSamples!
+            groups[[s.a.count, s.b.count], default: []].append(i)
+        }
+        var rng = SplitMix64(seed: seed)
+        for (sizes, members) in groups.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where members.count >= minimumPackages {
+            let packages = members.map { i -> [Double] in
+                let s = comparisons[i].logSamples!
+                return relabeledStatistics(s.a + s.b, nA: sizes[0], rng: &rng).sorted()
+            }
+            guard let reference = tReference(Reference(packages: packages.filter { !$0.isEmpty })) else { continue }
+            for i in members {
+                let s = comparisons[i].logSamples!, own = shiftAndSpread(s.a, s.b)
+                guard own.spread > 0, let fit = comparisons[i].fit else { continue }
+                comparisons[i].tailRobust = TailRobustShift(estimate: own.shift, standardError: reference.scale * own.spread,
+                                                            df: reference.df, fitVariance: fit.variance)
+            }
+        }
+    }
+
+    /// Two unpaired sides of ≥ 4 values each, within one run or across runs with the run noise added (not a
+    /// difference against a control condition, nor block order, where drift is part of the model).
+    static func eligible(_ c: PackageComparison) -> Bool {
+        guard let s = c.logSamples, c.fit != nil, min(s.a.count, s.b.count) >= minimumPerSide else { return false }
+        switch c.order {
+        case .unpaired, .pairedAnalysedUnpaired: return true
+        case .crossRun: return c.runNoise?.source != .control
+        case .paired, .block: return false
+        }
+    }
+}
+
+extension MethodChoice {
+    /// Decides with the tail-robust candidate: its standard error (scaled by any later correction of the fit's
+    /// variance) joins the known run-to-run variance as in the t methods.
+    static func resolveTailRobust(_ c: inout PackageComparison, _ robust: TailRobustShift, fit: LogRatioFit,
+                                  threshold: Double, quantiles: inout TQuantileCache) {
+        let correction = robust.fitVariance > 0 && fit.variance.isFinite ? fit.variance / robust.fitVariance : 1
+        let own = robust.standardError * robust.standardError * correction
+        let total = own + fit.extraVariance
+        let df = fit.extraVariance > 0 && own > 0 && robust.df.isFinite ? total * total / (own * own / robust.df) : robust.df
+        let se = total.squareRoot()
+        c.method = .tailRobustShift
+        c.df = df
+        c.standardError = se
+        c.ratio = exp(robust.estimate)
+        let q = quantiles.quantile(0.975, df: df)
+        c.ratioLow = exp(robust.estimate - q * se); c.ratioHigh = exp(robust.estimate + q * se)
+        c.p = df.isFinite ? Distributions.studentTTwoSidedP(t: robust.estimate / se, df: df)
+                          : erfc(abs(robust.estimate / se) / 2.0.squareRoot())
+        let power = PowerPlan(variance: own / fit.scale, scale: fit.scale, extra: fit.extraVariance,
+                              df: robust.df.isFinite ? robust.df : 1e6, priorDF: 0, fit: fit)
+        setPower(&c, power, threshold: threshold, quantiles: &quantiles)
+    }
+}
