@@ -27,7 +27,7 @@ struct TailRobustShift: Sendable {
 /// and the samples of the packages are independent, so the Wilcoxon signed-rank test of the skews against 0
 /// holds whatever the noise's shape; a one-sided p below 1% marks the suite's noise as right-tailed.
 ///
-/// Where it is, a package with two unpaired sides of ≥ 4 values gets a robust candidate: the Hodges–Lehmann
+/// Where it is, a package with two unpaired sides of 4–20 values gets a robust candidate: the Hodges–Lehmann
 /// shift H (median of the pairwise differences) over a spread S that leaves out the largest residual about the
 /// sides' medians. H/S does not depend on the package's level or scale, so when the packages' noise shares one
 /// shape (whatever it is) H/S has one null distribution across the suite, and the mixture of the packages' own
@@ -42,8 +42,13 @@ enum RightTailedNoise {
     static let minimumPackages = 10
     /// Values per side below which the robust spread has too little to work with (3 per side loses to the t).
     static let minimumPerSide = 4
-    /// Relabelings per package: all of them up to this count (5 vs 5 has 252), else this many at random.
+    /// Relabelings per package: all of them up to this count (5 vs 5 has 252), else this many at random; fewer
+    /// (down to 64) when many packages share the reference, which then has enough values anyway.
     static let relabelingsPerPackage = 256
+    static let relabelingBudget = 25_000
+    /// Values per side above which the step does not apply: the rank tests and the t methods have enough to
+    /// work with there, and the relabelings grow with n².
+    static let maximumPerSide = 20
     /// Fixed seed for the sampled relabelings: the same data always give the same verdicts.
     static let seed: UInt64 = 0x7A11_5EED
 
@@ -89,7 +94,7 @@ enum RightTailedNoise {
 
     /// |H/S| over the relabelings of one package's pooled values into sides of `nA` and the rest: all of them
     /// when there are at most `relabelingsPerPackage`, else that many drawn at random.
-    static func relabeledStatistics(_ pooled: [Double], nA: Int, rng: inout SplitMix64) -> [Double] {
+    static func relabeledStatistics(_ pooled: [Double], nA: Int, count: Int = relabelingsPerPackage, rng: inout SplitMix64) -> [Double] {
         var out: [Double] = []
         func add(_ inA: [Bool]) {
             var a: [Double] = [], b: [Double] = []
@@ -98,14 +103,14 @@ enum RightTailedNoise {
             if s.spread > 0 { out.append(abs(s.shift) / s.spread) }
         }
         let n = pooled.count
-        if n <= 12 && binomial(n, nA) <= Double(relabelingsPerPackage) {
+        if n <= 12 && binomial(n, nA) <= Double(count) {
             for mask in 0..<(1 << n) where mask.nonzeroBitCount == nA {
                 add((0..<n).map { mask & (1 << $0) != 0 })
             }
             return out
         }
         var order = Array(0..<n)
-        for _ in 0..<relabelingsPerPackage {
+        for _ in 0..<count {
             for i in 0..<nA { order.swapAt(i, i + Int(rng.uniform() * Double(n - i))) }
             var inA = [Bool](repeating: false, count: n)
             for i in 0..<nA { inA[order[i]] = true }
@@ -191,9 +196,10 @@ enum RightTailedNoise {
         }
         var rng = SplitMix64(seed: seed)
         for (sizes, members) in groups.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where members.count >= minimumPackages {
+            let count = min(relabelingsPerPackage, max(64, relabelingBudget / members.count))
             let packages = members.map { i -> [Double] in
                 let s = comparisons[i].logSamples!
-                return relabeledStatistics(s.a + s.b, nA: sizes[0], rng: &rng).sorted()
+                return relabeledStatistics(s.a + s.b, nA: sizes[0], count: count, rng: &rng).sorted()
             }
             guard let reference = tReference(Reference(packages: packages.filter { !$0.isEmpty })) else { continue }
             for i in members {
@@ -205,10 +211,11 @@ enum RightTailedNoise {
         }
     }
 
-    /// Two unpaired sides of ≥ 4 values each, within one run or across runs with the run noise added (not a
+    /// Two unpaired sides of 4–20 values each, within one run or across runs with the run noise added (not a
     /// difference against a control condition, nor block order, where drift is part of the model).
     static func eligible(_ c: PackageComparison) -> Bool {
-        guard let s = c.logSamples, c.fit != nil, min(s.a.count, s.b.count) >= minimumPerSide else { return false }
+        guard let s = c.logSamples, c.fit != nil, min(s.a.count, s.b.count) >= minimumPerSide,
+              max(s.a.count, s.b.count) <= maximumPerSide else { return false }
         switch c.order {
         case .unpaired, .pairedAnalysedUnpaired: return true
         case .crossRun: return c.runNoise?.source != .control
