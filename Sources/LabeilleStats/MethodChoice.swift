@@ -22,7 +22,7 @@ enum MethodChoice {
             setPower(&c, power, threshold: threshold, quantiles: &quantiles)
             return
         }
-        if let robust = c.tailRobust {
+        if let robust = c.tailRobust, robust.holds(for: fit) {
             resolveTailRobust(&c, robust, fit: fit, threshold: threshold, quantiles: &quantiles)
             return
         }
