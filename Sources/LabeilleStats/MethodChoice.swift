@@ -22,7 +22,7 @@ enum MethodChoice {
             setPower(&c, power, threshold: threshold, quantiles: &quantiles)
             return
         }
-        if let robust = c.tailRobust, robust.holds(for: fit) {
+        if let robust = c.tailRobust {
             resolveTailRobust(&c, robust, fit: fit, threshold: threshold, quantiles: &quantiles)
             return
         }

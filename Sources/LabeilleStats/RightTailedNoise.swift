@@ -16,18 +16,6 @@ struct TailRobustShift: Sendable {
     /// The fit's variance when the candidate was made: a later correction of that variance (autocorrelation
     /// within the runs of a cross-run pair) scales this standard error by the same factor.
     var fitVariance: Double
-
-    /// Largest correction of the fit's variance for autocorrelation under which the candidate is used. Relabeling
-    /// presumes exchangeable values; where the values of a run are clearly serially correlated (a machine state
-    /// that drifts slowly), a relabeled sample mixes the runs' states into the spread, the reference comes out
-    /// too narrow (interval coverage fell to 92% in the calibration's realistic cross-run cells), and the t
-    /// methods with their autocorrelation correction decide. Pooled over a suite, the correction of serially
-    /// independent noise stays below about 1.3.
-    static let maximumCorrection = 1.5
-
-    func holds(for fit: LogRatioFit) -> Bool {
-        !(fit.variance > TailRobustShift.maximumCorrection * fitVariance)
-    }
 }
 
 /// A suite-level step for timings with a heavy right tail (the odd iteration slowed by a collection, I/O or a
