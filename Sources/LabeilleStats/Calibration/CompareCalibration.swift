@@ -146,7 +146,7 @@ public enum CompareCalibration {
                     // No detectable effect promised (calls withheld): nothing to check.
                     let promised = aa.medianDetectable.contains { $0.isFinite }
                     let mde = run(Cell(model: model, design: design, n: n, change: promised ? .atDetectableEffect(aa.medianDetectable) : .none,
-                                       suites: promised ? suites(20) : 0), seed: seed &+ 303)
+                                       suites: promised ? suites(100) : 0), seed: seed &+ 303)
                     mdeRows.append((aa, mde))
                 }
             }
