@@ -173,6 +173,8 @@ public struct LogRatioFit: Sendable {
     public var lag2Products: Double = 0
     public var squares: Double = 0
     public var sequenceLength: Double = 0
+    /// The sequences are two runs' iterations, each demeaned on its own: the estimate is a difference of run means.
+    public var meansOfRuns = false
 }
 
 /// The exact rank-based candidate: estimate, interval, p and the smallest p the test can reach.
@@ -297,6 +299,7 @@ public enum Comparator {
             let ra = la.map { $0 - meanA }, rb = lb.map { $0 - meanB }
             (widened.lagProducts, widened.lag2Products, widened.squares) = Autocorrelation.sums([ra, rb])
             widened.sequenceLength = Double(la.count + lb.count) / 2
+            widened.meansOfRuns = true
             c.fit = widened
         }
     }
