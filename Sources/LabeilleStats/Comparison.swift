@@ -118,6 +118,8 @@ public struct PackageComparison: Sendable {
     public var withheldForClusteredNoise = false
     /// The shapes of this package's small samples, for the suite-level check of clustered noise.
     var sampleShapes = ClusteredNoise.Tally()
+    /// The ratio of this package's two sample variances, for the suite-level tail weight (see `TailWeight`).
+    var varianceRatio: TailWeight.Sample?
     /// Drift per iteration on the log scale (≈ relative), estimated from the time order (block order only).
     public var driftPerIteration: Double = .nan
     /// Degrees of freedom of the t-based interval (after moderation), NaN for rank methods.
@@ -179,6 +181,8 @@ public struct LogRatioFit: Sendable {
     public var lag2Products: Double = 0
     public var squares: Double = 0
     public var sequenceLength: Double = 0
+    /// The sequences are two runs' iterations, each demeaned on its own: the estimate is a difference of run means.
+    public var meansOfRuns = false
 }
 
 /// The exact rank-based candidate: estimate, interval, p and the smallest p the test can reach.
@@ -235,6 +239,7 @@ public enum Comparator {
         c.probabilitySlower = mw.u / Double(a.count * b.count)
         let pairs = pairedDifferences(la, lb, roundsA, roundsB)
         c.sampleShapes.add(la); c.sampleShapes.add(lb)
+        c.varianceRatio = TailWeight.sample(la, lb)
         if metric == Metric.instructions.rawValue {
             // Near-deterministic counts: their own floored test, and no moderation or rank step later (no fit).
             CountStatistics.fill(&c, la: la, lb: lb, pairs: pairs.d, threshold: threshold)
@@ -303,6 +308,7 @@ public enum Comparator {
             let ra = la.map { $0 - meanA }, rb = lb.map { $0 - meanB }
             (widened.lagProducts, widened.lag2Products, widened.squares) = Autocorrelation.sums([ra, rb])
             widened.sequenceLength = Double(la.count + lb.count) / 2
+            widened.meansOfRuns = true
             c.fit = widened
         }
     }
@@ -342,9 +348,10 @@ public enum Comparator {
         let pooledDF = fits.reduce(0) { $0 + max($1.df, 0) }
         var quantiles = TQuantileCache()
         let family = Double(max(1, comparisons.count))
+        let kurtosis = TailWeight.excessKurtosis(comparisons.compactMap(\.varianceRatio))
         for i in comparisons.indices {
-            MethodChoice.resolve(&comparisons[i], prior: fits.count >= 3 ? prior : .none, maxDF: pooledDF,
-                                 family: family, threshold: threshold, quantiles: &quantiles)
+            MethodChoice.resolve(&comparisons[i], prior: fits.count >= 3 ? prior : .none, maxDF: pooledDF, family: family,
+                                 kurtosis: kurtosis, threshold: threshold, quantiles: &quantiles)
         }
         let q = Inference.benjaminiHochberg(comparisons.map(\.p))
         for i in comparisons.indices {

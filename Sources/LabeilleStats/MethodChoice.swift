@@ -10,7 +10,7 @@ import LabeilleCore
 /// the suite's noise is right-tailed, the tail-robust shift (see `RightTailedNoise`).
 enum MethodChoice {
     static func resolve(_ c: inout PackageComparison, prior: VariancePrior, maxDF: Double, family: Double,
-                        threshold: Double, quantiles: inout TQuantileCache) {
+                        kurtosis: Double = 0, threshold: Double, quantiles: inout TQuantileCache) {
         guard let fit = c.fit, fit.variance.isFinite else { return }
         if let r = c.rank, r.minimumP <= 0.05 / family, fit.extraVariance == 0 {
             c.method = r.paired ? .pairedSignedRank : .hodgesLehmann
@@ -47,8 +47,9 @@ enum MethodChoice {
                                 : erfc(abs(fit.estimate / se) / 2.0.squareRoot())
         }
         // The degrees of freedom the interval used: the prior's only when the posterior variance was taken.
+        // A paired difference of two values has half the excess kurtosis of one value.
         let power = PowerPlan(variance: t.variance, scale: fit.scale, extra: fit.extraVariance, df: t.dataDF,
-                              priorDF: t.borrowedDF, fit: fit)
+                              priorDF: t.borrowedDF, fit: fit, kurtosis: c.order == .paired ? kurtosis / 2 : kurtosis)
         setPower(&c, power, threshold: threshold, quantiles: &quantiles)
     }
 

@@ -21,6 +21,9 @@ struct PowerPlan {
     var df: Double
     var priorDF: Double
     var fit: LogRatioFit
+    /// The suite's excess kurtosis of the noise (see `TailWeight`): the variance estimate is less stable than
+    /// its degrees of freedom say, which both its median-unbiasing and the spread of the significance bound use.
+    var kurtosis: Double = 0
 
     /// Gauss–Hermite nodes (non-negative half) and weights for the standard normal, 16 points.
     static let nodes = [0.3867606045005574, 1.1638291005549648, 1.9519803457163334, 2.7602450476307014,
@@ -41,9 +44,11 @@ struct PowerPlan {
         let perCondition = max(fit.perCondition, 1)
         let raw = variance * scale * perCondition / n
         guard raw.isFinite, raw + extra > 0 else { return nil }
-        let nu = max(1, df * (n - 1) / max(perCondition - 1, 1)) + priorDF
+        let dataDF = max(1, df * (n - 1) / max(perCondition - 1, 1))
+        let testDF = dataDF + priorDF
+        let nu = max(min(1, dataDF), TailWeight.effectiveDF(dataDF, kurtosis: kurtosis)) + priorDF
         let se2 = raw / PowerPlan.medianOfScaledChiSquare(nu)
-        let exactDF = extra > 0 && se2 > 0 ? (se2 + extra) * (se2 + extra) / (se2 * se2 / nu) : nu
+        let exactDF = extra > 0 && se2 > 0 ? (se2 + extra) * (se2 + extra) / (se2 * se2 / testDF) : testDF
         // Half-unit degrees of freedom are precise enough for planning and keep the quantile cache small.
         let dfEff = exactDF.isFinite ? max(1, (exactDF * 2).rounded() / 2) : exactDF
         return Design(se2: se2, nu: nu, extra: extra, q: quantiles.quantile(0.975, df: dfEff))

@@ -149,7 +149,9 @@ struct CompareCommand: ParsableCommand {
             interpreter in both runs when there is one, else from the runs' tracking series, else --run-noise.
             The shift shared by all packages (10 or more) is reported once as the run-level shift and tested once
             (1% level); a package is called with it only when that shift is beyond the run-to-run noise, else only
-            when it stands out from the shift (Benjamini–Hochberg 4%).
+            when it stands out from the shift (Benjamini–Hochberg 4%). Runs of fewer than 5 iterations cannot show
+            how much consecutive iterations share the machine's state, so their means assume a documented state
+            (variance × 1.43 at 3 iterations per run); more iterations per run estimate it from the data.
             """)
     @OptionGroup var database: DatabaseOptions
     @Argument(help: ArgumentHelp("Results directories or bench ids.", valueName: "run")) var runs: [String]

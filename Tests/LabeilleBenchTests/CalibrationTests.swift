@@ -183,6 +183,47 @@ final class CalibrationTests: XCTestCase {
         XCTAssertTrue(clustered.isClustered)
     }
 
+    /// The tail weight's F-distribution figures against scipy (scripts/reference/tail_weight_reference.py).
+    func testTailWeightAgainstScipy() {
+        let reference: [(Double, Double, Double, Double)] = [
+            (2, 2, 1.0986122886681098, 0.5378828427399902), (4, 4, 0.7247319739858734, 0.3561673473940934),
+            (9, 9, 0.46429971812965254, 0.15242248401504577), (2, 4, 0.9231485152871957, 0.46626422595419936),
+            (1.5, 3.2, 1.0905378506642758, 0.5348315944203927),
+        ]
+        for (a, b, median, beyondOne) in reference {
+            XCTAssertEqual(TailWeight.normalMedian(a, b), median, accuracy: 1e-9, "median |log F(\(a), \(b))|")
+            XCTAssertEqual(TailWeight.exceedance(1, a, b), beyondOne, accuracy: 1e-9, "P(|log F(\(a), \(b))| > 1)")
+        }
+        XCTAssertEqual(TailWeight.binomialUpperTail(32, 50), 0.03245432353613609, accuracy: 1e-12)  // scipy binom.sf(31, 50, .5)
+        XCTAssertEqual(TailWeight.effectiveDF(8, kurtosis: 0), 8)
+        XCTAssertEqual(TailWeight.effectiveDF(8, kurtosis: 3), 1 / (1.0 / 8 + 3.0 / 18), accuracy: 1e-12)
+        XCTAssertEqual(TailWeight.effectiveDF(.infinity, kurtosis: 3), .infinity)
+    }
+
+    /// The suite-level tail check fires on heavy right tails and stays at 0 for normal noise (at its 5% level),
+    /// and a heavier tail widens the detectable effect reported for the same data.
+    func testTailWeightFiresOnHeavyTailsOnly() {
+        var rng = SplitMix64(seed: 910)
+        func suite(_ model: NoiseModel) -> [TailWeight.Sample] {
+            (0..<50).compactMap { p in
+                let cv = [0.005, 0.01, 0.02, 0.03][p % 4]
+                return TailWeight.sample(model.sequence(length: 5, cv: cv, rng: &rng), model.sequence(length: 5, cv: cv, rng: &rng))
+            }
+        }
+        let normal = (0..<40).map { _ in TailWeight.excessKurtosis(suite(.gauss)) }
+        let heavy = (0..<40).map { _ in TailWeight.excessKurtosis(suite(.heavyTail)) }
+        XCTAssertLessThanOrEqual(normal.filter { $0 > 0 }.count, 5, "\(normal)")
+        XCTAssertGreaterThanOrEqual(heavy.filter { $0 > 1 }.count, 32, "\(heavy)")
+        XCTAssertEqual(TailWeight.excessKurtosis(Array(suite(.heavyTail).prefix(9))), 0)  // too few packages to judge
+        let fit = LogFits.twoSample([0.00, 0.01, 0.02, 0.015, 0.005], [0.03, 0.05, 0.04, 0.035, 0.045])
+        var quantiles = TQuantileCache()
+        let plain = PowerPlan(variance: fit.variance, scale: fit.scale, extra: 0, df: fit.df, priorDF: 0, fit: fit)
+        var tailed = plain
+        tailed.kurtosis = 3
+        XCTAssertGreaterThan(tailed.detectableLogEffect(n: 5, margin: 0.01, quantiles: &quantiles),
+                             plain.detectableLogEffect(n: 5, margin: 0.01, quantiles: &quantiles) * 1.03)
+    }
+
     /// A 3% step in 5 of 50 packages (CV ≤ 1.9%) is found by the level-shift test within two runs of the step,
     /// and the gate still holds for the 45 unchanged packages.
     func testSeededAlertGateFindsASmallStep() {

@@ -126,32 +126,53 @@ public enum CompareCalibration {
 
     static func cellName(_ model: NoiseModel, _ design: CalibrationDesign) -> String { "\(model.rawValue)/\(design.rawValue)" }
 
-    public static func table(scale: Double = 1, only: String? = nil, progress: ((String) -> Void)? = nil) -> String {
-        var rows: [Result] = [], mdeRows: [(Result, Result)] = []
-        var seed: UInt64 = 20261201
+    /// One noise model × design × n of the table, with its seed.
+    struct TableCell: Sendable {
+        var model: NoiseModel
+        var design: CalibrationDesign
+        var n: Int
+        var seed: UInt64
+    }
+
+    /// The rows of one table cell: A/A, all +10%, lone +20%, and the A/A result with its detectable-effect check.
+    static func rows(of t: TableCell, scale: Double) -> (rows: [Result], detectable: (Result, Result)) {
         func suites(_ k: Int) -> Int { max(2, Int((Double(k) * scale).rounded())) }
+        let aa = run(Cell(model: t.model, design: t.design, n: t.n, change: .none, suites: suites(100)), seed: t.seed)
+        // 100 suites like the other rows: a cross-run suite shares one run-level shift, so 20 suites measured
+        // its coverage from 20 draws of that shift (±2 points); the first 20 suites are those of 20.
+        let all = run(Cell(model: t.model, design: t.design, n: t.n, change: .all(1.10), suites: suites(100)), seed: t.seed &+ 101)
+        let lone = run(Cell(model: t.model, design: t.design, n: t.n, change: .lone(1.20), suites: suites(100)), seed: t.seed &+ 202)
+        // No detectable effect promised (calls withheld): nothing to check.
+        let promised = aa.medianDetectable.contains { $0.isFinite }
+        let mde = run(Cell(model: t.model, design: t.design, n: t.n, change: promised ? .atDetectableEffect(aa.medianDetectable) : .none,
+                           suites: promised ? suites(100) : 0), seed: t.seed &+ 303)
+        return ([aa, all, lone], (aa, mde))
+    }
+
+    /// The table, its cells computed in parallel (each has its own seed, so the figures do not depend on the
+    /// number of cores or the order the cells finish in).
+    public static func table(scale: Double = 1, only: String? = nil, progress: (@Sendable (String) -> Void)? = nil) -> String {
+        var cells: [TableCell] = []
+        var seed: UInt64 = 20261201
         for model in NoiseModel.allCases {
             for design in CalibrationDesign.allCases {
-                let selected = only.map { cellName(model, design).contains($0) } ?? true
-                if selected { progress?("\(model.rawValue) × \(design.rawValue)") }
                 for n in [3, 5, 10] {
                     seed &+= 1
-                    guard selected else { continue }
-                    let aa = run(Cell(model: model, design: design, n: n, change: .none, suites: suites(100)), seed: seed)
-                    rows.append(aa)
-                    // 100 suites like the other rows: a cross-run suite shares one run-level shift, so 20 suites measured
-                    // its coverage from 20 draws of that shift (±2 points); the first 20 suites are those of 20.
-                    rows.append(run(Cell(model: model, design: design, n: n, change: .all(1.10), suites: suites(100)), seed: seed &+ 101))
-                    rows.append(run(Cell(model: model, design: design, n: n, change: .lone(1.20), suites: suites(100)), seed: seed &+ 202))
-                    // No detectable effect promised (calls withheld): nothing to check.
-                    let promised = aa.medianDetectable.contains { $0.isFinite }
-                    let mde = run(Cell(model: model, design: design, n: n, change: promised ? .atDetectableEffect(aa.medianDetectable) : .none,
-                                       suites: promised ? suites(20) : 0), seed: seed &+ 303)
-                    mdeRows.append((aa, mde))
+                    if only.map({ cellName(model, design).contains($0) }) ?? true {
+                        cells.append(TableCell(model: model, design: design, n: n, seed: seed))
+                    }
                 }
             }
         }
-        return render(rows) + "\n" + renderDetectable(mdeRows)
+        let results = ParallelResults<(rows: [Result], detectable: (Result, Result))>(count: cells.count)
+        let selected = cells
+        DispatchQueue.concurrentPerform(iterations: cells.count) { i in
+            let cell = selected[i]
+            results.set(i, rows(of: cell, scale: scale))
+            progress?("\(cellName(cell.model, cell.design)) n=\(cell.n) (\(results.finished) of \(selected.count))")
+        }
+        let done = results.values
+        return render(done.flatMap(\.rows)) + "\n" + renderDetectable(done.map(\.detectable))
     }
 
     static func pct(_ x: Double) -> String { x.isFinite ? String(format: "%5.1f", x * 100) : "    —" }
@@ -175,4 +196,14 @@ public enum CompareCalibration {
         }
         return out.joined(separator: "\n") + "\n"
     }
+}
+
+/// Results filled in from parallel work, one slot per index.
+final class ParallelResults<Value>: @unchecked Sendable {
+    private var slots: [Value?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ value: Value) { lock.withLock { slots[index] = value } }
+    var finished: Int { lock.withLock { slots.filter { $0 != nil }.count } }
+    var values: [Value] { lock.withLock { slots.compactMap { $0 } } }
 }
