@@ -120,6 +120,9 @@ public struct PackageComparison: Sendable {
     var sampleShapes = ClusteredNoise.Tally()
     /// The ratio of this package's two sample variances, for the suite-level tail weight (see `TailWeight`).
     var varianceRatio: TailWeight.Sample?
+    /// The suite's excess kurtosis read from the packages' variance ratios, which the power figures allow for
+    /// (the same for every package of a comparison; 0 when the spread is what normal noise gives).
+    public var tailKurtosis: Double = 0
     /// Drift per iteration on the log scale (≈ relative), estimated from the time order (block order only).
     public var driftPerIteration: Double = .nan
     /// Degrees of freedom of the t-based interval (after moderation), NaN for rank methods.
@@ -350,6 +353,7 @@ public enum Comparator {
         let family = Double(max(1, comparisons.count))
         let kurtosis = TailWeight.excessKurtosis(comparisons.compactMap(\.varianceRatio))
         for i in comparisons.indices {
+            comparisons[i].tailKurtosis = kurtosis
             MethodChoice.resolve(&comparisons[i], prior: fits.count >= 3 ? prior : .none, maxDF: pooledDF, family: family,
                                  kurtosis: kurtosis, threshold: threshold, quantiles: &quantiles)
         }

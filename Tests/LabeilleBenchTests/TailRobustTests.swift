@@ -82,6 +82,10 @@ final class TailRobustTests: XCTestCase {
         var comps = suite(.gauss, seed: 3, lone: log(1.2))
         Comparator.finalize(&comps, threshold: 0.01)
         XCTAssertTrue(comps.allSatisfy { $0.method == .moderatedT })
+        // Nor do its variance ratios spread beyond normal noise: no tail weight, no note.
+        XCTAssertTrue(comps.allSatisfy { $0.tailKurtosis == 0 })
+        let set = ComparisonSet(baseline: "r/a", treatment: "r/b", comparisons: comps, summary: Comparator.summarize(comps))
+        XCTAssertNil(set.analysisNotes.first { $0.label == "Tail weight" })
     }
 
     func testARightTailedSuiteIsDecidedByTheRobustShiftAndSaysSo() throws {
@@ -98,6 +102,13 @@ final class TailRobustTests: XCTestCase {
         let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let rows = try XCTUnwrap(doc["comparisons"] as? [[String: Any]])
         XCTAssertEqual(rows.first?["method"] as? String, "tail-robust-hodges-lehmann")
+        // The same suite's variance ratios spread as heavy tails make them: said once, and in the JSON summary.
+        let kurtosis = try XCTUnwrap(comps.first?.tailKurtosis)
+        XCTAssertGreaterThan(kurtosis, 1)
+        let weight = try XCTUnwrap(set.analysisNotes.first { $0.label == "Tail weight" })
+        XCTAssertTrue(weight.text.contains("excess kurtosis \(NumberText.f(kurtosis, 1))"), weight.text)
+        let summary = try XCTUnwrap(doc["summary"] as? [String: Any])
+        XCTAssertEqual(try XCTUnwrap(summary["tail_kurtosis"] as? Double), kurtosis, accuracy: 1e-9)
     }
 
     /// A/A under the switch, seeded: the robust reference keeps the family's promise (a bounded version of the

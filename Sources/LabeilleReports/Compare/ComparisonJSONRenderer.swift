@@ -107,6 +107,7 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
             ("geomean_excluded_mismatched", .int(s.mismatchedExcluded)),
             ("block_ordered", .int(blockOrdered)), ("run_noise", runNoise(set.comparisons.first?.runNoise)),
             ("run_level_shift", runLevelShift(set.runLevelShift)),
+            ("tail_kurtosis", n(set.comparisons.first?.tailKurtosis ?? 0)),
         ])
     }
 

@@ -97,9 +97,13 @@ extension ComparisonSet {
             out.append(("Clustered noise", "\(withheld) slower/faster call(s) withheld: the values fall into separate clusters across"
                         + " the packages, and at 5 or fewer iterations per side the t test's tail is not controlled"))
         }
+        if let kurtosis = comparisons.first?.tailKurtosis, kurtosis > 0 {
+            out.append(("Tail weight", "the packages' two sample variances differ far more often than normal noise allows (as with"
+                        + " excess kurtosis \(NumberText.f(kurtosis, 1))): detectable effects and iterations needed allow for it"))
+        }
         let robust = comparisons.filter { $0.method == .tailRobustShift }.count
         if robust > 0 {
-            out.append(("Right-tailed noise", "the samples' means lie above their medians far more often than symmetric noise allows;"
+            out.append(("Right-tailed noise", "the samples lean right (midrange above median) far more often than symmetric noise allows;"
                         + " \(robust) package(s) decided by \(ComparisonMethod.tailRobustShift.rawValue): \(ComparisonMethod.tailRobustShift.label)"))
         }
         var methods: [String: Int] = [:]
