@@ -33,19 +33,7 @@ enum MethodChoice {
         case .block: c.method = .driftAdjustedT
         default: c.method = moderated ? .moderatedT : .welchLog
         }
-        let se = t.se2.squareRoot()
-        c.df = t.df
-        c.standardError = se
-        c.ratio = exp(fit.estimate)
-        if se == 0 {
-            c.ratioLow = c.ratio; c.ratioHigh = c.ratio
-            c.p = fit.estimate == 0 ? 1 : 0
-        } else {
-            let q = quantiles.quantile(0.975, df: t.df)
-            c.ratioLow = exp(fit.estimate - q * se); c.ratioHigh = exp(fit.estimate + q * se)
-            c.p = t.df.isFinite ? Distributions.studentTTwoSidedP(t: fit.estimate / se, df: t.df)
-                                : erfc(abs(fit.estimate / se) / 2.0.squareRoot())
-        }
+        setTEstimate(&c, estimate: fit.estimate, se: t.se2.squareRoot(), df: t.df, quantiles: &quantiles)
         // The degrees of freedom the interval used: the prior's only when the posterior variance was taken.
         // A paired difference of two values has half the excess kurtosis of one value.
         let power = PowerPlan(variance: t.variance, scale: fit.scale, extra: fit.extraVariance, df: t.dataDF,
@@ -71,9 +59,28 @@ enum MethodChoice {
         } else {
             se2 = variance * fit.scale
         }
-        let total = se2 + fit.extraVariance
-        let effectiveDF = fit.extraVariance > 0 && se2 > 0 ? total * total / (se2 * se2 / df) : df
-        return (total, effectiveDF, variance, fit.df, max(0, df - fit.df))
+        return (se2 + fit.extraVariance, satterthwaiteDF(own: se2, df: df, known: fit.extraVariance), variance, fit.df, max(0, df - fit.df))
+    }
+
+    /// Degrees of freedom of an estimated variance `own` (with `df`) plus a known variance (Satterthwaite).
+    static func satterthwaiteDF(own: Double, df: Double, known: Double) -> Double {
+        guard known > 0, own > 0 else { return df }
+        return (own + known) * (own + known) / (own * own / df)
+    }
+
+    /// A t-based estimate's ratio, 95% interval and two-sided p (normal when the degrees of freedom are infinite).
+    static func setTEstimate(_ c: inout PackageComparison, estimate: Double, se: Double, df: Double, quantiles: inout TQuantileCache) {
+        c.df = df
+        c.standardError = se
+        c.ratio = exp(estimate)
+        guard se != 0 else {
+            c.ratioLow = c.ratio; c.ratioHigh = c.ratio
+            c.p = estimate == 0 ? 1 : 0
+            return
+        }
+        let q = quantiles.quantile(0.975, df: df)
+        c.ratioLow = exp(estimate - q * se); c.ratioHigh = exp(estimate + q * se)
+        c.p = df.isFinite ? Distributions.studentTTwoSidedP(t: estimate / se, df: df) : erfc(abs(estimate / se) / 2.0.squareRoot())
     }
 
     static func setPower(_ c: inout PackageComparison, _ plan: PowerPlan, threshold: Double, quantiles: inout TQuantileCache) {

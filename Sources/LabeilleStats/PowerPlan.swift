@@ -48,7 +48,7 @@ struct PowerPlan {
         let testDF = dataDF + priorDF
         let nu = max(min(1, dataDF), TailWeight.effectiveDF(dataDF, kurtosis: kurtosis)) + priorDF
         let se2 = raw / PowerPlan.medianOfScaledChiSquare(nu)
-        let exactDF = extra > 0 && se2 > 0 ? (se2 + extra) * (se2 + extra) / (se2 * se2 / testDF) : testDF
+        let exactDF = MethodChoice.satterthwaiteDF(own: se2, df: testDF, known: extra)
         // Half-unit degrees of freedom are precise enough for planning and keep the quantile cache small.
         let dfEff = exactDF.isFinite ? max(1, (exactDF * 2).rounded() / 2) : exactDF
         return Design(se2: se2, nu: nu, extra: extra, q: quantiles.quantile(0.975, df: dfEff))

@@ -229,17 +229,9 @@ extension MethodChoice {
                                   threshold: Double, quantiles: inout TQuantileCache) {
         let correction = robust.fitVariance > 0 && fit.variance.isFinite ? fit.variance / robust.fitVariance : 1
         let own = robust.standardError * robust.standardError * correction
-        let total = own + fit.extraVariance
-        let df = fit.extraVariance > 0 && own > 0 && robust.df.isFinite ? total * total / (own * own / robust.df) : robust.df
-        let se = total.squareRoot()
         c.method = .tailRobustShift
-        c.df = df
-        c.standardError = se
-        c.ratio = exp(robust.estimate)
-        let q = quantiles.quantile(0.975, df: df)
-        c.ratioLow = exp(robust.estimate - q * se); c.ratioHigh = exp(robust.estimate + q * se)
-        c.p = df.isFinite ? Distributions.studentTTwoSidedP(t: robust.estimate / se, df: df)
-                          : erfc(abs(robust.estimate / se) / 2.0.squareRoot())
+        setTEstimate(&c, estimate: robust.estimate, se: (own + fit.extraVariance).squareRoot(),
+                     df: satterthwaiteDF(own: own, df: robust.df, known: fit.extraVariance), quantiles: &quantiles)
         let power = PowerPlan(variance: own / fit.scale, scale: fit.scale, extra: fit.extraVariance,
                               df: robust.df.isFinite ? robust.df : 1e6, priorDF: 0, fit: fit)
         setPower(&c, power, threshold: threshold, quantiles: &quantiles)
