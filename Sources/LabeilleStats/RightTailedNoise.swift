@@ -189,17 +189,17 @@ enum RightTailedNoise {
     /// prefers it to the t methods, not to an exact rank test that can reach the family's threshold).
     static func resolve(_ comparisons: inout [PackageComparison]) {
         guard isRightTailed(comparisons) else { return }
+        // Within-run and cross-run packages are referred to separately: their relabelings differ in kind.
         var groups: [[Int]: [Int]] = [:]
         for i in comparisons.indices where eligible(comparisons[i]) {
             let s = comparisons[i].logSamples!
-            groups[[s.a.count, s.b.count], default: []].append(i)
+            groups[[s.a.count, s.b.count, comparisons[i].order == .crossRun ? 1 : 0], default: []].append(i)
         }
         var rng = SplitMix64(seed: seed)
         for (sizes, members) in groups.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where members.count >= minimumPackages {
             let count = min(relabelingsPerPackage, max(64, relabelingBudget / members.count))
             let packages = members.map { i -> [Double] in
-                let s = comparisons[i].logSamples!
-                return relabeledStatistics(s.a + s.b, nA: sizes[0], count: count, rng: &rng).sorted()
+                return relabeledStatistics(relabelingPool(comparisons[i]), nA: sizes[0], count: count, rng: &rng).sorted()
             }
             guard let reference = tReference(Reference(packages: packages.filter { !$0.isEmpty })) else { continue }
             for i in members {
@@ -211,28 +211,50 @@ enum RightTailedNoise {
         }
     }
 
-    /// Two unpaired sides of 4–20 values each within one run. Not block order (drift is part of that model), and
-    /// not across runs: relabeling presumes exchangeable values, and a relabeled sample of two runs mixes the
-    /// runs' levels and slowly drifting machine states into the spread, so the reference comes out too narrow
-    /// (interval coverage fell to 92.5% in the calibration's realistic cross-run cells).
+    /// The values a package's relabelings draw from. Within one run, the pooled log-times. Across runs each side
+    /// first loses its own median: two runs differ in level (and in their slowly moving machine state), which a
+    /// relabeling would mix into both H and S. Each side centred on its own, the relabelings reflect the shape of
+    /// the noise within a run only; what the runs add (their levels, the state a run's iterations share) joins
+    /// the standard error afterwards as known variances (see `MethodChoice.resolveTailRobust`). Centring removes
+    /// the sides' difference from H and S alike, so their ratio keeps its null distribution.
+    static func relabelingPool(_ c: PackageComparison) -> [Double] {
+        let s = c.logSamples!
+        guard c.order == .crossRun else { return s.a + s.b }
+        let ma = Statistics.median(s.a), mb = Statistics.median(s.b)
+        return s.a.map { $0 - ma } + s.b.map { $0 - mb }
+    }
+
+    /// Two unpaired sides of 4–20 values each, within one run or from two runs with a known run-to-run noise.
+    /// Not block order (drift is part of that model), nor relative to a control condition (the difference in
+    /// differences has no two samples to relabel).
     static func eligible(_ c: PackageComparison) -> Bool {
-        guard let s = c.logSamples, c.fit != nil, min(s.a.count, s.b.count) >= minimumPerSide,
+        guard let s = c.logSamples, let fit = c.fit, min(s.a.count, s.b.count) >= minimumPerSide,
               max(s.a.count, s.b.count) <= maximumPerSide else { return false }
+        if c.order == .crossRun { return fit.meansOfRuns }
         return c.order == .unpaired || c.order == .pairedAnalysedUnpaired
     }
 }
 
 extension MethodChoice {
-    /// Decides with the tail-robust candidate (its standard error scaled by any later correction of the fit's
-    /// variance, and joined by any known between-run variance, as in the t methods).
+    /// Decides with the tail-robust candidate, its standard error joined by the known variances the relabelings
+    /// cannot see, as in the t methods: the run-to-run noise of a cross-run pair, and what a later correction adds
+    /// to the fit's variance (the machine state the iterations of one run share, see `Autocorrelation`). That
+    /// state moves a robust location as much as the mean, so its part is added, not scaled with the robust
+    /// standard error (which leaves out the tail and would shrink it).
     static func resolveTailRobust(_ c: inout PackageComparison, _ robust: TailRobustShift, fit: LogRatioFit,
                                   threshold: Double, quantiles: inout TQuantileCache) {
-        let correction = robust.fitVariance > 0 && fit.variance.isFinite ? fit.variance / robust.fitVariance : 1
-        let own = robust.standardError * robust.standardError * correction
+        let own = robust.standardError * robust.standardError
+        var state = fit.variance.isFinite ? max(0, fit.variance - robust.fitVariance) * fit.scale : 0
+        if fit.meansOfRuns {
+            // The pooled estimate of the state under-reads it in short runs, which the t methods' tail-inflated
+            // variances absorb and the robust one does not: at least the assumed state applies.
+            state = max(state, own * (Autocorrelation.assumedFactor(n: fit.sequenceLength) - 1))
+        }
+        let known = fit.extraVariance + state
         c.method = .tailRobustShift
-        setTEstimate(&c, estimate: robust.estimate, se: (own + fit.extraVariance).squareRoot(),
-                     df: satterthwaiteDF(own: own, df: robust.df, known: fit.extraVariance), quantiles: &quantiles)
-        let power = PowerPlan(variance: own / fit.scale, scale: fit.scale, extra: fit.extraVariance,
+        setTEstimate(&c, estimate: robust.estimate, se: (own + known).squareRoot(),
+                     df: satterthwaiteDF(own: own, df: robust.df, known: known), quantiles: &quantiles)
+        let power = PowerPlan(variance: (own + state) / fit.scale, scale: fit.scale, extra: fit.extraVariance,
                               df: robust.df.isFinite ? robust.df : 1e6, priorDF: 0, fit: fit)
         setPower(&c, power, threshold: threshold, quantiles: &quantiles)
     }
