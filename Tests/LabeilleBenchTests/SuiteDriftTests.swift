@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-import LabeilleCore
+@testable import LabeilleCore
+@testable import LabeilleReports
 @testable import LabeilleStats
 
 /// Block order with the drift borrowed across the suite's packages (`SuiteDrift`): seeded suites of real
@@ -72,6 +73,28 @@ final class SuiteDriftTests: XCTestCase {
         XCTAssertEqual(c.driftPerIteration, 0.01, accuracy: 0.002)
         XCTAssertGreaterThanOrEqual(try XCTUnwrap(c.suiteDrift).outOfLine, 1)
         XCTAssertTrue(comps[1...].allSatisfy(\.driftBorrowedFromSuite))
+    }
+
+    /// The suite's drifts are said once, in the "Block order" note and in the JSON summary.
+    func testTheSuiteDriftIsReported() throws {
+        let comps = Self.suite(packages: 20, n: 10, seed: 13, drift: { $0 == 0 ? 0.01 : 0 })
+        let drift = try XCTUnwrap(comps.first?.suiteDrift)
+        let set = ComparisonSet(baseline: "r/a", treatment: "r/b", comparisons: comps, summary: Comparator.summarize(comps))
+        let note = try XCTUnwrap(set.analysisNotes.first { $0.label == "Block order" })
+        XCTAssertTrue(note.text.contains("drift predicted from the suite's"), note.text)
+        XCTAssertTrue(note.text.contains("\(drift.outOfLine) out of line kept their own"), note.text)
+        let json = ComparisonJSONRenderer().render([set], threshold: 0.01)
+        let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let summary = try XCTUnwrap(doc["summary"] as? [String: Any])
+        let block = try XCTUnwrap(summary["block_drift"] as? [String: Any])
+        XCTAssertEqual(try XCTUnwrap(block["mean_per_iteration"] as? Double), drift.mean, accuracy: 1e-12)
+        XCTAssertEqual(block["packages"] as? Int, 20)
+        XCTAssertEqual(block["out_of_line"] as? Int, drift.outOfLine)
+        // Below the minimum there is nothing borrowed, and the summary says null.
+        let few = Self.suite(packages: 5, n: 10, seed: 13)
+        let fewSet = ComparisonSet(baseline: "r/a", treatment: "r/b", comparisons: few, summary: Comparator.summarize(few))
+        let fewDoc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(ComparisonJSONRenderer().render([fewSet], threshold: 0.01).utf8)) as? [String: Any])
+        XCTAssertTrue((fewDoc["summary"] as? [String: Any])?["block_drift"] is NSNull)
     }
 
     /// The fixed-weight moment estimate of τ² against numpy (scripts/reference/suite_drift_reference.py).
