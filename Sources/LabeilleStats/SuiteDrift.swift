@@ -39,7 +39,8 @@ public enum SuiteDrift {
         defer { for i in block { withholdIfConfounded(&comparisons[i]) } }
         guard block.count >= minimumPackages else { return }
         let variances = slopeVariances(block.map { comparisons[$0] })
-        let slopes = Slopes(slopes: block.map { comparisons[$0].blockDrift!.slope }, own: variances.own, planning: variances.planning)
+        let slopes = Slopes(slopes: block.map { comparisons[$0].blockDrift!.slope }, own: variances.own, planning: variances.planning,
+                            dfs: block.map { comparisons[$0].fit!.df })
         // The estimate keeps every slope: an unusual drift widens τ for all rather than leaving it out, which
         // would understate the drifts of a noise whose slopes have long tails (a slowly varying machine state).
         guard var estimate = slopes.estimate(Array(slopes.indices)) else { return }
@@ -54,6 +55,8 @@ public enum SuiteDrift {
         var slopes: [Double]
         var own: [Double]
         var planning: [Double]
+        /// Degrees of freedom of each package's residual variance.
+        var dfs: [Double]
         var indices: Range<Int> { slopes.indices }
 
         /// μ, τ and the variance of μ from the packages `subset`; nil when the weights are unusable.
@@ -66,12 +69,13 @@ public enum SuiteDrift {
             return Estimate(mean: mean, spread: tau2.squareRoot(), meanVariance: 1 / total, packages: slopes.count, outOfLine: 0)
         }
 
-        /// The slope lies outside what the other packages' drifts predict (two-sided p < `outlierLevel`). Left out
-        /// of the estimate it is tested against, since one wild slope would inflate τ² enough to hide itself.
+        /// The slope lies outside what the other packages' drifts predict (two-sided p < `outlierLevel`, Student t
+        /// at the package's residual degrees of freedom: its sampling variance comes from a handful of values).
+        /// Left out of the estimate it is tested against, since one wild slope would inflate τ² enough to hide itself.
         func isOutOfLine(_ k: Int) -> Bool {
-            guard let others = estimate(indices.filter { $0 != k }) else { return false }
+            guard let others = estimate(indices.filter { $0 != k }), dfs[k] >= 1 else { return false }
             let sd = (others.spread * others.spread + planning[k] + others.meanVariance).squareRoot()
-            return abs(slopes[k] - others.mean) > Distributions.normalQuantile(1 - outlierLevel / 2) * sd
+            return abs(slopes[k] - others.mean) > Distributions.studentTQuantile(p: 1 - outlierLevel / 2, df: dfs[k]) * sd
         }
     }
 
