@@ -242,8 +242,8 @@ final class CalibrationTests: XCTestCase {
             XCTAssertEqual(got.qY, qY, accuracy: 1e-12, "q_Y at \(mu)")
         }
         let margin = log1p(0.01)
-        XCTAssertEqual(plan.power(0.03, margin: margin, n: 7, m: 6), 0.2391237007095678, accuracy: 1e-9)
-        XCTAssertEqual(plan.power(0.045, margin: margin, n: 7, m: 6), 0.995330578758731, accuracy: 1e-9)
+        XCTAssertEqual(plan.power(0.03, margin: margin, n: 7, m: 6, k: 7), 0.2391237007095678, accuracy: 1e-9)
+        XCTAssertEqual(plan.power(0.045, margin: margin, n: 7, m: 6, k: 7), 0.995330578758731, accuracy: 1e-9)
         XCTAssertEqual(plan.detectableLogEffect(margin: margin), 0.041, accuracy: 1e-6)
         XCTAssertNil(RankPowerPlan([1, 1, 1], [2, 2, 2]))  // no noise: nothing to plan from
     }
