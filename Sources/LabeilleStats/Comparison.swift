@@ -141,6 +141,12 @@ public struct PackageComparison: Sendable {
     var logSamples: LogSamples?
     /// The tail-robust candidate when the suite's noise is right-tailed (see `RightTailedNoise`).
     var tailRobust: TailRobustShift?
+    /// Block order: the package's pieces for the suite's drift step (see `SuiteDrift`).
+    var blockDrift: BlockDrift?
+    /// Block order: the suite's drifts, when there were enough block-ordered packages to estimate them.
+    public var suiteDrift: SuiteDrift.Estimate?
+    /// Block order: this package's drift was predicted from the suite's (else its own slope corrected it).
+    public var driftBorrowedFromSuite: Bool { blockDrift?.borrowed ?? false }
     /// Paired with 3–5 pairs: the unpaired analysis the suite may choose instead (see `PairingChoice`).
     var pairingAlternative: PairingAlternative?
     /// Instruction counts: the floor of the residual variation per iteration (nil for other metrics).
@@ -272,13 +278,11 @@ public enum Comparator {
             c.order = pairs.d.count >= 3 ? .pairedAnalysedUnpaired : .unpaired
             if timesA.count == la.count && timesB.count == lb.count && !timesA.isEmpty && pairs.d.count < 3 {
                 c.order = .block
-                if let drift = LogFits.driftAdjusted(la, timesA, lb, timesB) {
-                    c.fit = drift.fit
-                    c.driftPerIteration = drift.slope
-                    if drift.confounded {
-                        c.inconclusiveReason = String(format: "drift of %@ per iteration is confounded with block order",
-                                                      NumberText.pct(drift.slope * 100))
-                    }
+                if let adjusted = LogFits.driftAdjusted(la, timesA, lb, timesB) {
+                    // The suite's drift step (`SuiteDrift`) may narrow the fit, or withhold the call.
+                    c.fit = adjusted.fit
+                    c.blockDrift = adjusted.drift
+                    c.driftPerIteration = adjusted.drift.slope
                 } else {
                     c.fit = LogFits.twoSample(la, lb)
                     c.inconclusiveReason = "block order: too few iterations per condition to estimate drift"
@@ -343,6 +347,7 @@ public enum Comparator {
     /// common run-level shift, tested once, against which the packages' calls were checked.
     @discardableResult
     public static func finalize(_ comparisons: inout [PackageComparison], threshold: Double) -> RunLevelShift? {
+        SuiteDrift.resolve(&comparisons)
         PairingChoice.resolve(&comparisons)
         RightTailedNoise.resolve(&comparisons)
         Autocorrelation.inflate(&comparisons)

@@ -34,11 +34,12 @@ enum LogFits {
 
     /// Block order: log-time = level + effect·[treatment] + drift·time, fitted by least squares. The drift is
     /// estimated within the blocks, so the effect is corrected for it; the price is a wider interval (the
-    /// time covariate nearly coincides with the condition). `confounded` when the drift is significant at 5%:
-    /// a linear drift model is then an untestable extrapolation across the gap between the blocks. Nil when
-    /// the blocks are too short to estimate a drift.
+    /// time covariate nearly coincides with the condition), which the suite's drift step narrows (see
+    /// `SuiteDrift`). `confounded` when the drift is significant at 5%: a linear drift model is then an
+    /// untestable extrapolation across the gap between the blocks. Nil when the blocks are too short to
+    /// estimate a drift.
     static func driftAdjusted(_ la: [Double], _ ta: [Double], _ lb: [Double], _ tb: [Double])
-        -> (fit: LogRatioFit, slope: Double, confounded: Bool)? {
+        -> (fit: LogRatioFit, drift: BlockDrift)? {
         let na = Double(la.count), nb = Double(lb.count)
         guard la.count >= 2, lb.count >= 2, la.count + lb.count >= 5 else { return nil }
         let ya = Statistics.mean(la), yb = Statistics.mean(lb), xa = Statistics.mean(ta), xb = Statistics.mean(tb)
@@ -55,13 +56,13 @@ enum LogFits {
         let gap = xb - xa
         var fit = LogRatioFit(estimate: yb - ya - slope * gap, variance: variance, df: df,
                               scale: 1 / na + 1 / nb + gap * gap / sxx, perCondition: (na + nb) / 2, extraParameters: 1)
-        let ra = zip(la, ta).sorted { $0.1 < $1.1 }.map { $0.0 - ya - slope * ($0.1 - xa) }
-        let rb = zip(lb, tb).sorted { $0.1 < $1.1 }.map { $0.0 - yb - slope * ($0.1 - xb) }
-        (fit.lagProducts, fit.lag2Products, fit.squares) = Autocorrelation.sums([ra, rb])
+        let blocks = [BlockDrift.Block(zip(la, ta), mean: ya, time: xa), BlockDrift.Block(zip(lb, tb), mean: yb, time: xb)]
+        (fit.lagProducts, fit.lag2Products, fit.squares) = BlockDrift.residualLagSums(blocks, slope: slope)
         fit.sequenceLength = (na + nb) / 2
         let slopeSE = (variance / sxx).squareRoot()
         let confounded = slopeSE > 0 && Distributions.studentTTwoSidedP(t: slope / slopeSE, df: df) < 0.05
-        return (fit, slope, confounded)
+        return (fit, BlockDrift(meanDifference: yb - ya, meansScale: 1 / na + 1 / nb, gap: gap, sxx: sxx, slope: slope,
+                                confounded: confounded, blocks: blocks))
     }
 }
 

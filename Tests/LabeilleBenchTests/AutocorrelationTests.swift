@@ -59,4 +59,23 @@ final class AutocorrelationTests: XCTestCase {
         }
         XCTAssertGreaterThan(Autocorrelation.assumedFactor(n: 3), 1.4)
     }
+
+    /// The expected lag ratios of a demeaned series against numpy's matrix traces, and the state they give back.
+    func testTheStateIsMatchedToTheExactLagRatiosOfDemeanedSeries() throws {
+        for r in AutocorrelationReference.lagRatios {
+            let iid = Autocorrelation.DemeanedLagSums(length: r.n, rho1: r.rho1, phi: r.phi)
+            XCTAssertEqual(iid.lag1 / iid.squares, r.lag1, accuracy: 1e-12, "ρ₁ \(r.rho1), φ \(r.phi), n \(r.n)")
+            XCTAssertEqual(iid.lag2 / iid.squares, r.lag2, accuracy: 1e-12, "ρ₁ \(r.rho1), φ \(r.phi), n \(r.n)")
+            guard Double(r.n) >= Autocorrelation.exactFromLength else { continue }
+            let state = try XCTUnwrap(Autocorrelation.stateMatching(lagRatio: r.lag1, lag2Ratio: r.lag2, n: Double(r.n)))
+            XCTAssertEqual(state.rho1, r.rho1, accuracy: 1e-9, "n \(r.n)")
+            XCTAssertEqual(state.phi, r.phi, accuracy: 1e-9, "n \(r.n)")
+        }
+        // The plain correction (ratio + 1/n) reads about half of a realistic machine state at 10 values.
+        let realistic = try XCTUnwrap(AutocorrelationReference.lagRatios.first { $0.rho1 == 0.093 && $0.n == 10 })
+        XCTAssertLessThan(realistic.lag1 + 0.1, 0.6 * realistic.rho1)
+        // Independent noise reads as no state.
+        let white = Autocorrelation.DemeanedLagSums(length: 10, rho1: 0, phi: 0)
+        XCTAssertNil(Autocorrelation.stateMatching(lagRatio: white.lag1 / white.squares, lag2Ratio: white.lag2 / white.squares, n: 10))
+    }
 }

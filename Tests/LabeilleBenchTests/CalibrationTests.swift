@@ -51,7 +51,7 @@ final class CalibrationTests: XCTestCase {
             let r = try XCTUnwrap(LogFits.driftAdjusted(c.a, c.ta, c.b, c.tb))
             XCTAssertClose(r.fit.estimate, c.estimate, rel: 1e-9, abs: 1e-12)
             XCTAssertClose((r.fit.variance * r.fit.scale).squareRoot(), c.se, rel: 1e-9)
-            XCTAssertClose(r.slope, c.slope, rel: 1e-9, abs: 1e-12)
+            XCTAssertClose(r.drift.slope, c.slope, rel: 1e-9, abs: 1e-12)
             XCTAssertEqual(r.fit.df, c.df)
         }
         XCTAssertNil(LogFits.driftAdjusted([0, 0.1], [1, 2], [0.2], [3]))

@@ -9,7 +9,8 @@ Computed from matrices, independently of the closed form in Sources/LabeilleStat
 - Var(mean) = 1' Gamma 1 / n^2, E[sample variance] = tr(C Gamma C) / (n - 1);
 - factor = n * Var(mean) / E[sample variance].
 Expected lag sums of a demeaned series, E[sum_t v_t v_(t-k)] = tr(L_k C Gamma C) with L_k the lag-k shift,
-give the expected lag-1 ratio at n = 3 with and without a machine state (how little the data can tell; printed).
+give the expected lag-1 ratio at n = 3 with and without a machine state (how little the data can tell; printed),
+and the expected lag-1 and lag-2 ratios that longer series' states are matched to.
 Sampling spread (printed): numpy.random.default_rng(seed), the calibration harness's realistic noise model, 52
 packages (13 each of CV 0.5/1/2/3%), two runs of 3 values each, 4,000 simulated comparisons.
 """
@@ -83,6 +84,14 @@ def main() -> None:
     for rho1, phi in [(0.14, 0.7), (0.05, 0.5), (0.45, 0.9), (0.3, 0.3)]:
         for n in [2, 3, 4, 5, 7, 10]:
             lines.append(f"        Factor(rho1: {f(rho1)}, phi: {f(phi)}, n: {n}, factor: {f(factor(rho1, phi, n))}),")
+    lines.append("    ]")
+    # Expected lag-1 and lag-2 ratios of demeaned series, which the state is matched to from 8 values on.
+    lines.append("    struct LagRatios { let rho1: Double; let phi: Double; let n: Int; let lag1: Double; let lag2: Double }")
+    lines.append("    static let lagRatios: [LagRatios] = [")
+    for rho1, phi in [(0.093, 0.7), (0.2, 0.5), (0.05, 0.3), (0.4, 0.85)]:
+        for n in [5, 8, 10, 20]:
+            lines.append(f"        LagRatios(rho1: {f(rho1)}, phi: {f(phi)}, n: {n}, lag1: {f(expected_lag_ratio(rho1, phi, n, 1))}, "
+                         f"lag2: {f(expected_lag_ratio(rho1, phi, n, 2))}),")
     lines.append("    ]")
     lines.append("}")
     OUT_PATH.write_text("\n".join(lines) + "\n")

@@ -23,6 +23,13 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
                      ("withheld_calls", .int(r.withheldCalls)), ("run_noise", .number(r.runNoise))])
     }
 
+    /// The suite's drifts that block-ordered packages borrowed (see `SuiteDrift`), null when none were estimated.
+    static func blockDrift(_ d: SuiteDrift.Estimate?) -> JSONValue {
+        guard let d else { return .null }
+        return .obj([("mean_per_iteration", .number(d.mean)), ("spread_per_iteration", .number(d.spread)),
+                     ("packages", .int(d.packages)), ("out_of_line", .int(d.outOfLine))])
+    }
+
     /// Inconclusive reason, drift per iteration, degrees of freedom and run-to-run noise of one comparison.
     static func analysisValues(_ c: PackageComparison) -> [JSONValue] {
         let reason: JSONValue = c.inconclusiveReason.map { .string($0) } ?? .null
@@ -105,7 +112,8 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
             ("excluded_iterations", .int(s.excludedIterations)), ("unresolved", .int(s.counts[.unresolved] ?? 0)),
             ("workload_mismatched", .int(s.mismatchedPackages)),
             ("geomean_excluded_mismatched", .int(s.mismatchedExcluded)),
-            ("block_ordered", .int(blockOrdered)), ("run_noise", runNoise(set.comparisons.first?.runNoise)),
+            ("block_ordered", .int(blockOrdered)),
+            ("block_drift", blockDrift(set.comparisons.first { $0.suiteDrift != nil }?.suiteDrift)), ("run_noise", runNoise(set.comparisons.first?.runNoise)),
             ("run_level_shift", runLevelShift(set.runLevelShift)),
             ("tail_kurtosis", n(set.comparisons.first?.tailKurtosis ?? 0)),
         ])

@@ -71,8 +71,13 @@ extension ComparisonSet {
         let block = comparisons.filter { $0.order == .block }
         if !block.isEmpty {
             let downgraded = block.filter { $0.inconclusiveReason != nil && !$0.withheldForClusteredNoise }.count
-            out.append(("Block order", "\(block.count) package(s) ran one condition after the other; drift estimated from the"
-                        + " time order and removed (\(downgraded) inconclusive: drift confounded with the order)"))
+            var text = "\(block.count) package(s) ran one condition after the other; drift estimated from the"
+                + " time order and removed (\(downgraded) inconclusive: drift confounded with the order)"
+            if let drift = block.first(where: { $0.suiteDrift != nil })?.suiteDrift {
+                text += "; each package's drift predicted from the suite's (mean \(NumberText.pct(drift.mean * 100, digits: 3)),"
+                    + " spread \(NumberText.f(drift.spread * 100, 3))% per iteration; \(drift.outOfLine) out of line kept their own)"
+            }
+            out.append(("Block order", text))
         }
         if let noise = comparisons.first(where: { $0.runNoise != nil })?.runNoise {
             switch noise.source {

@@ -5,8 +5,8 @@ enum AutocorrelationReference {
     static let factors: [Factor] = [
         Factor(rho1: 0.14, phi: 0.7, n: 2, factor: 1.3255813953488373),
         Factor(rho1: 0.14, phi: 0.7, n: 3, factor: 1.4324942791762014),
-        Factor(rho1: 0.14, phi: 0.7, n: 4, factor: 1.5151823004853824),
-        Factor(rho1: 0.14, phi: 0.7, n: 5, factor: 1.5798713951240857),
+        Factor(rho1: 0.14, phi: 0.7, n: 4, factor: 1.515182300485382),
+        Factor(rho1: 0.14, phi: 0.7, n: 5, factor: 1.579871395124085),
         Factor(rho1: 0.14, phi: 0.7, n: 7, factor: 1.6719206171029903),
         Factor(rho1: 0.14, phi: 0.7, n: 10, factor: 1.7539862836458928),
         Factor(rho1: 0.05, phi: 0.5, n: 2, factor: 1.105263157894737),
@@ -19,7 +19,7 @@ enum AutocorrelationReference {
         Factor(rho1: 0.45, phi: 0.9, n: 3, factor: 3.3097345132743357),
         Factor(rho1: 0.45, phi: 0.9, n: 4, factor: 3.9054812257229177),
         Factor(rho1: 0.45, phi: 0.9, n: 5, factor: 4.434619050430587),
-        Factor(rho1: 0.45, phi: 0.9, n: 7, factor: 5.328048374927884),
+        Factor(rho1: 0.45, phi: 0.9, n: 7, factor: 5.328048374927885),
         Factor(rho1: 0.45, phi: 0.9, n: 10, factor: 6.3533993278762955),
         Factor(rho1: 0.3, phi: 0.3, n: 2, factor: 1.8571428571428574),
         Factor(rho1: 0.3, phi: 0.3, n: 3, factor: 1.8961038961038963),
@@ -27,5 +27,24 @@ enum AutocorrelationReference {
         Factor(rho1: 0.3, phi: 0.3, n: 5, factor: 1.9046516845971255),
         Factor(rho1: 0.3, phi: 0.3, n: 7, factor: 1.8980831352230816),
         Factor(rho1: 0.3, phi: 0.3, n: 10, factor: 1.8888898414489723),
+    ]
+    struct LagRatios { let rho1: Double; let phi: Double; let n: Int; let lag1: Double; let lag2: Double }
+    static let lagRatios: [LagRatios] = [
+        LagRatios(rho1: 0.093, phi: 0.7, n: 5, lag1: -0.17861421592042934, lag2: -0.1553209724822419),
+        LagRatios(rho1: 0.093, phi: 0.7, n: 8, lag1: -0.0870410738442215, lag2: -0.10075564941090721),
+        LagRatios(rho1: 0.093, phi: 0.7, n: 10, lag1: -0.05414281099118052, lag2: -0.07524698349116017),
+        LagRatios(rho1: 0.093, phi: 0.7, n: 20, lag1: 0.016521881933904897, lag2: -0.012195357266240001),
+        LagRatios(rho1: 0.2, phi: 0.5, n: 5, lag1: -0.12478632478632475, lag2: -0.17549857549857545),
+        LagRatios(rho1: 0.2, phi: 0.5, n: 8, lag1: -0.008072884873641798, lag2: -0.10209376144548894),
+        LagRatios(rho1: 0.2, phi: 0.5, n: 10, lag1: 0.03297572098760817, lag2: -0.06802235388669794),
+        LagRatios(rho1: 0.2, phi: 0.5, n: 20, lag1: 0.1167395980582022, lag2: 0.011378538734296385),
+        LagRatios(rho1: 0.05, phi: 0.3, n: 5, lag1: -0.17810490884741884, lag2: -0.1595377976633332),
+        LagRatios(rho1: 0.05, phi: 0.3, n: 8, lag1: -0.09286594882944739, lag2: -0.11020293785364993),
+        LagRatios(rho1: 0.05, phi: 0.3, n: 10, lag1: -0.06425292104114269, lag2: -0.08880475244911076),
+        LagRatios(rho1: 0.05, phi: 0.3, n: 20, lag1: -0.007003785830242401, lag2: -0.040102758247913636),
+        LagRatios(rho1: 0.4, phi: 0.85, n: 5, lag1: -0.13082431535839295, lag2: -0.16281315060971424),
+        LagRatios(rho1: 0.4, phi: 0.85, n: 8, lag1: 0.003162418254038821, lag2: -0.07484937658942965),
+        LagRatios(rho1: 0.4, phi: 0.85, n: 10, lag1: 0.05891411417512016, lag2: -0.02691128579339008),
+        LagRatios(rho1: 0.4, phi: 0.85, n: 20, lag1: 0.2015423611537308, lag2: 0.11576571648606106),
     ]
 }
