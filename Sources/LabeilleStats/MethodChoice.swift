@@ -15,15 +15,19 @@ enum MethodChoice {
         if let r = c.rank, r.minimumP <= 0.05 / family, fit.extraVariance == 0 {
             c.method = r.paired ? .pairedSignedRank : .hodgesLehmann
             c.ratio = exp(r.estimate); c.ratioLow = exp(r.low); c.ratioHigh = exp(r.high); c.p = r.p
-            // Power figures from the rank interval itself: its width reflects the noise's real shape (an
-            // efficiency assumed for normal noise over-promises for clustered values and under-promises for tails).
+            if !r.paired, let s = c.logSamples, let plan = RankPowerPlan(s.a, s.b) {
+                setPower(&c, plan, threshold: threshold)
+                return
+            }
+            // Paired: power figures from the rank interval itself, whose width reflects the noise's shape better
+            // than an efficiency assumed for normal noise (it still over-promises for clustered values).
             let se = (r.high - r.low) / (2 * Distributions.normalQuantile(0.975))
             let power = PowerPlan(variance: se * se / fit.scale, scale: fit.scale, extra: 0, df: .infinity, priorDF: 0, fit: fit)
             setPower(&c, power, threshold: threshold, quantiles: &quantiles)
             return
         }
         if let robust = c.tailRobust {
-            resolveTailRobust(&c, robust, fit: fit, threshold: threshold, quantiles: &quantiles)
+            resolveTailRobust(&c, robust, fit: fit, kurtosis: kurtosis, threshold: threshold, quantiles: &quantiles)
             return
         }
         let moderated = prior.df > 0
@@ -88,6 +92,13 @@ enum MethodChoice {
         let mde = plan.detectableLogEffect(n: plan.fit.perCondition, margin: margin, quantiles: &quantiles)
         c.minimumDetectableEffect = mde.isFinite ? exp(mde) - 1 : .nan
         c.iterationsNeeded = plan.iterationsNeeded(target: log1p(2 * threshold), margin: margin, quantiles: &quantiles)
+    }
+
+    static func setPower(_ c: inout PackageComparison, _ plan: RankPowerPlan, threshold: Double) {
+        let margin = log1p(threshold)
+        let mde = plan.detectableLogEffect(margin: margin)
+        c.minimumDetectableEffect = mde.isFinite ? exp(mde) - 1 : .nan
+        c.iterationsNeeded = plan.iterationsNeeded(target: log1p(2 * threshold), margin: margin)
     }
 }
 

@@ -83,15 +83,22 @@ struct PowerPlan {
     /// The true log-change called with 80% probability at n iterations per condition; NaN without noise.
     func detectableLogEffect(n: Double, margin: Double, quantiles: inout TQuantileCache) -> Double {
         guard let d = design(n: n, quantiles: &quantiles) else { return .nan }
-        let sd = (d.se2 + d.extra).squareRoot()
-        var lo = margin, hi = margin + (d.q + 1) * sd
-        while PowerPlan.power(hi, d, margin: margin) < 0.8 {
-            lo = hi; hi += (d.q + 1) * sd
+        return PowerPlan.eightyPercentPoint(from: margin, step: (d.q + 1) * (d.se2 + d.extra).squareRoot()) {
+            PowerPlan.power($0, d, margin: margin)
+        }
+    }
+
+    /// The smallest effect above `from` with power ≥ 80% (power rising with the effect), searched in steps of
+    /// `step` and then by bisection; NaN when none up to a log-change of 50 is.
+    static func eightyPercentPoint(from: Double, step: Double, power: (Double) -> Double) -> Double {
+        var lo = from, hi = from + step
+        while power(hi) < 0.8 {
+            lo = hi; hi += step
             if hi > 50 { return .nan }
         }
         for _ in 0..<40 {
             let mid = (lo + hi) / 2
-            if PowerPlan.power(mid, d, margin: margin) < 0.8 { lo = mid } else { hi = mid }
+            if power(mid) < 0.8 { lo = mid } else { hi = mid }
             if hi - lo < 1e-5 * hi { break }
         }
         return hi
@@ -106,6 +113,12 @@ struct PowerPlan {
             guard let d = design(n: Double(n), quantiles: &quantiles) else { return false }
             return PowerPlan.power(target, d, margin: margin) >= 0.8
         }
+        return PowerPlan.smallestIterations(enough)
+    }
+
+    /// The smallest iteration count per condition that is `enough` (which holds from some count on); nil when
+    /// none up to 100,000 is.
+    static func smallestIterations(_ enough: (Int) -> Bool) -> Int? {
         var hi = 2
         while !enough(hi) {
             hi *= 2

@@ -224,6 +224,42 @@ final class CalibrationTests: XCTestCase {
                              plain.detectableLogEffect(n: 5, margin: 0.01, quantiles: &quantiles) * 1.03)
     }
 
+    /// The rank rule's power plan against brute-force counts over every pair and triple of values within each
+    /// side and scipy's normal tail (scripts/reference/rank_power_reference.py).
+    func testRankPowerPlanAgainstReference() throws {
+        let plan = try XCTUnwrap(RankPowerPlan([0.000, 0.012, 0.041, 0.003, 0.038, 0.009, 0.044],
+                                               [0.020, 0.061, 0.025, 0.058, 0.019, 0.064]))
+        XCTAssertEqual(Inference.mosesOrderStatistic(n: 7, m: 6, confidence: 0.95), 7)
+        let expected: [(Double, Double, Double, Double)] = [
+            (0.01, 0.6944444444444444, 0.5333333333333333, 0.5515151515151515),
+            (0.03, 0.75, 0.6060606060606061, 0.6242424242424243),
+            (-0.005, 0.3888888888888889, 0.21818181818181817, 0.23030303030303031),
+        ]
+        for (mu, p, qX, qY) in expected {
+            let got = plan.probabilities(mu)
+            XCTAssertEqual(got.p, p, accuracy: 1e-12, "p at \(mu)")
+            XCTAssertEqual(got.qX, qX, accuracy: 1e-12, "q_X at \(mu)")
+            XCTAssertEqual(got.qY, qY, accuracy: 1e-12, "q_Y at \(mu)")
+        }
+        let margin = log1p(0.01)
+        XCTAssertEqual(plan.power(0.03, margin: margin, n: 7, m: 6, k: 7), 0.2391237007095678, accuracy: 1e-9)
+        XCTAssertEqual(plan.power(0.045, margin: margin, n: 7, m: 6, k: 7), 0.995330578758731, accuracy: 1e-9)
+        XCTAssertEqual(plan.detectableLogEffect(margin: margin), 0.041, accuracy: 1e-6)
+        XCTAssertNil(RankPowerPlan([1, 1, 1], [2, 2, 2]))  // no noise: nothing to plan from
+    }
+
+    /// Under clustered (bimodal) noise at 10 values per side the Hodges–Lehmann method decides, and packages
+    /// shifted by the median detectable effect of their noise class are called in 80% ± 5% of cases (the effect
+    /// read from the Moses interval's width was called in 59%).
+    func testSeededPowerAtTheRankDetectableEffectUnderClusteredNoise() {
+        typealias C = CompareCalibration
+        let aa = C.run(C.Cell(model: .bimodal, design: .unpaired, n: 10, change: .none, suites: 20), seed: 820)
+        let at = C.run(C.Cell(model: .bimodal, design: .unpaired, n: 10, change: .atDetectableEffect(aa.medianDetectable), suites: 20),
+                       seed: 821)
+        XCTAssertEqual(at.changed, 1000)
+        XCTAssertEqual(at.powerUnadjusted, 0.8, accuracy: 0.05)
+    }
+
     /// A 3% step in 5 of 50 packages (CV ≤ 1.9%) is found by the level-shift test within two runs of the step,
     /// and the gate still holds for the 45 unchanged packages.
     func testSeededAlertGateFindsASmallStep() {

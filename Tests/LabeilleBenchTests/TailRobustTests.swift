@@ -113,6 +113,21 @@ final class TailRobustTests: XCTestCase {
 
     /// A/A under the switch, seeded: the robust reference keeps the family's promise (a bounded version of the
     /// harness's heavy-tail cells; the printed table is `labeille-benchmarks calibrate`).
+    /// The tail-robust method's detectable effect allows for the suite's tail weight, as the t methods' does:
+    /// its spread is an estimate from the same few values, as unstable under a heavy tail as their variance.
+    func testTheRobustShiftsDetectableEffectAllowsForTheTailWeight() throws {
+        var comps = suite(.heavyTail, seed: 7)
+        Comparator.finalize(&comps, threshold: 0.01)
+        var c = comps[1]
+        XCTAssertEqual(c.method, .tailRobustShift)
+        XCTAssertGreaterThan(c.tailKurtosis, 1)
+        let robust = try XCTUnwrap(c.tailRobust), fit = try XCTUnwrap(c.fit)
+        let reported = c.minimumDetectableEffect
+        var quantiles = TQuantileCache()
+        MethodChoice.resolveTailRobust(&c, robust, fit: fit, kurtosis: 0, threshold: 0.01, quantiles: &quantiles)
+        XCTAssertGreaterThan(reported, c.minimumDetectableEffect * 1.03)
+    }
+
     func testRightTailedAASuitesRarelyCarryAFalseCall() {
         var suitesWithFalseCall = 0, covered = 0, total = 0
         for seed in UInt64(100)..<UInt64(140) {
