@@ -8,17 +8,18 @@ import LabeilleCore
 /// values is so noisy that correcting for it alone multiplies the effect's variance by about four (at 5 values
 /// per block: 1/5 + 1/5 + 5²/20 against 1/5 + 1/5). The suite shows how much drift there really is: the
 /// packages' slopes scatter by their sampling error plus the true drifts' spread τ. With the slopes' mean μ and
-/// τ² estimated across the packages (DerSimonian–Laird, each slope's sampling variance from its moderated
-/// residual variance), each package's drift is predicted by shrinking its own slope towards μ with weight
+/// τ² estimated across the packages (a fixed-weight moment estimate, the weights from each slope's moderated
+/// sampling variance), each package's drift is predicted by shrinking its own slope towards μ with weight
 /// B = τ²/(τ² + v), and the effect's variance counts what that prediction leaves uncertain: gap²·B·v, plus the
 /// error of μ. Where the suite has no drift (τ ≈ 0) the effect costs no more than an unpaired comparison;
 /// where every package drifts strongly relative to its noise (B ≈ 1) it is the package's own correction.
 /// Drifts shared by all packages (a cache warming up) land in μ, which the suite estimates precisely.
 ///
-/// A package whose slope is out of line with the suite's drifts (p < 1% against τ² + v) is not shrunk: its
-/// drift is its own, and when that drift is significant the linear model is an extrapolation across the gap
-/// between the blocks, so its call is withheld as before. Below `minimumPackages` block-ordered packages every
-/// package keeps its own correction.
+/// A package whose slope is out of line with the other packages' drifts (p < 1%) is not shrunk: its drift is
+/// its own. Below `minimumPackages` block-ordered packages every package keeps its own correction. Either way,
+/// when the drift a package is corrected for is significant, the correction extrapolates a linear drift across
+/// the gap between the blocks (a trend that restarts with each block would become a false effect), so its call
+/// is withheld with the reason.
 public enum SuiteDrift {
     static let minimumPackages = 10
     static let outlierLevel = 0.01
@@ -126,12 +127,18 @@ public enum SuiteDrift {
         c.fit = fit
         c.driftPerIteration = predicted
         c.blockDrift?.borrowed = true
+        c.blockDrift?.slope = predicted
+        // A drift that is clearly there (the predicted drift beyond twice what the prediction leaves uncertain)
+        // is still a linear extrapolation across the gap: a trend that restarts with each block (a warm-up
+        // within each condition) looks the same within the blocks and would become a false effect.
+        let uncertainty = (shrink * v + (1 - shrink) * (1 - shrink) * suite.meanVariance).squareRoot()
+        c.blockDrift?.confounded = abs(predicted) > Distributions.normalQuantile(0.975) * uncertainty
     }
 
-    /// A package that keeps its own drift correction (too few block-ordered packages, or out of line with the
-    /// suite) has its call withheld when that drift is significant.
+    /// A package whose drift (its own, or the one predicted from the suite's) is significant has its call
+    /// withheld: the correction extrapolates a linear drift across the gap between the blocks.
     static func withholdIfConfounded(_ c: inout PackageComparison) {
-        guard let drift = c.blockDrift, !drift.borrowed, drift.confounded else { return }
+        guard let drift = c.blockDrift, drift.confounded else { return }
         c.inconclusiveReason = String(format: "drift of %@ per iteration is confounded with block order",
                                       NumberText.pct(drift.slope * 100))
     }
@@ -147,9 +154,9 @@ struct BlockDrift: Sendable {
     var gap: Double
     /// Sum of squared time deviations within the blocks.
     var sxx: Double
-    /// The package's own drift per iteration, from within the blocks.
+    /// The drift per iteration: the package's own from within the blocks, or the one predicted from the suite's.
     var slope: Double
-    /// The package's own drift is significant at 5%.
+    /// That drift is significant at 5%.
     var confounded: Bool
     /// Each block's values about its mean, with their times about the block's mean time, in time order.
     var blocks: [Block]

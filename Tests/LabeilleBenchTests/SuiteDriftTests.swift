@@ -51,15 +51,34 @@ final class SuiteDriftTests: XCTestCase {
     }
 
     /// A drift every package shares (a cache warming up over each package's run) moves the treatment block of
-    /// every package: the suite's mean drift removes it, and nothing is called.
+    /// every package: the suite's mean drift removes it, and since that drift is clearly there, the calls that
+    /// would rest on extrapolating it are withheld with the reason.
     func testASharedDriftIsRemoved() throws {
         let comps = Self.suite(packages: 40, n: 5, seed: 11, drift: { _ in 0.003 })
         let suite = try XCTUnwrap(comps.first?.suiteDrift)
         XCTAssertEqual(suite.mean, 0.003, accuracy: 0.001)
         XCTAssertEqual(comps.filter { $0.verdict == .slower || $0.verdict == .faster }.count, 0)
+        XCTAssertTrue(comps.allSatisfy { $0.inconclusiveReason?.contains("confounded with block order") == true })
         // The block means alone differ by 5 × 0.3% = 1.5%, beyond δ: the uncorrected difference would call the quiet packages.
         let covered = comps.filter { $0.ratioLow <= 1 && 1 <= $0.ratioHigh }.count
         XCTAssertGreaterThanOrEqual(covered, 36)
+    }
+
+    /// A trend that restarts with each block (every condition's iterations slow down as it runs, then the next
+    /// condition starts fresh) looks like a drift within the blocks; extrapolated across the gap it would make
+    /// every unchanged package look faster. The predicted drift is clearly there, so nothing is called.
+    func testATrendThatRestartsWithEachBlockIsNotExtrapolated() {
+        var rng = SplitMix64(seed: 17)
+        let n = 5, times = (0..<(2 * n)).map(Double.init)
+        var comps = (0..<30).map { p -> PackageComparison in
+            let within = (0..<n).map { 0.004 * Double($0) }
+            let a = within.map { exp($0 + 0.005 * rng.normal()) }, b = within.map { exp($0 + 0.005 * rng.normal()) }
+            return Comparator.compare(package: "p\(p)", baseline: "a", treatment: "b", metric: "wall", a: a, b: b,
+                                      timesA: Array(times[..<n]), timesB: Array(times[n...]), threshold: 0.01)
+        }
+        Comparator.finalize(&comps, threshold: 0.01)
+        XCTAssertTrue(comps.allSatisfy(\.driftBorrowedFromSuite))
+        XCTAssertEqual(comps.filter { $0.verdict == .slower || $0.verdict == .faster }.count, 0)
     }
 
     /// A package whose drift is far out of line with the suite's keeps its own correction, and its significant
