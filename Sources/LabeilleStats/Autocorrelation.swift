@@ -91,9 +91,9 @@ enum Autocorrelation {
         let length = min(60, Int(n.rounded()))
         guard length >= 3, lagRatio.isFinite, lag2Ratio.isFinite else { return nil }
         var best: (rho1: Double, phi: Double, miss: Double)?
+        let iid = DemeanedLagSums(length: length, rho1: 0, phi: 0)
         for step in 0...18 {
             let phi = Double(step) * 0.05
-            let iid = DemeanedLagSums(length: length, rho1: 0, phi: phi)
             let unit = DemeanedLagSums(length: length, rho1: 1, phi: phi).minus(iid)
             // ratio = (iid.lag1 + ρ₁·unit.lag1) / (iid.squares + ρ₁·unit.squares), solved for ρ₁.
             let denominator = unit.lag1 - lagRatio * unit.squares
@@ -102,7 +102,7 @@ enum Autocorrelation {
             guard rho1 > 0 else { continue }
             let predicted = (iid.lag2 + rho1 * unit.lag2) / (iid.squares + rho1 * unit.squares)
             let miss = abs(predicted - lag2Ratio)
-            if best == nil || miss < best!.miss { best = (rho1, max(phi, 0), miss) }
+            if best == nil || miss < best!.miss { best = (rho1, phi, miss) }
         }
         guard let best, best.rho1 > 0.02 else { return nil }
         return (best.rho1, best.phi)
@@ -113,10 +113,8 @@ enum Autocorrelation {
     struct DemeanedLagSums {
         var lag1 = 0.0, lag2 = 0.0, squares = 0.0
         init(length n: Int, rho1: Double, phi: Double) {
-            var sigma = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
-            for i in 0..<n {
-                for j in 0..<n { sigma[i][j] = i == j ? 1 : rho1 * pow(phi, Double(abs(i - j) - 1)) }
-            }
+            let byLag = (0..<n).map { k in k == 0 ? 1 : rho1 * pow(phi, Double(k - 1)) }
+            let sigma = (0..<n).map { i in (0..<n).map { j in byLag[abs(i - j)] } }
             let rowMeans = sigma.map { $0.reduce(0, +) / Double(n) }
             let grand = rowMeans.reduce(0, +) / Double(n)
             func centred(_ i: Int, _ j: Int) -> Double { sigma[i][j] - rowMeans[i] - rowMeans[j] + grand }

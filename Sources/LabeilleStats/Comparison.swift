@@ -123,8 +123,9 @@ public struct PackageComparison: Sendable {
     /// The suite's excess kurtosis read from the packages' variance ratios, which the power figures allow for
     /// (the same for every package of a comparison; 0 when the spread is what normal noise gives).
     public var tailKurtosis: Double = 0
-    /// Drift per iteration on the log scale (≈ relative), estimated from the time order (block order only).
-    public var driftPerIteration: Double = .nan
+    /// Drift per iteration on the log scale (≈ relative), estimated from the time order (block order only): the
+    /// package's own, or the one predicted from the suite's (see `SuiteDrift`).
+    public var driftPerIteration: Double { blockDrift?.slope ?? .nan }
     /// Degrees of freedom of the t-based interval (after moderation), NaN for rank methods.
     public var df: Double = .nan
     /// Standard error of the t-based log-ratio (run-to-run noise included), NaN for rank methods.
@@ -282,7 +283,6 @@ public enum Comparator {
                     // The suite's drift step (`SuiteDrift`) may narrow the fit, or withhold the call.
                     c.fit = adjusted.fit
                     c.blockDrift = adjusted.drift
-                    c.driftPerIteration = adjusted.drift.slope
                 } else {
                     c.fit = LogFits.twoSample(la, lb)
                     c.inconclusiveReason = "block order: too few iterations per condition to estimate drift"

@@ -118,21 +118,20 @@ public enum SuiteDrift {
         let tau2 = suite.spread * suite.spread
         let shrink = tau2 / (tau2 + v)
         let predicted = suite.mean + shrink * (drift.slope - suite.mean)
-        let gapTerm = drift.gap * drift.gap / drift.sxx
+        // The variance of the predicted drift about the package's true one: its own slope's share, and μ's.
+        let predictionVariance = shrink * v + (1 - shrink) * (1 - shrink) * suite.meanVariance
         fit.estimate = drift.meanDifference - drift.gap * predicted
-        fit.scale = drift.meansScale + gapTerm * (shrink + (1 - shrink) * (1 - shrink) * suite.meanVariance / v)
+        fit.scale = drift.meansScale + drift.gap * drift.gap / drift.sxx * predictionVariance / v
         // The machine's state is read from the residuals about the drift this model removes: the package's own
         // slope would absorb part of a slow state and understate it.
         (fit.lagProducts, fit.lag2Products, fit.squares) = BlockDrift.residualLagSums(drift.blocks, slope: predicted)
         c.fit = fit
-        c.driftPerIteration = predicted
         c.blockDrift?.borrowed = true
         c.blockDrift?.slope = predicted
         // A drift that is clearly there (the predicted drift beyond twice what the prediction leaves uncertain)
         // is still a linear extrapolation across the gap: a trend that restarts with each block (a warm-up
         // within each condition) looks the same within the blocks and would become a false effect.
-        let uncertainty = (shrink * v + (1 - shrink) * (1 - shrink) * suite.meanVariance).squareRoot()
-        c.blockDrift?.confounded = abs(predicted) > Distributions.normalQuantile(0.975) * uncertainty
+        c.blockDrift?.confounded = abs(predicted) > Distributions.normalQuantile(0.975) * predictionVariance.squareRoot()
     }
 
     /// A package whose drift (its own, or the one predicted from the suite's) is significant has its call

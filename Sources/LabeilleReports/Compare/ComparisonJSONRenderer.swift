@@ -113,7 +113,7 @@ public struct ComparisonJSONRenderer: ComparisonRenderer {
             ("workload_mismatched", .int(s.mismatchedPackages)),
             ("geomean_excluded_mismatched", .int(s.mismatchedExcluded)),
             ("block_ordered", .int(blockOrdered)),
-            ("block_drift", blockDrift(set.comparisons.first { $0.suiteDrift != nil }?.suiteDrift)), ("run_noise", runNoise(set.comparisons.first?.runNoise)),
+            ("block_drift", blockDrift(set.suiteDrift)), ("run_noise", runNoise(set.comparisons.first?.runNoise)),
             ("run_level_shift", runLevelShift(set.runLevelShift)),
             ("tail_kurtosis", n(set.comparisons.first?.tailKurtosis ?? 0)),
         ])

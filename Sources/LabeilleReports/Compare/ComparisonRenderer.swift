@@ -64,6 +64,9 @@ extension ComparisonSummary {
 }
 
 extension ComparisonSet {
+    /// The suite's drifts that block-ordered packages borrowed (see `SuiteDrift`), nil when none were estimated.
+    var suiteDrift: SuiteDrift.Estimate? { comparisons.lazy.compactMap(\.suiteDrift).first }
+
     /// Notes on the time structure and noise behind the intervals (block order and drift, run-to-run noise)
     /// and which methods decided, as (label, text) for every output format.
     var analysisNotes: [(label: String, text: String)] {
@@ -73,7 +76,7 @@ extension ComparisonSet {
             let downgraded = block.filter { $0.inconclusiveReason != nil && !$0.withheldForClusteredNoise }.count
             var text = "\(block.count) package(s) ran one condition after the other; drift estimated from the"
                 + " time order and removed (\(downgraded) inconclusive: drift confounded with the order)"
-            if let drift = block.first(where: { $0.suiteDrift != nil })?.suiteDrift {
+            if let drift = suiteDrift {
                 text += "; each package's drift predicted from the suite's (mean \(NumberText.pct(drift.mean * 100, digits: 3)),"
                     + " spread \(NumberText.f(drift.spread * 100, 3))% per iteration; \(drift.outOfLine) out of line kept their own)"
             }
