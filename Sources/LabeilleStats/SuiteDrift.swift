@@ -128,6 +128,7 @@ public enum SuiteDrift {
         c.fit = fit
         c.blockDrift?.borrowed = true
         c.blockDrift?.slope = predicted
+        c.blockDrift?.correctionVariance = drift.gap * drift.gap * predictionVariance
         // A drift that is clearly there (the predicted drift beyond twice what the prediction leaves uncertain)
         // is still a linear extrapolation across the gap: a trend that restarts with each block (a warm-up
         // within each condition) looks the same within the blocks and would become a false effect.
@@ -161,6 +162,9 @@ struct BlockDrift: Sendable {
     var blocks: [Block]
     /// The drift was predicted from the suite's drifts.
     var borrowed = false
+    /// The variance the predicted drift adds to the effect (gap² times the prediction's variance about the
+    /// package's true drift), when it was predicted.
+    var correctionVariance: Double?
 
     struct Block: Sendable {
         var values: [Double]
