@@ -123,4 +123,20 @@ final class SuiteDriftTests: XCTestCase {
             XCTAssertEqual(tau2, r.tau2, accuracy: 1e-12 + 1e-9 * r.tau2)
         }
     }
+
+    /// At 3 values per block, with no drift at all, the spread of the true drifts is read as zero in a good share
+    /// of suites: its weights no longer move with the variances it subtracts (a package whose variance came out
+    /// small got a large weight and a small subtraction at once, and the plain estimate was positive in 98% of
+    /// such suites, which made every interval conservative). Where the drifts do spread, it still sees them.
+    func testShortBlocksReadNoDriftSpreadWhereThereIsNone() throws {
+        var zero = 0, seen = 0
+        for seed in UInt64(40)..<UInt64(80) {
+            let flat = Self.suite(packages: 50, n: 3, seed: seed)
+            if try XCTUnwrap(flat.first?.suiteDrift).spread == 0 { zero += 1 }
+            let spread = Self.suite(packages: 50, n: 3, seed: seed, drift: { p in 0.004 * Double(p % 5 - 2) })
+            if try XCTUnwrap(spread.first?.suiteDrift).spread > 0.002 { seen += 1 }
+        }
+        XCTAssertGreaterThanOrEqual(zero, 12)
+        XCTAssertGreaterThanOrEqual(seen, 36)
+    }
 }
