@@ -27,7 +27,8 @@ struct TailRobustShift: Sendable {
 /// and the samples of the packages are independent, so the Wilcoxon signed-rank test of the skews against 0
 /// holds whatever the noise's shape; a one-sided p below 1% marks the suite's noise as right-tailed.
 ///
-/// Where it is, a package with two unpaired sides of 4–20 values within one run gets a robust candidate: the Hodges–Lehmann
+/// Where it is, a package with two unpaired sides of 4–20 values (within one run, across two runs, or 4–7 per block in
+/// block order after the drift correction; see `eligible`) gets a robust candidate: the Hodges–Lehmann
 /// shift H (median of the pairwise differences) over a spread S that leaves out the largest residual about the
 /// sides' medians. H/S does not depend on the package's level or scale, so when the packages' noise shares one
 /// shape (whatever it is) H/S has one null distribution across the suite, and the mixture of the packages' own
