@@ -69,7 +69,14 @@ enum MethodChoice {
     /// Degrees of freedom of an estimated variance `own` (with `df`) plus a known variance (Satterthwaite).
     static func satterthwaiteDF(own: Double, df: Double, known: Double) -> Double {
         guard known > 0, own > 0 else { return df }
-        return (own + known) * (own + known) / (own * own / df)
+        return satterthwaiteDF(parts: [(own, df)], known: known)
+    }
+
+    /// Degrees of freedom of a sum of estimated variances, each with its own degrees of freedom, plus a known
+    /// variance (Welch–Satterthwaite).
+    static func satterthwaiteDF(parts: [(variance: Double, df: Double)], known: Double) -> Double {
+        let total = parts.reduce(known) { $0 + $1.variance }
+        return total * total / parts.reduce(0) { $0 + $1.variance * $1.variance / $1.df }
     }
 
     /// A t-based estimate's ratio, 95% interval and two-sided p (normal when the degrees of freedom are infinite).

@@ -294,8 +294,7 @@ extension MethodChoice {
             // variances absorb and the robust one does not: at least the assumed state applies.
             state = max(state, own * (Autocorrelation.assumedFactor(n: fit.sequenceLength) - 1))
         }
-        var se2 = own + fit.extraVariance + state
-        var df = satterthwaiteDF(own: own, df: robust.df, known: fit.extraVariance + state)
+        let se2: Double, df: Double
         if let drift = c.blockDrift, fit.variance.isFinite, fit.df > 0 {
             // The drift correction's uncertainty joins it (the relabelings of centred blocks cannot see it). It
             // and the state are the fit's variance times constants, estimated from as few values as the robust
@@ -303,7 +302,10 @@ extension MethodChoice {
             // extra degrees of freedom put a false call in 6.8% of heavy-tailed suites at 5 per block.)
             let fromFit = (drift.correctionVariance ?? fit.variance * (fit.scale - meansScale)) + state
             se2 = own + fit.extraVariance + fromFit
-            df = se2 * se2 / (own * own / robust.df + fromFit * fromFit / fit.df)
+            df = satterthwaiteDF(parts: [(own, robust.df), (fromFit, fit.df)], known: fit.extraVariance)
+        } else {
+            se2 = own + fit.extraVariance + state
+            df = satterthwaiteDF(own: own, df: robust.df, known: fit.extraVariance + state)
         }
         c.method = .tailRobustShift
         setTEstimate(&c, estimate: robust.estimate, se: se2.squareRoot(), df: df, quantiles: &quantiles)

@@ -145,7 +145,6 @@ public enum SuiteDrift {
         // slope would absorb part of a slow state and understate it.
         (fit.lagProducts, fit.lag2Products, fit.squares) = BlockDrift.residualLagSums(drift.blocks, slope: predicted)
         c.fit = fit
-        c.blockDrift?.borrowed = true
         c.blockDrift?.slope = predicted
         c.blockDrift?.correctionVariance = drift.gap * drift.gap * predictionVariance
         // A drift that is clearly there (the predicted drift beyond twice what the prediction leaves uncertain)
@@ -179,11 +178,11 @@ struct BlockDrift: Sendable {
     var confounded: Bool
     /// Each block's values about its mean, with their times about the block's mean time, in time order.
     var blocks: [Block]
-    /// The drift was predicted from the suite's drifts.
-    var borrowed = false
     /// The variance the predicted drift adds to the effect (gap² times the prediction's variance about the
-    /// package's true drift), when it was predicted.
+    /// package's true drift), when it was predicted from the suite's drifts.
     var correctionVariance: Double?
+    /// The drift was predicted from the suite's drifts.
+    var borrowed: Bool { correctionVariance != nil }
 
     struct Block: Sendable {
         var values: [Double]
