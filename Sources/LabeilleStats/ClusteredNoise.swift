@@ -61,4 +61,11 @@ enum ClusteredNoise {
         }
         var isClustered: Bool { rates.count >= 10 && upperTailP < ClusteredNoise.level }
     }
+
+    /// The check over a comparison's packages.
+    static func suiteIsClustered(_ comparisons: [PackageComparison]) -> Bool {
+        var shapes = Tally()
+        for c in comparisons { shapes.merge(c.sampleShapes) }
+        return shapes.isClustered
+    }
 }

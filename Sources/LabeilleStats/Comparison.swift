@@ -28,6 +28,9 @@ public enum ComparisonMethod: String, Sendable {
     /// The suite's noise has a heavy right tail: Hodges–Lehmann shift of log-times over a spread without the
     /// largest residual, referred to the suite's pooled relabelings (see `RightTailedNoise`).
     case tailRobustShift = "tail-robust-hodges-lehmann"
+    /// The suite's noise falls into clusters and both samples show both: a t on log-times with each value's
+    /// cluster as a covariate, referred to the suite's pooled relabelings (see `ClusterAdjustment`).
+    case clusterAdjustedT = "cluster-adjusted-t"
     /// Instruction counts: Welch on log counts with the residual variation raised to a floor.
     case welchLogNoiseFloor = "welch-log-noise-floor"
     /// Instruction counts paired by hash seed: t on log ratios with the residual variation raised to a floor.
@@ -49,6 +52,7 @@ public enum ComparisonMethod: String, Sendable {
         case .moderatedT: return "t on log-times, variance moderated across packages"
         case .driftAdjustedT: return "t on log-times adjusted for drift over the blocks, variance moderated across packages"
         case .tailRobustShift: return "Hodges–Lehmann shift of log-times over a tail-trimmed spread, referred to the suite's relabelings (right-tailed noise)"
+        case .clusterAdjustedT: return "t on log-times with each value's cluster (above or below its sample's largest gap) as a covariate, referred to the suite's relabelings (clustered noise)"
         case .welchLogNoiseFloor: return "Welch t on log counts, residual variation floored"
         case .pairedTNoiseFloor: return "t on log-ratios paired by hash seed, residual variation floored"
         case .insufficient: return "none (too few iterations)"
@@ -116,6 +120,12 @@ public struct PackageComparison: Sendable {
     /// True when a slower/faster call was withheld because the suite's noise falls into clusters and this
     /// package has 5 or fewer values per side (the reason says so).
     public var withheldForClusteredNoise = false
+    /// True when the suite's noise falls into clusters and this package's shift was read with each value's
+    /// cluster as a covariate (see `ClusterAdjustment`).
+    public var clusterAdjusted = false
+    /// The suite's noise falls into clusters and this package could not be read with them: the exact rank
+    /// interval is reported, though its test cannot reach the family's threshold (see `ClusterAdjustment`).
+    var rankUnderClusteredNoise = false
     /// The shapes of this package's small samples, for the suite-level check of clustered noise.
     var sampleShapes = ClusteredNoise.Tally()
     /// The ratio of this package's two sample variances, for the suite-level tail weight (see `TailWeight`).
@@ -352,14 +362,18 @@ public enum Comparator {
         RightTailedNoise.resolve(&comparisons)
         Autocorrelation.inflate(&comparisons)
         let fits = comparisons.compactMap(\.fit)
-        let prior = VariancePrior.fit(variances: fits.map(\.variance), dfs: fits.map(\.df))
+        let prior = fits.count >= 3 ? VariancePrior.fit(variances: fits.map(\.variance), dfs: fits.map(\.df)) : .none
         let pooledDF = fits.reduce(0) { $0 + max($1.df, 0) }
         var quantiles = TQuantileCache()
         let family = Double(max(1, comparisons.count))
         let kurtosis = TailWeight.excessKurtosis(comparisons.compactMap(\.varianceRatio))
+        let clustered = ClusteredNoise.suiteIsClustered(comparisons)
+        if clustered { ClusterAdjustment.apply(&comparisons, family: family) }
         for i in comparisons.indices {
             comparisons[i].tailKurtosis = kurtosis
-            MethodChoice.resolve(&comparisons[i], prior: fits.count >= 3 ? prior : .none, maxDF: pooledDF, family: family,
+            // A cluster-adjusted fit is referred to the suite's relabelings: nothing to moderate.
+            let adjusted = comparisons[i].clusterAdjusted
+            MethodChoice.resolve(&comparisons[i], prior: adjusted ? .none : prior, maxDF: pooledDF, family: family,
                                  kurtosis: kurtosis, threshold: threshold, quantiles: &quantiles)
         }
         let q = Inference.benjaminiHochberg(comparisons.map(\.p))
@@ -367,23 +381,22 @@ public enum Comparator {
             comparisons[i].qValue = q[i]
             assignVerdict(&comparisons[i], threshold: threshold)
         }
-        withholdUnderClusteredNoise(&comparisons)
+        if clustered { withholdUnderClusteredNoise(&comparisons) }
         return RunLevelShift.gate(&comparisons)
     }
 
-    /// When the suite's small samples fall into clusters far more often than normal noise allows, the t-based
+    /// In a suite whose small samples fall into clusters far more often than normal noise allows, the t-based
     /// slower/faster calls resting on 5 or fewer values per side are withheld (the exact rank tests hold under
-    /// any noise and keep theirs), and no detectable effect is promised at that n.
+    /// any noise and keep theirs; packages whose samples each show both clusters were read with the clusters
+    /// as a covariate and keep theirs), and no detectable effect is promised at that n.
     static func withholdUnderClusteredNoise(_ comparisons: inout [PackageComparison]) {
-        var shapes = ClusteredNoise.Tally()
-        for c in comparisons { shapes.merge(c.sampleShapes) }
-        guard shapes.isClustered else { return }
         for i in comparisons.indices {
             let c = comparisons[i]
-            guard min(c.nBaseline, c.nTreatment) <= 5, c.fit != nil, c.method != .pairedSignedRank, c.method != .hodgesLehmann else { continue }
+            let rankOnMerit = (c.method == .pairedSignedRank || c.method == .hodgesLehmann) && !c.rankUnderClusteredNoise
+            guard min(c.nBaseline, c.nTreatment) <= 5, c.fit != nil, !rankOnMerit else { continue }
             comparisons[i].minimumDetectableEffect = .nan
             if let k = c.iterationsNeeded { comparisons[i].iterationsNeeded = max(k, 6) }
-            guard c.verdict == .slower || c.verdict == .faster else { continue }
+            guard !c.clusterAdjusted, c.verdict == .slower || c.verdict == .faster else { continue }
             comparisons[i].verdict = .inconclusive
             comparisons[i].confirmed = false
             comparisons[i].withheldForClusteredNoise = true

@@ -12,7 +12,7 @@ enum MethodChoice {
     static func resolve(_ c: inout PackageComparison, prior: VariancePrior, maxDF: Double, family: Double,
                         kurtosis: Double = 0, threshold: Double, quantiles: inout TQuantileCache) {
         guard let fit = c.fit, fit.variance.isFinite else { return }
-        if let r = c.rank, r.minimumP <= 0.05 / family, fit.extraVariance == 0 {
+        if let r = c.rank, r.minimumP <= 0.05 / family || c.rankUnderClusteredNoise, fit.extraVariance == 0 {
             c.method = r.paired ? .pairedSignedRank : .hodgesLehmann
             c.ratio = exp(r.estimate); c.ratioLow = exp(r.low); c.ratioHigh = exp(r.high); c.p = r.p
             if !r.paired, let s = c.logSamples, let plan = RankPowerPlan(s.a, s.b) {
@@ -33,6 +33,7 @@ enum MethodChoice {
         let moderated = prior.df > 0
         let t = tStandardError(fit, prior: prior, maxDF: maxDF, moderated: moderated)
         switch c.order {
+        case _ where c.clusterAdjusted: c.method = .clusterAdjustedT
         case .paired: c.method = moderated ? .pairedModeratedT : .pairedT
         case .block: c.method = .driftAdjustedT
         default: c.method = moderated ? .moderatedT : .welchLog

@@ -101,12 +101,21 @@ enum RightTailedNoise {
     /// |H/S| over the relabelings of one package's pooled values into sides of `nA` and the rest: all of them
     /// when there are at most `relabelingsPerPackage`, else that many drawn at random.
     static func relabeledStatistics(_ pooled: [Double], nA: Int, count: Int = relabelingsPerPackage, rng: inout SplitMix64) -> [Double] {
+        relabeledStatistics(pooled, nA: nA, count: count, rng: &rng) { a, b in
+            let s = shiftAndSpread(a, b)
+            return s.spread > 0 ? abs(s.shift) / s.spread : nil
+        }
+    }
+
+    /// A statistic of the two sides over the relabelings of one package's pooled values, as above; a relabeling
+    /// whose statistic is nil is left out.
+    static func relabeledStatistics(_ pooled: [Double], nA: Int, count: Int = relabelingsPerPackage, rng: inout SplitMix64,
+                                    statistic: ([Double], [Double]) -> Double?) -> [Double] {
         var out: [Double] = []
         func add(_ inA: [Bool]) {
             var a: [Double] = [], b: [Double] = []
             for (v, side) in zip(pooled, inA) { if side { a.append(v) } else { b.append(v) } }
-            let s = shiftAndSpread(a, b)
-            if s.spread > 0 { out.append(abs(s.shift) / s.spread) }
+            if let x = statistic(a, b) { out.append(x) }
         }
         let n = pooled.count
         if n <= 12 && binomial(n, nA) <= Double(count) {

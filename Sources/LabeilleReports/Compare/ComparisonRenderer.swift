@@ -101,9 +101,12 @@ extension ComparisonSet {
         }
         if let shift = runLevelShift { out.append(("Run-level shift", shift.note)) }
         let withheld = comparisons.filter(\.withheldForClusteredNoise).count
-        if withheld > 0 {
-            out.append(("Clustered noise", "\(withheld) slower/faster call(s) withheld: the values fall into separate clusters across"
-                        + " the packages, and at 5 or fewer iterations per side the t test's tail is not controlled"))
+        let adjusted = comparisons.filter { $0.method == .clusterAdjustedT }.count
+        if withheld > 0 || adjusted > 0 {
+            out.append(("Clustered noise", "the values fall into separate clusters across the packages, and at 5 or fewer iterations"
+                        + " per side the t test's tail is not controlled: \(withheld) slower/faster call(s) withheld; \(adjusted)"
+                        + " package(s) whose two samples each show both clusters decided by \(ComparisonMethod.clusterAdjustedT.rawValue):"
+                        + " \(ComparisonMethod.clusterAdjustedT.label)"))
         }
         if let kurtosis = comparisons.first?.tailKurtosis, kurtosis > 0 {
             out.append(("Tail weight", "the packages' two sample variances differ far more often than normal noise allows (as with"
