@@ -30,6 +30,13 @@ enum ClusterAdjustment {
     /// as clean as a real one in a third of the samples, and the relabelings of 6 values (20 of them) cannot
     /// calibrate that (50-package bimodal A/A suites with a false call: 9% of 100).
     static let minimumPerSide = 4
+    /// A package's clusters' fitted gap must be at least this many residual standard deviations. A sample
+    /// wholly in one cluster can still show a gap holding half its range, and two such samples in different
+    /// clusters pass the clusters' distance as a shift; their gaps are 2–4 residual sds, where real clusters
+    /// stand apart far more clearly (8 in the calibration's bimodal noise). The relabelings are not held to it:
+    /// the reference then keeps the large |t| of such splits, which errs on the wide side (held to it, the
+    /// reference of cross-run pairs, whose relabelings mix the runs' levels, lost the lone +20% in 46% of suites).
+    static let minimumSeparation = 5.0
     /// Least squares needs this many residual degrees of freedom to read a spread.
     static let minimumDF = 2.0
     /// Packages of one sample size needed for the reference distribution.
@@ -49,14 +56,24 @@ enum ClusterAdjustment {
     }
 
     /// The shift of b over a with the clusters as a covariate: its estimate, the residual variance with its
-    /// degrees of freedom, and the factor that turns that variance into the estimate's squared standard error.
+    /// degrees of freedom, the factor that turns that variance into the estimate's squared standard error, and
+    /// the clusters' fitted gap in residual standard deviations.
+    struct Shift {
+        var estimate: Double
+        var variance: Double
+        var df: Double
+        var scale: Double
+        var separation: Double
+    }
+
     /// Nil when a side shows no two clusters or too few degrees of freedom remain.
-    static func shift(_ a: [Double], _ b: [Double]) -> (estimate: Double, variance: Double, df: Double, scale: Double)? {
+    static func shift(_ a: [Double], _ b: [Double]) -> Shift? {
         guard let upperA = clusters(a), let upperB = clusters(b) else { return nil }
         let rows = upperA.map { [1, 0, $0] } + upperB.map { [1, 1, $0] }
         guard let ls = LeastSquares(rows: rows, y: a + b), ls.df >= minimumDF, ls.residualVariance > 0,
               let scale = ls.varianceFactor(1) else { return nil }
-        return (ls.coefficients[1], ls.residualVariance, ls.df, scale)
+        return Shift(estimate: ls.coefficients[1], variance: ls.residualVariance, df: ls.df, scale: scale,
+                     separation: abs(ls.coefficients[2]) / ls.residualVariance.squareRoot())
     }
 
     /// |t| of the cluster-adjusted shift, nil where the model does not apply.
@@ -65,45 +82,81 @@ enum ClusterAdjustment {
     }
 
     /// Gives the packages whose t-based calls the clustered-noise check would withhold, and whose two samples
-    /// each show both clusters, the cluster-adjusted fit referred to the suite's relabelings. Returns the
-    /// indices given one.
+    /// each show both clusters, the cluster-adjusted fit referred to the suite's relabelings. Within-run and
+    /// cross-run packages are referred separately. Returns the indices given one.
     @discardableResult
     static func apply(_ comparisons: inout [PackageComparison], family: Double) -> [Int] {
         var groups: [[Int]: [Int]] = [:]
+        let state = Autocorrelation.pooledState(comparisons)
         for i in comparisons.indices where eligible(comparisons[i], family: family) {
-            groups[[comparisons[i].nBaseline, comparisons[i].nTreatment], default: []].append(i)
+            let c = comparisons[i]
+            groups[[c.nBaseline, c.nTreatment, RightTailedNoise.referenceKind(c)], default: []].append(i)
         }
         var rng = SplitMix64(seed: seed), adjusted: [Int] = []
         for (sizes, members) in groups.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-            guard members.count >= minimumPackages else {
-                for i in members { fallBackToRank(&comparisons[i]) }
-                continue
-            }
-            let count = min(RightTailedNoise.relabelingsPerPackage, max(64, RightTailedNoise.relabelingBudget / members.count))
-            let packages = members.map { i -> [Double] in
-                let s = comparisons[i].logSamples!
-                return RightTailedNoise.relabeledStatistics(s.a + s.b, nA: sizes[0], count: count, rng: &rng, statistic: tStatistic).sorted()
-            }
+            let own = members.map { i in comparisons[i].logSamples.map { _ in RightTailedNoise.sides(comparisons[i]) }.flatMap { shift($0.a, $0.b) } }
+            let packages = relabelings(comparisons, members, own: own, nA: sizes[0], rng: &rng)
             for (k, i) in members.enumerated() {
-                let s = comparisons[i].logSamples!
                 // The package's own relabelings stay out of its reference: a large true shift makes them the
                 // suite's largest, and they would set the very point its own t is judged against.
                 var others = packages
                 others.remove(at: k)
-                guard let own = shift(s.a, s.b), let original = comparisons[i].fit,
+                guard members.count >= minimumPackages, let own = own[k], own.separation >= minimumSeparation,
                       let reference = RightTailedNoise.tReference(RightTailedNoise.Reference(packages: others.filter { !$0.isEmpty }))
                 else { fallBackToRank(&comparisons[i]); continue }
-                var fit = LogRatioFit(estimate: own.estimate, variance: reference.scale * reference.scale * own.variance, df: reference.df,
-                                      scale: own.scale, perCondition: original.perCondition, extraParameters: 1)
-                fit.extraVariance = original.extraVariance
-                comparisons[i].fit = fit
-                comparisons[i].rank = nil
-                comparisons[i].tailRobust = nil
-                comparisons[i].clusterAdjusted = true
+                adjust(&comparisons[i], own, reference: reference, state: state)
                 adjusted.append(i)
             }
         }
         return adjusted
+    }
+
+    /// Each member's relabeled |t|, ascending, on the values less the drift the fit removed (block order).
+    /// Across runs each run's values carry the run's level, which a relabeling would mix into the clusters'
+    /// spread, and in block order the treatment block sits at the drift-corrected effect: the treatment is
+    /// first moved back by the suite's common shift (the median of the packages' own; moving each package back
+    /// by its own shift made the reference too narrow: coverage 92.7% in bimodal cross-run cells).
+    static func relabelings(_ comparisons: [PackageComparison], _ members: [Int],
+                            own: [Shift?], nA: Int,
+                            rng: inout SplitMix64) -> [[Double]] {
+        guard members.count >= minimumPackages else { return members.map { _ in [] } }
+        let count = min(RightTailedNoise.relabelingsPerPackage, max(64, RightTailedNoise.relabelingBudget / members.count))
+        let shifts = own.compactMap { $0?.estimate }
+        let common = shifts.isEmpty ? 0 : Statistics.median(shifts)
+        return members.map { i -> [Double] in
+            let s = RightTailedNoise.sides(comparisons[i])
+            let pooled = s.a + (RightTailedNoise.referenceKind(comparisons[i]) != 0 ? s.b.map { $0 - common } : s.b)
+            return RightTailedNoise.relabeledStatistics(pooled, nA: nA, count: count, rng: &rng, statistic: tStatistic).sorted()
+        }
+    }
+
+    /// Replaces the package's fit with the cluster-adjusted one: standard error c times the model's with the
+    /// reference's degrees of freedom, the run noise kept, and the factor the machine state put on the
+    /// original fit's variance kept too.
+    static func adjust(_ c: inout PackageComparison, _ own: Shift,
+                       reference: (scale: Double, df: Double), state: (rho1: Double, phi: Double)?) {
+        guard let original = c.fit, let s = c.logSamples else { return }
+        // The relabelings cannot see a machine state shared by consecutive iterations; the factor the state put
+        // on the original fit's variance applies to this one too (in block order, the one for the block length).
+        let plain = LogFits.twoSample(s.a, s.b).variance
+        var stateFactor = plain > 0 && original.variance > plain ? original.variance / plain : 1
+        if c.order == .block {
+            stateFactor = state.map { Autocorrelation.varianceFactor(rho1: $0.rho1, phi: $0.phi, n: original.sequenceLength) } ?? 1
+        }
+        var fit = LogRatioFit(estimate: own.estimate, variance: reference.scale * reference.scale * own.variance * stateFactor,
+                              df: reference.df, scale: own.scale, perCondition: original.perCondition, extraParameters: 1)
+        fit.extraVariance = original.extraVariance
+        if let drift = c.blockDrift, c.order == .block, original.df > 0 {
+            // The drift correction's uncertainty joins, estimated from the fit's residuals (Welch–Satterthwaite).
+            let correction = drift.correctionVariance ?? original.variance * (original.scale - drift.meansScale)
+            let model = fit.variance * fit.scale
+            fit.df = MethodChoice.satterthwaiteDF(parts: [(model, fit.df), (correction, original.df)], known: 0)
+            fit.variance = (model + correction) / fit.scale
+        }
+        c.fit = fit
+        c.rank = nil
+        c.tailRobust = nil
+        c.clusterAdjusted = true
     }
 
     /// A package left out of the model keeps the t's call withheld, but not the t's interval: its samples are
@@ -117,8 +170,9 @@ enum ClusterAdjustment {
     /// A package the clustered-noise check would withhold, within one run and with no time order: 4–5 values
     /// per side, decided by a t method (an exact rank test that can reach the family's threshold keeps it).
     static func eligible(_ c: PackageComparison, family: Double) -> Bool {
-        guard let fit = c.fit, c.logSamples != nil, c.inconclusiveReason == nil, c.runNoise == nil,
-              [.unpaired, .pairedAnalysedUnpaired, .paired].contains(c.order),
+        guard let fit = c.fit, c.logSamples != nil, c.inconclusiveReason == nil,
+              [.unpaired, .pairedAnalysedUnpaired, .paired].contains(c.order) && c.runNoise == nil
+                || c.order == .crossRun && fit.meansOfRuns || c.order == .block && c.blockDrift != nil,
               (minimumPerSide...5).contains(min(c.nBaseline, c.nTreatment)) else { return false }
         if let r = c.rank, r.minimumP <= 0.05 / family, fit.extraVariance == 0 { return false }
         return true

@@ -15,6 +15,7 @@ final class ClusterAdjustmentTests: XCTestCase {
             XCTAssertEqual(s.variance, c.variance, accuracy: 1e-9 * c.variance)
             XCTAssertEqual(s.df, c.df)
             XCTAssertEqual(s.scale, c.scale, accuracy: 1e-12)
+            XCTAssertEqual(s.separation, c.separation, accuracy: 1e-9 * c.separation)
         }
         let u = ClusterAdjustmentReference.unsplit
         XCTAssertNil(ClusterAdjustment.shift(u.a, u.b))
@@ -50,9 +51,14 @@ final class ClusterAdjustmentTests: XCTestCase {
         var comps: [PackageComparison] = []
         for p in 0..<50 {
             let cv = [0.005, 0.01, 0.02, 0.03][p % 4]
-            let a = sample(5, cv: cv, shift: 0, modes: p == 0 ? [false, true, false, true, true] : nil)
+            var a = sample(5, cv: cv, shift: 0, modes: p == 0 ? [false, true, false, true, true] : nil)
             let b: [Double]
             switch p {
+            case 2:
+                // Each side wholly in one cluster (CV 1%: 4% apart), each with a gap holding half its range: read as
+                // clusters, the clusters' distance would pass as a 4% shift. Their gap is 3 residual sds.
+                a = [5.96, 5.85, 5.08, 4.17, 5.34].map { exp($0 / 100) }
+                b = [1.14, 1.35, 0.41, 0.93, 0.94].map { exp($0 / 100) }
             case 0: b = sample(5, cv: cv, shift: log(1.2), modes: [true, false, false, true, false])
             case 1: b = (-2...2).map { exp(4 * cv + 0.1 * cv * Double($0)) }  // wholly in the upper cluster, no gap
             default: b = sample(5, cv: cv, shift: 0)
@@ -68,17 +74,21 @@ final class ClusterAdjustmentTests: XCTestCase {
         XCTAssertFalse(comps[1].clusterAdjusted)
         XCTAssertEqual(comps[1].method, .hodgesLehmann)
         XCTAssertEqual(comps[1].verdict, .inconclusive)
+        XCTAssertFalse(comps[2].clusterAdjusted)
+        XCTAssertLessThan(try XCTUnwrap(ClusterAdjustment.shift(comps[2].logSamples!.a, comps[2].logSamples!.b)).separation,
+                          ClusterAdjustment.minimumSeparation)
         XCTAssertEqual(comps.filter { $0.verdict == .slower || $0.verdict == .faster }.map(\.package), ["p0"])
         let notes = ComparisonSet(baseline: "r/a", treatment: "r/b", comparisons: comps, summary: Comparator.summarize(comps)).analysisNotes
         let note = try XCTUnwrap(notes.first { $0.label == "Clustered noise" }?.text)
         XCTAssertTrue(note.contains("decided by cluster-adjusted-t"), note)
     }
 
-    /// Seeded calibration at 5 per side, 1,000 package comparisons a cell: the lone +20% change is called in
-    /// at least 70% of suites (0% when the calls were withheld), and unchanged suites keep their bounds.
+    /// Seeded calibration at 5 per side in every design, 1,000 package comparisons a cell: the lone +20% change
+    /// is called in at least 70% of suites (0% when the calls were withheld), and unchanged suites keep their
+    /// bounds.
     func testSeededCalibrationUnderClusteredNoise() {
         typealias C = CompareCalibration
-        for (k, design) in [CalibrationDesign.unpaired, .paired].enumerated() {
+        for (k, design) in CalibrationDesign.allCases.enumerated() {
             let lone = C.run(C.Cell(model: .bimodal, design: design, n: 5, change: .lone(1.2), suites: 20), seed: 800 + UInt64(k))
             XCTAssertGreaterThanOrEqual(lone.power, 0.7, design.rawValue)
             let aa = C.run(C.Cell(model: .bimodal, design: design, n: 5, change: .none, suites: 20), seed: 810 + UInt64(k))

@@ -6,7 +6,8 @@ Writes Tests/LabeilleBenchTests/References/ClusterAdjustmentReference.swift (rel
 - clusters of a sample: numpy.sort, the largest gap between neighbours (the first of equal ones); the values
   above it are the upper cluster when that gap holds at least half of the range, else the sample has none
 - shift: least squares of log-time on [1, treatment, upper cluster] by numpy.linalg.lstsq; the residual
-  variance RSS / (N - 3); the scale numpy.linalg.inv(X^T X)[1, 1]; |t| = |shift| / sqrt(variance * scale)
+  variance RSS / (N - 3); the scale numpy.linalg.inv(X^T X)[1, 1]; |t| = |shift| / sqrt(variance * scale);
+  separation |gap coefficient| / sqrt(variance)
 - relabelings: itertools.combinations over the pooled values (all of them), |t| where both sides show
   clusters and at least 2 residual degrees of freedom remain, sorted
 
@@ -36,7 +37,7 @@ def clusters(values: np.ndarray) -> np.ndarray | None:
     return (values > s[k]).astype(float)
 
 
-def shift(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float, float] | None:
+def shift(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float, float, float] | None:
     ua, ub = clusters(a), clusters(b)
     if ua is None or ub is None:
         return None
@@ -49,7 +50,7 @@ def shift(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float, float] | N
     variance = float(np.sum((y - x @ beta) ** 2) / df)
     if df < 2 or variance <= 0:
         return None
-    return float(beta[1]), variance, float(df), float(np.linalg.inv(x.T @ x)[1, 1])
+    return float(beta[1]), variance, float(df), float(np.linalg.inv(x.T @ x)[1, 1]), float(abs(beta[2]) / np.sqrt(variance))
 
 
 def t_statistic(a: np.ndarray, b: np.ndarray) -> float | None:
@@ -94,11 +95,11 @@ def main() -> None:
         " Do not edit by hand.",
         "",
         "enum ClusterAdjustmentReference {",
-        "    struct ShiftCase { let a: [Double]; let b: [Double]; let shift: Double; let variance: Double; let df: Double; let scale: Double }",
+        "    struct ShiftCase { let a: [Double]; let b: [Double]; let shift: Double; let variance: Double; let df: Double; let scale: Double; let separation: Double }",
         "    static let shifts: [ShiftCase] = [",
     ]
-    for a, b, (est, var, df, scale) in shift_cases:
-        lines.append(f"        ShiftCase(a: {swift_array(a)}, b: {swift_array(b)}, shift: {est!r}, variance: {var!r}, df: {df!r}, scale: {scale!r}),")
+    for a, b, (est, var, df, scale, sep) in shift_cases:
+        lines.append(f"        ShiftCase(a: {swift_array(a)}, b: {swift_array(b)}, shift: {est!r}, variance: {var!r}, df: {df!r}, scale: {scale!r}, separation: {sep!r}),")
     lines += [
         "    ]",
         "    /// A sample with no gap holding half its range, beside one with two clusters: no model.",
