@@ -17,8 +17,9 @@ import LabeilleCore
 /// pooled values relabelled into two sides, the clusters read again and the t recomputed, the packages'
 /// distributions mixed, and c·t_ν matched to the mixture's 95% and 99.9% points (each moved out by one
 /// standard error of its tail share). The standard error is then c times the model's, with ν degrees of
-/// freedom. This needs exchangeable values, so it applies within one run with no time order (alternating
-/// rounds or none); block order and cross-run pairs keep the withholding.
+/// freedom. Relabelings need exchangeable values: in block order they are taken on the drift-corrected values
+/// (the correction's variance joins the standard error), and across runs and in block order the treatment is
+/// first moved back by the suite's common shift (see `relabelings`).
 ///
 /// No detectable effect is promised for these packages: whether the next samples show both clusters is chance.
 enum ClusterAdjustment {
@@ -94,7 +95,10 @@ enum ClusterAdjustment {
         }
         var rng = SplitMix64(seed: seed), adjusted: [Int] = []
         for (sizes, members) in groups.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-            let own = members.map { i in comparisons[i].logSamples.map { _ in RightTailedNoise.sides(comparisons[i]) }.flatMap { shift($0.a, $0.b) } }
+            let own = members.map { i -> Shift? in
+                let s = RightTailedNoise.sides(comparisons[i])
+                return shift(s.a, s.b)
+            }
             let packages = relabelings(comparisons, members, own: own, nA: sizes[0], rng: &rng)
             for (k, i) in members.enumerated() {
                 // The package's own relabelings stay out of its reference: a large true shift makes them the
@@ -167,8 +171,10 @@ enum ClusterAdjustment {
         if c.rank?.paired == false { c.rankUnderClusteredNoise = true }
     }
 
-    /// A package the clustered-noise check would withhold, within one run and with no time order: 4–5 values
-    /// per side, decided by a t method (an exact rank test that can reach the family's threshold keeps it).
+    /// A package the clustered-noise check would withhold: 4–5 values per side, decided by a t method (an exact
+    /// rank test that can reach the family's threshold keeps it), within one run, across runs with the run
+    /// noise as a floor or from a series (a control's difference in differences is left as it is), or in block
+    /// order with the drift estimated.
     static func eligible(_ c: PackageComparison, family: Double) -> Bool {
         guard let fit = c.fit, c.logSamples != nil, c.inconclusiveReason == nil,
               [.unpaired, .pairedAnalysedUnpaired, .paired].contains(c.order) && c.runNoise == nil
