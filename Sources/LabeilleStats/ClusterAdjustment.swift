@@ -83,36 +83,35 @@ enum ClusterAdjustment {
     }
 
     /// Gives the packages whose t-based calls the clustered-noise check would withhold, and whose two samples
-    /// each show both clusters, the cluster-adjusted fit referred to the suite's relabelings. Within-run and
-    /// cross-run packages are referred separately. Returns the indices given one.
-    @discardableResult
-    static func apply(_ comparisons: inout [PackageComparison], family: Double) -> [Int] {
+    /// each show both clusters, the cluster-adjusted fit referred to the suite's relabelings. Within-run,
+    /// cross-run and block-ordered packages are referred separately; the others fall back to the rank interval.
+    static func apply(_ comparisons: inout [PackageComparison], family: Double) {
         var groups: [[Int]: [Int]] = [:]
         let state = Autocorrelation.pooledState(comparisons)
         for i in comparisons.indices where eligible(comparisons[i], family: family) {
             let c = comparisons[i]
             groups[[c.nBaseline, c.nTreatment, RightTailedNoise.referenceKind(c)], default: []].append(i)
         }
-        var rng = SplitMix64(seed: seed), adjusted: [Int] = []
-        for (sizes, members) in groups.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-            let own = members.map { i -> Shift? in
-                let s = RightTailedNoise.sides(comparisons[i])
-                return shift(s.a, s.b)
+        var rng = SplitMix64(seed: seed)
+        for (key, members) in groups.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+            guard members.count >= minimumPackages else {
+                for i in members { fallBackToRank(&comparisons[i]) }
+                continue
             }
-            let packages = relabelings(comparisons, members, own: own, nA: sizes[0], rng: &rng)
+            let sides = members.map { RightTailedNoise.sides(comparisons[$0]) }
+            let own = sides.map { shift($0.a, $0.b) }
+            let packages = relabelings(sides, own: own, nA: key[0], withinRun: key[2] == 0, rng: &rng)
             for (k, i) in members.enumerated() {
                 // The package's own relabelings stay out of its reference: a large true shift makes them the
                 // suite's largest, and they would set the very point its own t is judged against.
                 var others = packages
                 others.remove(at: k)
-                guard members.count >= minimumPackages, let own = own[k], own.separation >= minimumSeparation,
+                guard let own = own[k], own.separation >= minimumSeparation,
                       let reference = RightTailedNoise.tReference(RightTailedNoise.Reference(packages: others.filter { !$0.isEmpty }))
                 else { fallBackToRank(&comparisons[i]); continue }
                 adjust(&comparisons[i], own, reference: reference, state: state)
-                adjusted.append(i)
             }
         }
-        return adjusted
     }
 
     /// Each member's relabeled |t|, ascending, on the values less the drift the fit removed (block order).
@@ -120,17 +119,13 @@ enum ClusterAdjustment {
     /// spread, and in block order the treatment block sits at the drift-corrected effect: the treatment is
     /// first moved back by the suite's common shift (the median of the packages' own; moving each package back
     /// by its own shift made the reference too narrow: coverage 92.7% in bimodal cross-run cells).
-    static func relabelings(_ comparisons: [PackageComparison], _ members: [Int],
-                            own: [Shift?], nA: Int,
-                            rng: inout SplitMix64) -> [[Double]] {
-        guard members.count >= minimumPackages else { return members.map { _ in [] } }
-        let count = min(RightTailedNoise.relabelingsPerPackage, max(64, RightTailedNoise.relabelingBudget / members.count))
+    static func relabelings(_ sides: [LogSamples], own: [Shift?], nA: Int, withinRun: Bool, rng: inout SplitMix64) -> [[Double]] {
+        let count = min(RightTailedNoise.relabelingsPerPackage, max(64, RightTailedNoise.relabelingBudget / sides.count))
         let shifts = own.compactMap { $0?.estimate }
-        let common = shifts.isEmpty ? 0 : Statistics.median(shifts)
-        return members.map { i -> [Double] in
-            let s = RightTailedNoise.sides(comparisons[i])
-            let pooled = s.a + (RightTailedNoise.referenceKind(comparisons[i]) != 0 ? s.b.map { $0 - common } : s.b)
-            return RightTailedNoise.relabeledStatistics(pooled, nA: nA, count: count, rng: &rng, statistic: tStatistic).sorted()
+        let common = withinRun || shifts.isEmpty ? 0 : Statistics.median(shifts)
+        return sides.map { s in
+            RightTailedNoise.relabeledStatistics(s.a + s.b.map { $0 - common }, nA: nA, count: count, rng: &rng,
+                                                 statistic: tStatistic).sorted()
         }
     }
 
@@ -142,17 +137,19 @@ enum ClusterAdjustment {
         guard let original = c.fit, let s = c.logSamples else { return }
         // The relabelings cannot see a machine state shared by consecutive iterations; the factor the state put
         // on the original fit's variance applies to this one too (in block order, the one for the block length).
-        let plain = LogFits.twoSample(s.a, s.b).variance
-        var stateFactor = plain > 0 && original.variance > plain ? original.variance / plain : 1
+        let stateFactor: Double
         if c.order == .block {
             stateFactor = state.map { Autocorrelation.varianceFactor(rho1: $0.rho1, phi: $0.phi, n: original.sequenceLength) } ?? 1
+        } else {
+            let plain = LogFits.twoSample(s.a, s.b).variance
+            stateFactor = plain > 0 && original.variance > plain ? original.variance / plain : 1
         }
         var fit = LogRatioFit(estimate: own.estimate, variance: reference.scale * reference.scale * own.variance * stateFactor,
                               df: reference.df, scale: own.scale, perCondition: original.perCondition, extraParameters: 1)
         fit.extraVariance = original.extraVariance
         if let drift = c.blockDrift, c.order == .block, original.df > 0 {
             // The drift correction's uncertainty joins, estimated from the fit's residuals (Welch–Satterthwaite).
-            let correction = drift.correctionVariance ?? original.variance * (original.scale - drift.meansScale)
+            let correction = drift.effectCorrectionVariance(original)
             let model = fit.variance * fit.scale
             fit.df = MethodChoice.satterthwaiteDF(parts: [(model, fit.df), (correction, original.df)], known: 0)
             fit.variance = (model + correction) / fit.scale
@@ -180,8 +177,7 @@ enum ClusterAdjustment {
               [.unpaired, .pairedAnalysedUnpaired, .paired].contains(c.order) && c.runNoise == nil
                 || c.order == .crossRun && fit.meansOfRuns || c.order == .block && c.blockDrift != nil,
               (minimumPerSide...5).contains(min(c.nBaseline, c.nTreatment)) else { return false }
-        if let r = c.rank, r.minimumP <= 0.05 / family, fit.extraVariance == 0 { return false }
-        return true
+        return !(c.rank.map { MethodChoice.rankReachesFamily($0, fit: fit, family: family) } ?? false)
     }
 }
 

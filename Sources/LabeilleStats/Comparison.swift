@@ -122,7 +122,7 @@ public struct PackageComparison: Sendable {
     public var withheldForClusteredNoise = false
     /// True when the suite's noise falls into clusters and this package's shift was read with each value's
     /// cluster as a covariate (see `ClusterAdjustment`).
-    public var clusterAdjusted = false
+    var clusterAdjusted = false
     /// The suite's noise falls into clusters and this package could not be read with them: the exact rank
     /// interval is reported, though its test cannot reach the family's threshold (see `ClusterAdjustment`).
     var rankUnderClusteredNoise = false

@@ -12,7 +12,7 @@ enum MethodChoice {
     static func resolve(_ c: inout PackageComparison, prior: VariancePrior, maxDF: Double, family: Double,
                         kurtosis: Double = 0, threshold: Double, quantiles: inout TQuantileCache) {
         guard let fit = c.fit, fit.variance.isFinite else { return }
-        if let r = c.rank, r.minimumP <= 0.05 / family || c.rankUnderClusteredNoise, fit.extraVariance == 0 {
+        if let r = c.rank, rankReachesFamily(r, fit: fit, family: family) || c.rankUnderClusteredNoise && fit.extraVariance == 0 {
             c.method = r.paired ? .pairedSignedRank : .hodgesLehmann
             c.ratio = exp(r.estimate); c.ratioLow = exp(r.low); c.ratioHigh = exp(r.high); c.p = r.p
             if !r.paired, let s = c.logSamples, let plan = RankPowerPlan(s.a, s.b) {
@@ -44,6 +44,12 @@ enum MethodChoice {
         let power = PowerPlan(variance: t.variance, scale: fit.scale, extra: fit.extraVariance, df: t.dataDF,
                               priorDF: t.borrowedDF, fit: fit, kurtosis: c.order == .paired ? kurtosis / 2 : kurtosis)
         setPower(&c, power, threshold: threshold, quantiles: &quantiles)
+    }
+
+    /// The exact rank test can reach the threshold a lone discovery among `family` packages needs, and no
+    /// between-run variance has to join its interval.
+    static func rankReachesFamily(_ r: RankEstimate, fit: LogRatioFit, family: Double) -> Bool {
+        r.minimumP <= 0.05 / family && fit.extraVariance == 0
     }
 
     /// The squared standard error and degrees of freedom of the t-based estimate. A known between-run variance

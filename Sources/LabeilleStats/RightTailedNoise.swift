@@ -309,7 +309,7 @@ extension MethodChoice {
             // and the state are the fit's variance times constants, estimated from as few values as the robust
             // spread, not known: Welch–Satterthwaite with the fit's degrees of freedom. (Counted as known, their
             // extra degrees of freedom put a false call in 6.8% of heavy-tailed suites at 5 per block.)
-            let fromFit = (drift.correctionVariance ?? fit.variance * (fit.scale - meansScale)) + state
+            let fromFit = drift.effectCorrectionVariance(fit) + state
             se2 = own + fit.extraVariance + fromFit
             df = satterthwaiteDF(parts: [(own, robust.df), (fromFit, fit.df)], known: fit.extraVariance)
         } else {

@@ -184,6 +184,12 @@ struct BlockDrift: Sendable {
     /// The drift was predicted from the suite's drifts.
     var borrowed: Bool { correctionVariance != nil }
 
+    /// The variance the drift correction adds to the effect of `fit`: the prediction's, or with the package's
+    /// own slope the fit's variance times the share of its scale beyond the means'.
+    func effectCorrectionVariance(_ fit: LogRatioFit) -> Double {
+        correctionVariance ?? fit.variance * (fit.scale - meansScale)
+    }
+
     struct Block: Sendable {
         var values: [Double]
         var times: [Double]
