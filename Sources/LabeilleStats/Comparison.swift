@@ -366,15 +366,15 @@ public enum Comparator {
         let pooledDF = fits.reduce(0) { $0 + max($1.df, 0) }
         var quantiles = TQuantileCache()
         let family = Double(max(1, comparisons.count))
-        let kurtosis = TailWeight.excessKurtosis(comparisons.compactMap(\.varianceRatio))
+        let tails = TailWeight.read(comparisons.compactMap(\.varianceRatio))
         let clustered = ClusteredNoise.suiteIsClustered(comparisons)
         if clustered { ClusterAdjustment.apply(&comparisons, family: family) }
         for i in comparisons.indices {
-            comparisons[i].tailKurtosis = kurtosis
+            comparisons[i].tailKurtosis = tails.forSampleVariance
             // A cluster-adjusted fit is referred to the suite's relabelings: nothing to moderate.
             let adjusted = comparisons[i].clusterAdjusted
             MethodChoice.resolve(&comparisons[i], prior: adjusted ? .none : prior, maxDF: pooledDF, family: family,
-                                 kurtosis: kurtosis, threshold: threshold, quantiles: &quantiles)
+                                 tails: tails, threshold: threshold, quantiles: &quantiles)
         }
         let q = Inference.benjaminiHochberg(comparisons.map(\.p))
         for i in comparisons.indices {

@@ -10,7 +10,7 @@ import LabeilleCore
 /// the suite's noise is right-tailed, the tail-robust shift (see `RightTailedNoise`).
 enum MethodChoice {
     static func resolve(_ c: inout PackageComparison, prior: VariancePrior, maxDF: Double, family: Double,
-                        kurtosis: Double = 0, threshold: Double, quantiles: inout TQuantileCache) {
+                        tails: TailWeight.Reading = .init(), threshold: Double, quantiles: inout TQuantileCache) {
         guard let fit = c.fit, fit.variance.isFinite else { return }
         if let r = c.rank, rankReachesFamily(r, fit: fit, family: family) || c.rankUnderClusteredNoise && fit.extraVariance == 0 {
             c.method = r.paired ? .pairedSignedRank : .hodgesLehmann
@@ -27,7 +27,7 @@ enum MethodChoice {
             return
         }
         if let robust = c.tailRobust {
-            resolveTailRobust(&c, robust, fit: fit, kurtosis: kurtosis, threshold: threshold, quantiles: &quantiles)
+            resolveTailRobust(&c, robust, fit: fit, kurtosis: tails.forRobustSpread, threshold: threshold, quantiles: &quantiles)
             return
         }
         let moderated = prior.df > 0
@@ -42,7 +42,7 @@ enum MethodChoice {
         // The degrees of freedom the interval used: the prior's only when the posterior variance was taken.
         // A paired difference of two values has half the excess kurtosis of one value.
         let power = PowerPlan(variance: t.variance, scale: fit.scale, extra: fit.extraVariance, df: t.dataDF,
-                              priorDF: t.borrowedDF, fit: fit, kurtosis: c.order == .paired ? kurtosis / 2 : kurtosis)
+                              priorDF: t.borrowedDF, fit: fit, kurtosis: c.order == .paired ? tails.forSampleVariance / 2 : tails.forSampleVariance)
         setPower(&c, power, threshold: threshold, quantiles: &quantiles)
     }
 

@@ -203,23 +203,36 @@ final class CalibrationTests: XCTestCase {
         XCTAssertEqual(TailWeight.effectiveDF(8, kurtosis: 0), 8)
         XCTAssertEqual(TailWeight.effectiveDF(8, kurtosis: 3), 1 / (1.0 / 8 + 3.0 / 18), accuracy: 1e-12)
         XCTAssertEqual(TailWeight.effectiveDF(.infinity, kurtosis: 3), .infinity)
+        XCTAssertEqual(TailWeight.effectiveDF(8, kurtosis: -1.5), 1 / (1.0 / 8 - 1.5 / 18), accuracy: 1e-12)
+        let a = [[0.00, 0.01, 0.05], [0.10, 0.12, 0.11, 0.30], [1.0, 1.02, 0.99], [0.5, 0.52, 0.51, 0.49, 0.7]]
+        let b = [[0.02, 0.015, 0.01], [0.2, 0.21, 0.19], [1.1, 1.3, 1.12, 1.11], [0.0, 0.01, 0.02, 0.015, 0.018]]
+        let samples = zip(a, b).compactMap { TailWeight.sample($0, $1) }
+        XCTAssertEqual(TailWeight.momentEstimate(samples.map(\.varianceA), samples.map(\.varianceB), samples),
+                       107.73551149005682, accuracy: 1e-9)
     }
 
     /// The suite-level tail check fires on heavy right tails and stays at 0 for normal noise (at its 5% level),
-    /// and a heavier tail widens the detectable effect reported for the same data.
+    /// and a heavier tail widens the detectable effect reported for the same data. At 3 values per side the
+    /// ratios' spread barely sees the tail (15% of iterations slowed, κ ≈ 15–20), the variance of the variances
+    /// does; clustered values read below 0.
     func testTailWeightFiresOnHeavyTailsOnly() {
         var rng = SplitMix64(seed: 910)
-        func suite(_ model: NoiseModel) -> [TailWeight.Sample] {
+        func suite(_ model: NoiseModel, _ n: Int = 5) -> [TailWeight.Sample] {
             (0..<50).compactMap { p in
                 let cv = [0.005, 0.01, 0.02, 0.03][p % 4]
-                return TailWeight.sample(model.sequence(length: 5, cv: cv, rng: &rng), model.sequence(length: 5, cv: cv, rng: &rng))
+                return TailWeight.sample(model.sequence(length: n, cv: cv, rng: &rng), model.sequence(length: n, cv: cv, rng: &rng))
             }
         }
-        let normal = (0..<40).map { _ in TailWeight.excessKurtosis(suite(.gauss)) }
-        let heavy = (0..<40).map { _ in TailWeight.excessKurtosis(suite(.heavyTail)) }
-        XCTAssertLessThanOrEqual(normal.filter { $0 > 0 }.count, 5, "\(normal)")
+        let normal = (0..<40).map { _ in TailWeight.read(suite(.gauss)).forSampleVariance }
+        let heavy = (0..<40).map { _ in TailWeight.read(suite(.heavyTail)).forSampleVariance }
+        XCTAssertLessThanOrEqual(normal.filter { $0 != 0 }.count, 5, "\(normal)")
         XCTAssertGreaterThanOrEqual(heavy.filter { $0 > 1 }.count, 32, "\(heavy)")
-        XCTAssertEqual(TailWeight.excessKurtosis(Array(suite(.heavyTail).prefix(9))), 0)  // too few packages to judge
+        XCTAssertEqual(TailWeight.read(Array(suite(.heavyTail).prefix(9))).forSampleVariance, 0)  // too few packages to judge
+        let short = (0..<40).map { _ in TailWeight.read(suite(.heavyTail, 3)) }
+        XCTAssertGreaterThanOrEqual(short.filter { $0.moment > 5 }.count, 28, "\(short.map(\.moment))")
+        XCTAssertLessThanOrEqual(short.filter { $0.spread > 5 }.count, 4, "\(short.map(\.spread))")
+        let clustered = (0..<40).map { _ in TailWeight.read(suite(.bimodal)).forSampleVariance }
+        XCTAssertGreaterThanOrEqual(clustered.filter { $0 < -1 }.count, 28, "\(clustered)")
         let fit = LogFits.twoSample([0.00, 0.01, 0.02, 0.015, 0.005], [0.03, 0.05, 0.04, 0.035, 0.045])
         var quantiles = TQuantileCache()
         let plain = PowerPlan(variance: fit.variance, scale: fit.scale, extra: 0, df: fit.df, priorDF: 0, fit: fit)
@@ -276,15 +289,17 @@ final class CalibrationTests: XCTestCase {
 
     /// The reported minimum detectable effect is what it says: packages shifted by the median reported effect of
     /// their noise class are called (p ≤ 0.05, beyond δ) in 80% ± 5% of cases, at n = 3 (where the textbook
-    /// formula promised 80% and delivered 59%) and n = 5.
+    /// formula promised 80% and delivered 59%) and n = 5, and with a heavy right tail at n = 3 (73% when the
+    /// tail weight was read from the variance ratios' spread alone).
     func testSeededPowerAtTheReportedDetectableEffect() {
         typealias C = CompareCalibration
-        for (k, (design, n)) in [(CalibrationDesign.paired, 3), (.unpaired, 5)].enumerated() {
-            let aa = C.run(C.Cell(model: .gauss, design: design, n: n, change: .none, suites: 20), seed: 800 + UInt64(k))
-            let at = C.run(C.Cell(model: .gauss, design: design, n: n, change: .atDetectableEffect(aa.medianDetectable), suites: 20),
+        let cells: [(NoiseModel, CalibrationDesign, Int)] = [(.gauss, .paired, 3), (.gauss, .unpaired, 5), (.heavyTail, .unpaired, 3)]
+        for (k, (model, design, n)) in cells.enumerated() {
+            let aa = C.run(C.Cell(model: model, design: design, n: n, change: .none, suites: 20), seed: 800 + UInt64(k))
+            let at = C.run(C.Cell(model: model, design: design, n: n, change: .atDetectableEffect(aa.medianDetectable), suites: 20),
                            seed: 810 + UInt64(k))
             XCTAssertEqual(at.changed, 1000)
-            XCTAssertEqual(at.powerUnadjusted, 0.8, accuracy: 0.05, "gauss \(design.rawValue) n=\(n)")
+            XCTAssertEqual(at.powerUnadjusted, 0.8, accuracy: 0.05, "\(model.rawValue) \(design.rawValue) n=\(n)")
         }
     }
 }
