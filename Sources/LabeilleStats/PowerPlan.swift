@@ -69,15 +69,19 @@ struct PowerPlan {
             return 0.5 * erfc(-(mu - bound) / sd / 2.0.squareRoot())
         }
         guard d.nu.isFinite, d.se2 > 0 else { return called(1) }
-        let c = 2 / (9 * d.nu), root = c.squareRoot()
         var total = 0.0
         for (x, w) in zip(nodes, weights) {
-            for z in [x, -x] {
-                let cube = max(0, 1 - c + z * root)
-                total += w * called(cube * cube * cube)
-            }
+            for z in [x, -x] { total += w * called(wilsonHilferty(z, nu: d.nu)) }
         }
         return total
+    }
+
+    /// χ²_ν / ν at the standard normal value z, by the Wilson–Hilferty cube-root normal form (0 below its
+    /// range).
+    static func wilsonHilferty(_ z: Double, nu: Double) -> Double {
+        let c = 2 / (9 * nu)
+        let cube = max(0, 1 - c + z * c.squareRoot())
+        return cube * cube * cube
     }
 
     /// The true log-change called with 80% probability at n iterations per condition; NaN without noise.

@@ -21,13 +21,13 @@ import LabeilleCore
 ///   understates at 2–4 degrees of freedom, and which also reads noise lighter-tailed than normal (κ < 0,
 ///   values in clusters: the variance estimate is then more stable than its degrees of freedom say).
 enum TailWeight {
-    /// One package's two sample variances: the log of their ratio and their degrees of freedom.
+    /// One package's two sample variances and their degrees of freedom.
     struct Sample: Sendable {
-        var logRatio: Double
         var dfA: Double
         var dfB: Double
         var varianceA: Double
         var varianceB: Double
+        var logRatio: Double { log(varianceA / varianceB) }
     }
 
     static let minimumPackages = 10
@@ -41,7 +41,7 @@ enum TailWeight {
         guard la.count >= 3, lb.count >= 3 else { return nil }
         let va = Statistics.sampleVariance(la), vb = Statistics.sampleVariance(lb)
         guard va > 0, vb > 0, va.isFinite, vb.isFinite else { return nil }
-        return Sample(logRatio: log(va / vb), dfA: Double(la.count - 1), dfB: Double(lb.count - 1), varianceA: va, varianceB: vb)
+        return Sample(dfA: Double(la.count - 1), dfB: Double(lb.count - 1), varianceA: va, varianceB: vb)
     }
 
     /// Degrees of freedom of a scaled χ² with the variance of a sample variance with `df` degrees of freedom
@@ -72,7 +72,7 @@ enum TailWeight {
         var spread = 0.0
         var moment = 0.0
         /// For a plan resting on the sample variance, whose own variance the fourth moment sets: the larger.
-        var forSampleVariance: Double { spread > 0 || moment > 0 ? max(spread, moment) : moment }
+        var forSampleVariance: Double { spread > 0 ? max(spread, moment) : moment }
         /// For a plan resting on a robust spread (a slow value moves it by one rank, not by its square): the
         /// typical spread of the ratios only. With the fourth moment, 83–86% of heavy-tailed packages shifted by
         /// the reported effect were called at 5 values per side, not 80%.
@@ -162,10 +162,7 @@ enum TailWeight {
     /// χ²_d / d: a mean of squared normal draws for small d, the Wilson–Hilferty cube beyond 30 (long samples
     /// would otherwise cost a draw per value per replicate).
     static func scaledChiSquare(_ df: Double, _ rng: inout SplitMix64) -> Double {
-        guard df <= 30 else {
-            let c = 2 / (9 * df)
-            return pow(max(0, 1 - c + rng.normal() * c.squareRoot()), 3)
-        }
+        guard df <= 30 else { return PowerPlan.wilsonHilferty(rng.normal(), nu: df) }
         let d = max(1, Int(df.rounded()))
         var total = 0.0
         for _ in 0..<d { let z = rng.normal(); total += z * z }
