@@ -211,7 +211,8 @@ final class CalibrationTests: XCTestCase {
                        107.73551149005682, accuracy: 1e-9)
     }
 
-    /// The suite-level tail check fires on heavy right tails and stays at 0 for normal noise (at its 5% level),
+    /// The suite-level tail check fires on heavy right tails and stays at or just below 0 for normal noise (a
+    /// heavier tail at its 5% level, a lighter one as estimated),
     /// and a heavier tail widens the detectable effect reported for the same data. At 3 values per side the
     /// ratios' spread barely sees the tail (15% of iterations slowed, κ ≈ 15–20), the variance of the variances
     /// does; clustered values read below 0.
@@ -225,7 +226,11 @@ final class CalibrationTests: XCTestCase {
         }
         let normal = (0..<40).map { _ in TailWeight.read(suite(.gauss)).forSampleVariance }
         let heavy = (0..<40).map { _ in TailWeight.read(suite(.heavyTail)).forSampleVariance }
-        XCTAssertLessThanOrEqual(normal.filter { $0 != 0 }.count, 5, "\(normal)")
+        XCTAssertLessThanOrEqual(normal.filter { $0 > 0 }.count, 5, "\(normal)")
+        // A lighter tail is read as estimated: under normal noise in about half of the suites, with a median
+        // reading near 0 (clustered noise reads below −1, see below).
+        XCTAssertGreaterThan(normal.filter { $0 < 0 }.count, 10, "\(normal)")
+        XCTAssertGreaterThan(Statistics.median(normal), -0.5, "\(normal)")
         XCTAssertGreaterThanOrEqual(heavy.filter { $0 > 1 }.count, 32, "\(heavy)")
         XCTAssertEqual(TailWeight.read(Array(suite(.heavyTail).prefix(9))).forSampleVariance, 0)  // too few packages to judge
         let short = (0..<40).map { _ in TailWeight.read(suite(.heavyTail, 3)) }
@@ -275,7 +280,22 @@ final class CalibrationTests: XCTestCase {
         let at = C.run(C.Cell(model: .bimodal, design: .unpaired, n: 10, change: .atDetectableEffect(aa.medianDetectable), suites: 20),
                        seed: 821)
         XCTAssertEqual(at.changed, 1000)
-        XCTAssertEqual(at.powerUnadjusted, 0.8, accuracy: 0.05)
+        XCTAssertEqual(at.powerWherePromised, 0.8, accuracy: 0.05)
+    }
+
+    /// Under clustered (bimodal) noise at 3 values per side the promise is made only in the few suites that pass
+    /// the clustered-noise check, and there it holds: packages shifted by the median promised effect of their
+    /// class, in suites that make the promise, are called in 80% ± 5% of cases (here 80.7%; 84.4% with these
+    /// seeds and 91% in the full table while a lighter tail than normal was read only when significant, which
+    /// these suites' variances rarely are).
+    func testSeededPowerAtTheDetectableEffectInClusteredSuitesThatMakeThePromise() {
+        typealias C = CompareCalibration
+        let aa = C.run(C.Cell(model: .bimodal, design: .paired, n: 3, change: .none, suites: 300), seed: 830)
+        XCTAssertLessThan(aa.promisedShare, 0.1)
+        let at = C.run(C.Cell(model: .bimodal, design: .paired, n: 3, change: .atDetectableEffect(aa.medianDetectable), suites: 600),
+                       seed: 831)
+        XCTAssertGreaterThanOrEqual(at.changedWherePromised, 500)
+        XCTAssertEqual(at.powerWherePromised, 0.8, accuracy: 0.05)
     }
 
     /// A 3% step in 5 of 50 packages (CV ≤ 1.9%) is found by the level-shift test within two runs of the step,
@@ -299,7 +319,8 @@ final class CalibrationTests: XCTestCase {
             let at = C.run(C.Cell(model: model, design: design, n: n, change: .atDetectableEffect(aa.medianDetectable), suites: 20),
                            seed: 810 + UInt64(k))
             XCTAssertEqual(at.changed, 1000)
-            XCTAssertEqual(at.powerUnadjusted, 0.8, accuracy: 0.05, "\(model.rawValue) \(design.rawValue) n=\(n)")
+            XCTAssertGreaterThanOrEqual(at.changedWherePromised, 900)
+            XCTAssertEqual(at.powerWherePromised, 0.8, accuracy: 0.05, "\(model.rawValue) \(design.rawValue) n=\(n)")
         }
     }
 }

@@ -82,8 +82,9 @@ final class TailRobustTests: XCTestCase {
         var comps = suite(.gauss, seed: 3, lone: log(1.2))
         Comparator.finalize(&comps, threshold: 0.01)
         XCTAssertTrue(comps.allSatisfy { $0.method == .moderatedT })
-        // Nor do its variance ratios spread beyond normal noise: no tail weight, no note.
-        XCTAssertTrue(comps.allSatisfy { $0.tailKurtosis == 0 })
+        // Nor do its variances read a heavier tail than normal noise (a lighter one is read as estimated): no
+        // note.
+        XCTAssertTrue(comps.allSatisfy { $0.tailKurtosis <= 0 })
         let set = ComparisonSet(baseline: "r/a", treatment: "r/b", comparisons: comps, summary: Comparator.summarize(comps))
         XCTAssertNil(set.analysisNotes.first { $0.label == "Tail weight" })
     }

@@ -11,6 +11,9 @@ public enum CompareCalibration {
         case lone(Double)
         /// Each package shifted by the detectable effect `compare` reported for its noise class under A/A.
         case atDetectableEffect([Double])
+        /// Each package shifted by the detectable effect `compare` reported for that package in one A/A suite
+        /// (suite i takes the promises of promising A/A suite i mod their count; unpromised packages unchanged).
+        case atOwnDetectableEffect([[Double]])
 
         public var label: String {
             switch self {
@@ -18,6 +21,7 @@ public enum CompareCalibration {
             case .all(let r): return String(format: "all %+.0f%%", (r - 1) * 100)
             case .lone(let r): return String(format: "lone %+.0f%%", (r - 1) * 100)
             case .atDetectableEffect: return "at MDE"
+            case .atOwnDetectableEffect: return "at own MDE"
             }
         }
     }
@@ -50,15 +54,21 @@ public enum CompareCalibration {
         public var changed = 0
         public var detected = 0
         public var suitesWithFalseCall = 0
-        /// Called by the single-package rule (p ≤ 0.05, interval excluding 1, estimate beyond δ), for the
-        /// detectable-effect check.
-        public var calledUnadjusted = 0
+        /// Changed packages that carry a detectable effect, i.e. where `compare` made the promise the
+        /// detectable-effect check holds it to (a withheld call promises nothing, and its p-value says nothing).
+        public var changedWherePromised = 0
+        /// Of those, called by the single-package rule (p ≤ 0.05, interval excluding 1, estimate beyond δ).
+        public var calledWherePromised = 0
         /// Reported detectable effects per noise class (A/A cells).
         public var detectable: [[Double]] = []
+        /// Each A/A suite's reported detectable effects, by package (NaN where none was promised).
+        public var suitePromises: [[Double]] = []
         public var falseCallRate: Double { Double(falseCalls) / Double(max(comparisons, 1)) }
         public var coverage: Double { Double(covered) / Double(max(comparisons, 1)) }
         public var power: Double { changed == 0 ? .nan : Double(detected) / Double(changed) }
-        public var powerUnadjusted: Double { changed == 0 ? .nan : Double(calledUnadjusted) / Double(changed) }
+        public var powerWherePromised: Double {
+            changedWherePromised == 0 ? .nan : Double(calledWherePromised) / Double(changedWherePromised)
+        }
         public var suiteFalseRate: Double { Double(suitesWithFalseCall) / Double(max(cell.suites, 1)) }
         public var medianDetectable: [Double] { detectable.map { $0.isEmpty ? .nan : Statistics.median($0) } }
         /// Share of the packages that were promised a detectable effect (the others' calls were withheld): where
@@ -66,12 +76,13 @@ public enum CompareCalibration {
         public var promisedShare: Double { Double(detectable.reduce(0) { $0 + $1.count }) / Double(max(comparisons, 1)) }
     }
 
-    static func trueChange(_ cell: Cell, package p: Int) -> Double {
+    static func trueChange(_ cell: Cell, package p: Int, suite: Int = 0) -> Double {
         switch cell.change {
         case .none: return 0
         case .all(let r): return log(r)
         case .lone(let r): return p == cell.lonePackage ? log(r) : 0
         case .atDetectableEffect(let m): return m[p % m.count].isFinite ? log1p(m[p % m.count]) : 0
+        case .atOwnDetectableEffect(let m): let e = m[suite % m.count][p]; return e.isFinite ? log1p(e) : 0
         }
     }
 
@@ -80,28 +91,29 @@ public enum CompareCalibration {
         var rng = SplitMix64(seed: seed)
         var result = Result(cell: cell)
         result.detectable = Array(repeating: [], count: cell.cvs.count)
-        for _ in 0..<cell.suites {
+        for suite in 0..<cell.suites {
             let offsets = (cell.runNoiseShared * rng.normal(), cell.runNoiseShared * rng.normal())
             var comps: [PackageComparison] = []
             comps.reserveCapacity(cell.packages)
             for p in 0..<cell.packages {
                 let package = (offsets.0 + cell.runNoisePackage * rng.normal(), offsets.1 + cell.runNoisePackage * rng.normal())
                 let sim = SimulatedPackage.make(model: cell.model, design: cell.design, n: cell.n, cv: cell.cvs[p % cell.cvs.count],
-                                                change: trueChange(cell, package: p), runOffsets: package, rng: &rng)
+                                                change: trueChange(cell, package: p, suite: suite), runOffsets: package, rng: &rng)
                 comps.append(Comparator.compare(package: "p\(p)", baseline: "a", treatment: "b", metric: "wall", a: sim.a, b: sim.b,
                                                 roundsA: sim.roundsA, roundsB: sim.roundsB, timesA: sim.timesA, timesB: sim.timesB,
                                                 runNoise: sim.runNoise, threshold: cell.threshold))
             }
             Comparator.finalize(&comps, threshold: cell.threshold)
-            tally(comps, cell: cell, into: &result)
+            tally(comps, cell: cell, suite: suite, into: &result)
+            if case .none = cell.change { result.suitePromises.append(comps.map(\.minimumDetectableEffect)) }
         }
         return result
     }
 
-    static func tally(_ comps: [PackageComparison], cell: Cell, into r: inout Result) {
+    static func tally(_ comps: [PackageComparison], cell: Cell, suite: Int, into r: inout Result) {
         var falseInSuite = false
         for (p, c) in comps.enumerated() {
-            let truth = trueChange(cell, package: p)
+            let truth = trueChange(cell, package: p, suite: suite)
             r.comparisons += 1
             if c.ratioLow <= exp(truth) && exp(truth) <= c.ratioHigh { r.covered += 1 }
             let wrong = (c.verdict == .slower && truth <= 0) || (c.verdict == .faster && truth >= 0)
@@ -109,8 +121,10 @@ public enum CompareCalibration {
             if truth != 0 {
                 r.changed += 1
                 if (c.verdict == .slower && truth > 0) || (c.verdict == .faster && truth < 0) { r.detected += 1 }
-                let up = 1 + cell.threshold
-                if truth > 0 && c.p <= 0.05 && c.ratioLow > 1 && c.ratio > up { r.calledUnadjusted += 1 }
+                if c.minimumDetectableEffect.isFinite {
+                    r.changedWherePromised += 1
+                    if truth > 0 && c.p <= 0.05 && c.ratioLow > 1 && c.ratio > 1 + cell.threshold { r.calledWherePromised += 1 }
+                }
             }
             if case .none = cell.change, c.minimumDetectableEffect.isFinite {
                 r.detectable[p % cell.cvs.count].append(c.minimumDetectableEffect)
@@ -137,19 +151,34 @@ public enum CompareCalibration {
         var seed: UInt64
     }
 
-    /// The rows of one table cell: A/A, all +10%, lone +20%, and the A/A result with its detectable-effect check.
-    static func rows(of t: TableCell, scale: Double) -> (rows: [Result], detectable: (Result, Result)) {
+    /// The detectable-effect check of one table cell: the A/A result whose promises are checked, and the power
+    /// at them, with each package shifted by its class's median promise and by its own.
+    struct DetectableCheck: Sendable {
+        var aa: Result
+        var atMedian: Result
+        var atOwn: Result
+    }
+
+    /// The rows of one table cell: A/A, all +10%, lone +20%, and the detectable-effect check.
+    static func rows(of t: TableCell, scale: Double) -> (rows: [Result], detectable: DetectableCheck) {
         func suites(_ k: Int) -> Int { max(2, Int((Double(k) * scale).rounded())) }
-        let aa = run(Cell(model: t.model, design: t.design, n: t.n, change: .none, suites: suites(100)), seed: t.seed)
+        func cell(_ change: Change, _ k: Int) -> Cell { Cell(model: t.model, design: t.design, n: t.n, change: change, suites: k) }
+        let aa = run(cell(.none, suites(100)), seed: t.seed)
         // 100 suites like the other rows: a cross-run suite shares one run-level shift, so 20 suites measured
         // its coverage from 20 draws of that shift (±2 points); the first 20 suites are those of 20.
-        let all = run(Cell(model: t.model, design: t.design, n: t.n, change: .all(1.10), suites: suites(100)), seed: t.seed &+ 101)
-        let lone = run(Cell(model: t.model, design: t.design, n: t.n, change: .lone(1.20), suites: suites(100)), seed: t.seed &+ 202)
-        // No detectable effect promised (calls withheld): nothing to check.
-        let promised = aa.medianDetectable.contains { $0.isFinite }
-        let mde = run(Cell(model: t.model, design: t.design, n: t.n, change: promised ? .atDetectableEffect(aa.medianDetectable) : .none,
-                           suites: promised ? suites(100) : 0), seed: t.seed &+ 303)
-        return ([aa, all, lone], (aa, mde))
+        let all = run(cell(.all(1.10), suites(100)), seed: t.seed &+ 101)
+        let lone = run(cell(.lone(1.20), suites(100)), seed: t.seed &+ 202)
+        // No detectable effect promised (calls withheld): nothing to check. Where few suites make the promise,
+        // more suites are run so that about 1,000 promised packages are checked (up to 2,000 suites).
+        let promising = aa.suitePromises.filter { $0.contains { $0.isFinite } }
+        guard !promising.isEmpty else {
+            let none = run(cell(.none, 0), seed: t.seed &+ 303)
+            return ([aa, all, lone], DetectableCheck(aa: aa, atMedian: none, atOwn: none))
+        }
+        let wanted = suites(min(2000, max(100, Int((1000 / (Double(aa.cell.packages) * aa.promisedShare)).rounded(.up)))))
+        let atMedian = run(cell(.atDetectableEffect(aa.medianDetectable), wanted), seed: t.seed &+ 303)
+        let atOwn = run(cell(.atOwnDetectableEffect(promising), wanted), seed: t.seed &+ 404)
+        return ([aa, all, lone], DetectableCheck(aa: aa, atMedian: atMedian, atOwn: atOwn))
     }
 
     /// The table, its cells computed in parallel (each has its own seed, so the figures do not depend on the
@@ -167,7 +196,7 @@ public enum CompareCalibration {
                 }
             }
         }
-        let results = ParallelResults<(rows: [Result], detectable: (Result, Result))>(count: cells.count)
+        let results = ParallelResults<(rows: [Result], detectable: DetectableCheck)>(count: cells.count)
         let selected = cells
         DispatchQueue.concurrentPerform(iterations: cells.count) { i in
             let cell = selected[i]
@@ -190,12 +219,13 @@ public enum CompareCalibration {
         return out.joined(separator: "\n") + "\n"
     }
 
-    static func renderDetectable(_ rows: [(Result, Result)]) -> String {
-        var out = ["| noise | design | n | A/A packages with an MDE % | median reported MDE by CV class (0.5/1/2/3%) | power at MDE % (p ≤ 0.05, beyond δ) |",
-                   "|---|---|---:|---:|---|---:|"]
-        for (aa, at) in rows {
+    static func renderDetectable(_ checks: [DetectableCheck]) -> String {
+        var out = ["| noise | design | n | A/A packages with an MDE % | median reported MDE by CV class (0.5/1/2/3%) | packages checked | power at MDE % (p ≤ 0.05, beyond δ) | power at own MDE % |",
+                   "|---|---|---:|---:|---|---:|---:|---:|"]
+        for check in checks {
+            let aa = check.aa, cell = aa.cell
             let m = aa.medianDetectable.map { $0.isFinite ? String(format: "%.1f%%", $0 * 100) : "—" }.joined(separator: " / ")
-            out.append("| \(aa.cell.model.rawValue) | \(aa.cell.design.rawValue) | \(aa.cell.n) | \(pct(aa.promisedShare)) | \(m) | \(pct(at.powerUnadjusted)) |")
+            out.append("| \(cell.model.rawValue) | \(cell.design.rawValue) | \(cell.n) | \(pct(aa.promisedShare)) | \(m) | \(check.atMedian.changedWherePromised) | \(pct(check.atMedian.powerWherePromised)) | \(pct(check.atOwn.powerWherePromised)) |")
         }
         return out.joined(separator: "\n") + "\n"
     }
