@@ -155,6 +155,7 @@ enum ClusterAdjustment {
             fit.variance = (model + correction) / fit.scale
         }
         c.fit = fit
+        c.unadjustedFit = original
         c.rank = nil
         c.tailRobust = nil
         c.clusterAdjusted = true

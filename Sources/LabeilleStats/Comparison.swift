@@ -123,6 +123,9 @@ public struct PackageComparison: Sendable {
     /// True when the suite's noise falls into clusters and this package's shift was read with each value's
     /// cluster as a covariate (see `ClusterAdjustment`).
     var clusterAdjusted = false
+    /// The fit before the cluster adjustment: a rerun with more iterations is no longer read with the clusters
+    /// as a covariate, so its iterations are planned from this one.
+    var unadjustedFit: LogRatioFit?
     /// The suite's noise falls into clusters and this package could not be read with them: the exact rank
     /// interval is reported, though its test cannot reach the family's threshold (see `ClusterAdjustment`).
     var rankUnderClusteredNoise = false

@@ -54,6 +54,18 @@ struct PowerPlan {
         return Design(se2: se2, nu: nu, extra: extra, q: quantiles.quantile(0.975, df: dfEff))
     }
 
+    /// The plan for more iterations of a block-ordered package: a rerun in alternating order, with the same
+    /// noise but no drift correction. Rerun in block order, the gap between the blocks grows with their length
+    /// and the drift correction's share of the variance with it (to three times the means' share with the
+    /// package's own drift): the count called 45–76% of 2δ changes under drift, machine state or tails, not
+    /// 80%. Alternating order removes the drift within each round.
+    func forAlternatingRerun(of drift: BlockDrift?) -> PowerPlan {
+        guard let drift else { return self }
+        var plan = self
+        plan.scale = drift.meansScale
+        return plan
+    }
+
     /// Median of χ²_ν / ν (Wilson–Hilferty); 1 for infinite ν.
     static func medianOfScaledChiSquare(_ nu: Double) -> Double {
         guard nu.isFinite else { return 1 }

@@ -75,7 +75,8 @@ extension ComparisonSet {
         if !block.isEmpty {
             let downgraded = block.filter { $0.inconclusiveReason != nil && !$0.withheldForClusteredNoise }.count
             var text = "\(block.count) package(s) ran one condition after the other; drift estimated from the"
-                + " time order and removed (\(downgraded) inconclusive: drift confounded with the order)"
+                + " time order and removed (\(downgraded) inconclusive: drift confounded with the order); iterations needed"
+                + " are for a rerun in alternating order"
             if let drift = suiteDrift {
                 text += "; each package's drift predicted from the suite's (mean \(NumberText.pct(drift.mean * 100, digits: 3)),"
                     + " spread \(NumberText.f(drift.spread * 100, 3))% per iteration; \(drift.outOfLine) out of line kept their own)"

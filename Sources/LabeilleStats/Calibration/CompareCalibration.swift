@@ -14,6 +14,10 @@ public enum CompareCalibration {
         /// Each package shifted by the detectable effect `compare` reported for that package in one A/A suite
         /// (suite i takes the promises of promising A/A suite i mod their count; unpromised packages unchanged).
         case atOwnDetectableEffect([[Double]])
+        /// Every package measured with the iterations `compare` said one noise class needs (the A/A cell's
+        /// median), as a rerun with that count would, and that class's packages shifted by 2δ, the change those
+        /// iterations are planned for.
+        case atIterationsNeeded(noiseClass: Int, iterations: Int)
 
         public var label: String {
             switch self {
@@ -22,6 +26,7 @@ public enum CompareCalibration {
             case .lone(let r): return String(format: "lone %+.0f%%", (r - 1) * 100)
             case .atDetectableEffect: return "at MDE"
             case .atOwnDetectableEffect: return "at own MDE"
+            case .atIterationsNeeded: return "2δ at iterations needed"
             }
         }
     }
@@ -63,6 +68,8 @@ public enum CompareCalibration {
         public var detectable: [[Double]] = []
         /// Each A/A suite's reported detectable effects, by package (NaN where none was promised).
         public var suitePromises: [[Double]] = []
+        /// Reported iterations needed per noise class (A/A cells).
+        public var iterationsNeeded: [[Double]] = []
         public var falseCallRate: Double { Double(falseCalls) / Double(max(comparisons, 1)) }
         public var coverage: Double { Double(covered) / Double(max(comparisons, 1)) }
         public var power: Double { changed == 0 ? .nan : Double(detected) / Double(changed) }
@@ -71,6 +78,9 @@ public enum CompareCalibration {
         }
         public var suiteFalseRate: Double { Double(suitesWithFalseCall) / Double(max(cell.suites, 1)) }
         public var medianDetectable: [Double] { detectable.map { $0.isEmpty ? .nan : Statistics.median($0) } }
+        public var medianIterationsNeeded: [Int?] {
+            iterationsNeeded.map { $0.isEmpty ? nil : Int(Statistics.median($0).rounded(.up)) }
+        }
         /// Share of the packages that were promised a detectable effect (the others' calls were withheld): where
         /// it is small, the check measures the plan of a few untypical suites.
         public var promisedShare: Double { Double(detectable.reduce(0) { $0 + $1.count }) / Double(max(comparisons, 1)) }
@@ -83,7 +93,28 @@ public enum CompareCalibration {
         case .lone(let r): return p == cell.lonePackage ? log(r) : 0
         case .atDetectableEffect(let m): return m[p % m.count].isFinite ? log1p(m[p % m.count]) : 0
         case .atOwnDetectableEffect(let m): let e = m[suite % m.count][p]; return e.isFinite ? log1p(e) : 0
+        case .atIterationsNeeded(let c, _): return p % cell.cvs.count == c ? log1p(2 * cell.threshold) : 0
         }
+    }
+
+    /// Iterations per condition: the cell's, or those said to be needed for the noise class checked.
+    static func iterations(_ cell: Cell) -> Int {
+        if case .atIterationsNeeded(_, let needed) = cell.change { return needed }
+        return cell.n
+    }
+
+    /// Whether the package's change is one `compare` promised to detect: its detectable effect in that suite,
+    /// or the iterations its class was told it needs.
+    static func promised(_ c: PackageComparison, cell: Cell) -> Bool {
+        if case .atIterationsNeeded = cell.change { return true }
+        return c.minimumDetectableEffect.isFinite
+    }
+
+    /// The design a cell's packages are measured in: a block-ordered package's iterations needed are for a
+    /// rerun in alternating order (paired rounds), so that is what their check measures.
+    static func design(_ cell: Cell) -> CalibrationDesign {
+        if case .atIterationsNeeded = cell.change, cell.design == .block { return .paired }
+        return cell.design
     }
 
     /// Runs one cell with its own seed.
@@ -91,13 +122,14 @@ public enum CompareCalibration {
         var rng = SplitMix64(seed: seed)
         var result = Result(cell: cell)
         result.detectable = Array(repeating: [], count: cell.cvs.count)
+        result.iterationsNeeded = Array(repeating: [], count: cell.cvs.count)
         for suite in 0..<cell.suites {
             let offsets = (cell.runNoiseShared * rng.normal(), cell.runNoiseShared * rng.normal())
             var comps: [PackageComparison] = []
             comps.reserveCapacity(cell.packages)
             for p in 0..<cell.packages {
                 let package = (offsets.0 + cell.runNoisePackage * rng.normal(), offsets.1 + cell.runNoisePackage * rng.normal())
-                let sim = SimulatedPackage.make(model: cell.model, design: cell.design, n: cell.n, cv: cell.cvs[p % cell.cvs.count],
+                let sim = SimulatedPackage.make(model: cell.model, design: design(cell), n: iterations(cell), cv: cell.cvs[p % cell.cvs.count],
                                                 change: trueChange(cell, package: p, suite: suite), runOffsets: package, rng: &rng)
                 comps.append(Comparator.compare(package: "p\(p)", baseline: "a", treatment: "b", metric: "wall", a: sim.a, b: sim.b,
                                                 roundsA: sim.roundsA, roundsB: sim.roundsB, timesA: sim.timesA, timesB: sim.timesB,
@@ -121,13 +153,15 @@ public enum CompareCalibration {
             if truth != 0 {
                 r.changed += 1
                 if (c.verdict == .slower && truth > 0) || (c.verdict == .faster && truth < 0) { r.detected += 1 }
-                if c.minimumDetectableEffect.isFinite {
+                if promised(c, cell: cell) {
                     r.changedWherePromised += 1
-                    if truth > 0 && c.p <= 0.05 && c.ratioLow > 1 && c.ratio > 1 + cell.threshold { r.calledWherePromised += 1 }
+                    let called = c.p <= 0.05 && c.ratioLow > 1 && c.ratio > 1 + cell.threshold && !c.withheldForClusteredNoise
+                    if truth > 0 && called { r.calledWherePromised += 1 }
                 }
             }
-            if case .none = cell.change, c.minimumDetectableEffect.isFinite {
-                r.detectable[p % cell.cvs.count].append(c.minimumDetectableEffect)
+            if case .none = cell.change {
+                if c.minimumDetectableEffect.isFinite { r.detectable[p % cell.cvs.count].append(c.minimumDetectableEffect) }
+                if let k = c.iterationsNeeded { r.iterationsNeeded[p % cell.cvs.count].append(Double(k)) }
             }
         }
         if falseInSuite { r.suitesWithFalseCall += 1 }
@@ -149,37 +183,58 @@ public enum CompareCalibration {
         var design: CalibrationDesign
         var n: Int
         var seed: UInt64
+
+        /// A cell of this noise model, design and n with the given change; `scale` multiplies the suite count.
+        func cell(_ change: Change, suites: Int, scale: Double) -> Cell {
+            let count = suites == 0 ? 0 : max(2, Int((Double(suites) * scale).rounded()))
+            return Cell(model: model, design: design, n: n, change: change, suites: count)
+        }
     }
 
-    /// The detectable-effect check of one table cell: the A/A result whose promises are checked, and the power
-    /// at them, with each package shifted by its class's median promise and by its own.
+    /// The power-figure checks of one table cell: the A/A result whose promises are checked; the power at its
+    /// detectable effects, with each package shifted by its class's median promise and by its own; and the
+    /// power for a change of 2δ at the iterations its class was told it needs.
     struct DetectableCheck: Sendable {
         var aa: Result
         var atMedian: Result
         var atOwn: Result
+        /// One result per noise class, nil where no iterations were said to be needed.
+        var atIterations: [Result?]
+        /// Power for 2δ at the iterations needed, over the classes checked.
+        var powerAtIterations: Double {
+            let checked = atIterations.compactMap { $0 }
+            let changed = checked.reduce(0) { $0 + $1.changedWherePromised }
+            return changed == 0 ? .nan : Double(checked.reduce(0) { $0 + $1.calledWherePromised }) / Double(changed)
+        }
     }
 
-    /// The rows of one table cell: A/A, all +10%, lone +20%, and the detectable-effect check.
+    /// The rows of one table cell: A/A, all +10%, lone +20%, and the power-figure checks.
     static func rows(of t: TableCell, scale: Double) -> (rows: [Result], detectable: DetectableCheck) {
-        func suites(_ k: Int) -> Int { max(2, Int((Double(k) * scale).rounded())) }
-        func cell(_ change: Change, _ k: Int) -> Cell { Cell(model: t.model, design: t.design, n: t.n, change: change, suites: k) }
-        let aa = run(cell(.none, suites(100)), seed: t.seed)
+        let aa = run(t.cell(.none, suites: 100, scale: scale), seed: t.seed)
         // 100 suites like the other rows: a cross-run suite shares one run-level shift, so 20 suites measured
         // its coverage from 20 draws of that shift (±2 points); the first 20 suites are those of 20.
-        let all = run(cell(.all(1.10), suites(100)), seed: t.seed &+ 101)
-        let lone = run(cell(.lone(1.20), suites(100)), seed: t.seed &+ 202)
+        let all = run(t.cell(.all(1.10), suites: 100, scale: scale), seed: t.seed &+ 101)
+        let lone = run(t.cell(.lone(1.20), suites: 100, scale: scale), seed: t.seed &+ 202)
+        return ([aa, all, lone], detectableCheck(t, aa: aa, scale: scale))
+    }
+
+    static func detectableCheck(_ t: TableCell, aa: Result, scale: Double) -> DetectableCheck {
+        let none = Result(cell: t.cell(.none, suites: 0, scale: scale))
+        // 80 suites per noise class: 1,000 packages of the class (with the 4 classes of the table).
+        let needed = aa.medianIterationsNeeded
+        let atIterations = needed.enumerated().map { c, k in
+            k.map { run(t.cell(.atIterationsNeeded(noiseClass: c, iterations: $0), suites: 80, scale: scale), seed: t.seed &+ 505 &+ UInt64(c)) }
+        }
+        var check = DetectableCheck(aa: aa, atMedian: none, atOwn: none, atIterations: atIterations)
         // No detectable effect promised (calls withheld): nothing to check. Where few suites make the promise,
         // more suites are run, up to 2,000, so that at least 1,000 promised packages are checked (aiming at 1,500:
         // the shifted suites make the promise a little less often than the A/A suites did).
         let promising = aa.suitePromises.filter { $0.contains { $0.isFinite } }
-        guard !promising.isEmpty else {
-            let none = run(cell(.none, 0), seed: t.seed &+ 303)
-            return ([aa, all, lone], DetectableCheck(aa: aa, atMedian: none, atOwn: none))
-        }
-        let wanted = suites(min(2000, max(100, Int((1500 / (Double(aa.cell.packages) * aa.promisedShare)).rounded(.up)))))
-        let atMedian = run(cell(.atDetectableEffect(aa.medianDetectable), wanted), seed: t.seed &+ 303)
-        let atOwn = run(cell(.atOwnDetectableEffect(promising), wanted), seed: t.seed &+ 404)
-        return ([aa, all, lone], DetectableCheck(aa: aa, atMedian: atMedian, atOwn: atOwn))
+        guard !promising.isEmpty else { return check }
+        let wanted = min(2000, max(100, Int((1500 / (Double(aa.cell.packages) * aa.promisedShare)).rounded(.up))))
+        check.atMedian = run(t.cell(.atDetectableEffect(aa.medianDetectable), suites: wanted, scale: scale), seed: t.seed &+ 303)
+        check.atOwn = run(t.cell(.atOwnDetectableEffect(promising), suites: wanted, scale: scale), seed: t.seed &+ 404)
+        return check
     }
 
     /// The table, its cells computed in parallel (each has its own seed, so the figures do not depend on the
@@ -221,12 +276,13 @@ public enum CompareCalibration {
     }
 
     static func renderDetectable(_ checks: [DetectableCheck]) -> String {
-        var out = ["| noise | design | n | A/A packages with an MDE % | median reported MDE by CV class (0.5/1/2/3%) | packages checked | power at MDE % (p ≤ 0.05, beyond δ) | power at own MDE % |",
-                   "|---|---|---:|---:|---|---:|---:|---:|"]
+        var out = ["| noise | design | n | A/A packages with an MDE % | median reported MDE by CV class (0.5/1/2/3%) | packages checked | power at MDE % (p ≤ 0.05, beyond δ) | power at own MDE % | median iterations needed by CV class | power for 2δ at them % (by CV class) |",
+                   "|---|---|---:|---:|---|---:|---:|---:|---|---|"]
         for check in checks {
             let aa = check.aa, cell = aa.cell
             let m = aa.medianDetectable.map { $0.isFinite ? String(format: "%.1f%%", $0 * 100) : "—" }.joined(separator: " / ")
-            out.append("| \(cell.model.rawValue) | \(cell.design.rawValue) | \(cell.n) | \(pct(aa.promisedShare)) | \(m) | \(check.atMedian.changedWherePromised) | \(pct(check.atMedian.powerWherePromised)) | \(pct(check.atOwn.powerWherePromised)) |")
+            let k = aa.medianIterationsNeeded.map { $0.map(String.init) ?? "—" }.joined(separator: " / ")
+            out.append("| \(cell.model.rawValue) | \(cell.design.rawValue) | \(cell.n) | \(pct(aa.promisedShare)) | \(m) | \(check.atMedian.changedWherePromised) | \(pct(check.atMedian.powerWherePromised)) | \(pct(check.atOwn.powerWherePromised)) | \(k) | \(pct(check.powerAtIterations)) (\(check.atIterations.map { $0.map { pct($0.powerWherePromised).trimmingCharacters(in: .whitespaces) } ?? "—" }.joined(separator: " / "))) |")
         }
         return out.joined(separator: "\n") + "\n"
     }
