@@ -28,7 +28,7 @@ enum ForestPlot {
                  cssClass: "chart forest", id: id)
         drawBackground(&w, x: x, rows: comps.count, threshold: threshold, axisY: axisY)
         drawHeadings(&w, set: set)
-        for (i, c) in comps.enumerated() { drawRow(&w, c, x: x, y: top + Double(i) * rowHeight + rowHeight / 2) }
+        for (i, c) in comps.enumerated() { drawRow(&w, c, x: x, y: top + Double(i) * rowHeight + rowHeight / 2, threshold: threshold) }
         drawSummary(&w, s, x: x, rowsBottom: rowsBottom)
         // Reference line at 1 and the axis.
         SVG.line(&w, x(1), top - 4, x(1), axisY, cssClass: "unity")
@@ -56,11 +56,11 @@ enum ForestPlot {
     }
 
     /// One package: its label, its interval (an arrow where the axis clips it) and marker, and its numbers.
-    static func drawRow(_ w: inout HTMLWriter, _ c: PackageComparison, x: LogScale, y: Double) {
+    static func drawRow(_ w: inout HTMLWriter, _ c: PackageComparison, x: LogScale, y: Double, threshold: Double) {
         w.open("g", attributeList: Array(RunReport.dataAttributes(c, cssClass: "forest-row").map { ($0.key, $0.value) })
                + [("data-method", c.method.rawValue)])
         // One title for the whole row: hovering its interval, marker or numbers shows the exact values.
-        w.element("title", text: hover(c))
+        w.element("title", text: hover(c, threshold: threshold))
         w.open("text", ["x": SVG.n(labelWidth), "y": SVG.n(y + 4), "text-anchor": "end", "class": "row-label"])
         w.element("title", text: c.package)
         w.text(c.package.truncatedHead(32))
@@ -114,7 +114,7 @@ enum ForestPlot {
         w.close()
     }
 
-    static func hover(_ c: PackageComparison) -> String {
+    static func hover(_ c: PackageComparison, threshold: Double) -> String {
         func e(_ v: Double) -> String { v.isFinite ? String(format: "%.6g", v) : "N/A" }
         var t = "\(c.package): \(c.treatment) vs \(c.baseline)\n"
         t += "ratio \(e(c.ratio)) (\(NumberText.pct((c.ratio - 1) * 100, digits: 2))), 95% CI [\(e(c.ratioLow)), \(e(c.ratioHigh))]\n"
@@ -123,7 +123,9 @@ enum ForestPlot {
         if c.excludedBaseline + c.excludedTreatment > 0 { t += ", \(c.excludedBaseline + c.excludedTreatment) excluded" }
         if c.verdict == .inconclusive && c.minimumDetectableEffect.isFinite {
             t += "\nsmallest detectable effect at this n \(NumberText.pct(c.minimumDetectableEffect * 100))"
-            if let need = c.iterationsNeeded { t += "; ~\(need) iterations per condition would resolve ±δ" }
+            if let need = c.iterationsNeeded {
+                t += "; ~\(need) iterations per condition would call a ±\(NumberText.f(threshold * 200, 1))% change at 80%"
+            }
         }
         return t
     }
