@@ -271,14 +271,22 @@ final class CalibrationTests: XCTestCase {
         XCTAssertNil(RankPowerPlan([1, 1, 1], [2, 2, 2]))  // no noise: nothing to plan from
     }
 
+    /// An A/A cell, and a cell with each package shifted by the median detectable effect its noise class was
+    /// promised in it.
+    func shiftedByDetectableEffect(_ model: NoiseModel, _ design: CalibrationDesign, n: Int, suites: (aa: Int, at: Int),
+                                   seeds: (aa: UInt64, at: UInt64)) -> (aa: CompareCalibration.Result, at: CompareCalibration.Result) {
+        typealias C = CompareCalibration
+        let aa = C.run(C.Cell(model: model, design: design, n: n, change: .none, suites: suites.aa), seed: seeds.aa)
+        let at = C.run(C.Cell(model: model, design: design, n: n, change: .atDetectableEffect(aa.medianDetectable), suites: suites.at),
+                       seed: seeds.at)
+        return (aa, at)
+    }
+
     /// Under clustered (bimodal) noise at 10 values per side the Hodges–Lehmann method decides, and packages
     /// shifted by the median detectable effect of their noise class are called in 80% ± 5% of cases (the effect
     /// read from the Moses interval's width was called in 59%).
     func testSeededPowerAtTheRankDetectableEffectUnderClusteredNoise() {
-        typealias C = CompareCalibration
-        let aa = C.run(C.Cell(model: .bimodal, design: .unpaired, n: 10, change: .none, suites: 20), seed: 820)
-        let at = C.run(C.Cell(model: .bimodal, design: .unpaired, n: 10, change: .atDetectableEffect(aa.medianDetectable), suites: 20),
-                       seed: 821)
+        let (_, at) = shiftedByDetectableEffect(.bimodal, .unpaired, n: 10, suites: (20, 20), seeds: (820, 821))
         XCTAssertEqual(at.changed, 1000)
         XCTAssertEqual(at.powerWherePromised, 0.8, accuracy: 0.05)
     }
@@ -289,11 +297,8 @@ final class CalibrationTests: XCTestCase {
     /// seeds and 91% in the full table while a lighter tail than normal was read only when significant, which
     /// these suites' variances rarely are).
     func testSeededPowerAtTheDetectableEffectInClusteredSuitesThatMakeThePromise() {
-        typealias C = CompareCalibration
-        let aa = C.run(C.Cell(model: .bimodal, design: .paired, n: 3, change: .none, suites: 300), seed: 830)
+        let (aa, at) = shiftedByDetectableEffect(.bimodal, .paired, n: 3, suites: (300, 600), seeds: (830, 831))
         XCTAssertLessThan(aa.promisedShare, 0.1)
-        let at = C.run(C.Cell(model: .bimodal, design: .paired, n: 3, change: .atDetectableEffect(aa.medianDetectable), suites: 600),
-                       seed: 831)
         XCTAssertGreaterThanOrEqual(at.changedWherePromised, 500)
         XCTAssertEqual(at.powerWherePromised, 0.8, accuracy: 0.05)
     }
@@ -334,12 +339,9 @@ final class CalibrationTests: XCTestCase {
     /// formula promised 80% and delivered 59%) and n = 5, and with a heavy right tail at n = 3 (73% when the
     /// tail weight was read from the variance ratios' spread alone).
     func testSeededPowerAtTheReportedDetectableEffect() {
-        typealias C = CompareCalibration
         let cells: [(NoiseModel, CalibrationDesign, Int)] = [(.gauss, .paired, 3), (.gauss, .unpaired, 5), (.heavyTail, .unpaired, 3)]
         for (k, (model, design, n)) in cells.enumerated() {
-            let aa = C.run(C.Cell(model: model, design: design, n: n, change: .none, suites: 20), seed: 800 + UInt64(k))
-            let at = C.run(C.Cell(model: model, design: design, n: n, change: .atDetectableEffect(aa.medianDetectable), suites: 20),
-                           seed: 810 + UInt64(k))
+            let (_, at) = shiftedByDetectableEffect(model, design, n: n, suites: (20, 20), seeds: (800 + UInt64(k), 810 + UInt64(k)))
             XCTAssertEqual(at.changed, 1000)
             XCTAssertGreaterThanOrEqual(at.changedWherePromised, 900)
             XCTAssertEqual(at.powerWherePromised, 0.8, accuracy: 0.05, "\(model.rawValue) \(design.rawValue) n=\(n)")
