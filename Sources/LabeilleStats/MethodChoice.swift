@@ -45,15 +45,6 @@ enum MethodChoice {
         let power = PowerPlan(variance: t.variance, scale: fit.scale, extra: fit.extraVariance, df: t.dataDF,
                               priorDF: t.borrowedDF, fit: fit, kurtosis: kurtosis)
         setPower(&c, power, threshold: threshold, quantiles: &quantiles)
-        if let plain = c.unadjustedFit {
-            // The clusters' own spread returns in a rerun (from 6 values per side no cluster adjustment applies):
-            // planned from the cluster-adjusted variance, 2δ was called in 30–40% of the noisier packages at the
-            // count given.
-            let rerun = PowerPlan(variance: plain.variance, scale: plain.scale, extra: plain.extraVariance, df: plain.df,
-                                  priorDF: 0, fit: plain, kurtosis: kurtosis)
-            c.iterationsNeeded = rerun.forAlternatingRerun(of: c.blockDrift)
-                .iterationsNeeded(target: log1p(2 * threshold), margin: log1p(threshold), quantiles: &quantiles)
-        }
     }
 
     /// The exact rank test can reach the threshold a lone discovery among `family` packages needs, and no
@@ -115,8 +106,7 @@ enum MethodChoice {
         let margin = log1p(threshold)
         let mde = plan.detectableLogEffect(n: plan.fit.perCondition, margin: margin, quantiles: &quantiles)
         c.minimumDetectableEffect = mde.isFinite ? exp(mde) - 1 : .nan
-        c.iterationsNeeded = plan.forAlternatingRerun(of: c.blockDrift)
-            .iterationsNeeded(target: log1p(2 * threshold), margin: margin, quantiles: &quantiles)
+        c.iterationsNeeded = plan.forRerun(of: c).iterationsNeeded(target: log1p(2 * threshold), margin: margin, quantiles: &quantiles)
     }
 
     static func setPower(_ c: inout PackageComparison, _ plan: RankPowerPlan, threshold: Double) {

@@ -54,15 +54,22 @@ struct PowerPlan {
         return Design(se2: se2, nu: nu, extra: extra, q: quantiles.quantile(0.975, df: dfEff))
     }
 
-    /// The plan for more iterations of a block-ordered package: a rerun in alternating order, with the same
-    /// noise but no drift correction. Rerun in block order, the gap between the blocks grows with their length
-    /// and the drift correction's share of the variance with it (to three times the means' share with the
-    /// package's own drift): the count called 45–76% of 2δ changes under drift, machine state or tails, not
-    /// 80%. Alternating order removes the drift within each round.
-    func forAlternatingRerun(of drift: BlockDrift?) -> PowerPlan {
-        guard let drift else { return self }
+    /// The plan for a rerun with more iterations, which is not read the way these few values were:
+    /// - A cluster-adjusted package is planned from its fit without the clusters as a covariate: from 6 values
+    ///   per side no adjustment applies and the clusters' spread returns (planned from the adjusted variance,
+    ///   2δ was called in 30–40% of the noisier packages at the count given).
+    /// - A block-ordered package is planned for a rerun in alternating order, with the same noise but no drift
+    ///   correction. Rerun in block order, the gap between the blocks grows with their length and the drift
+    ///   correction's share of the variance with it (to three times the means' share with the package's own
+    ///   drift): the count called 45–76% of 2δ changes under drift, machine state or tails, not 80.
+    ///   Alternating order removes the drift within each round.
+    func forRerun(of c: PackageComparison) -> PowerPlan {
         var plan = self
-        plan.scale = drift.meansScale
+        if let plain = c.unadjustedFit {
+            plan = PowerPlan(variance: plain.variance, scale: plain.scale, extra: plain.extraVariance, df: plain.df,
+                             priorDF: 0, fit: plain, kurtosis: kurtosis)
+        }
+        if let drift = c.blockDrift { plan.scale = drift.meansScale }
         return plan
     }
 

@@ -86,7 +86,7 @@ public enum CompareCalibration {
         public var promisedShare: Double { Double(detectable.reduce(0) { $0 + $1.count }) / Double(max(comparisons, 1)) }
     }
 
-    static func trueChange(_ cell: Cell, package p: Int, suite: Int = 0) -> Double {
+    static func trueChange(_ cell: Cell, package p: Int, suite: Int) -> Double {
         switch cell.change {
         case .none: return 0
         case .all(let r): return log(r)
@@ -282,7 +282,8 @@ public enum CompareCalibration {
             let aa = check.aa, cell = aa.cell
             let m = aa.medianDetectable.map { $0.isFinite ? String(format: "%.1f%%", $0 * 100) : "—" }.joined(separator: " / ")
             let k = aa.medianIterationsNeeded.map { $0.map(String.init) ?? "—" }.joined(separator: " / ")
-            out.append("| \(cell.model.rawValue) | \(cell.design.rawValue) | \(cell.n) | \(pct(aa.promisedShare)) | \(m) | \(check.atMedian.changedWherePromised) | \(pct(check.atMedian.powerWherePromised)) | \(pct(check.atOwn.powerWherePromised)) | \(k) | \(pct(check.powerAtIterations)) (\(check.atIterations.map { $0.map { pct($0.powerWherePromised).trimmingCharacters(in: .whitespaces) } ?? "—" }.joined(separator: " / "))) |")
+            let byClass = check.atIterations.map { $0.map { pct($0.powerWherePromised).trimmingCharacters(in: .whitespaces) } ?? "—" }
+            out.append("| \(cell.model.rawValue) | \(cell.design.rawValue) | \(cell.n) | \(pct(aa.promisedShare)) | \(m) | \(check.atMedian.changedWherePromised) | \(pct(check.atMedian.powerWherePromised)) | \(pct(check.atOwn.powerWherePromised)) | \(k) | \(pct(check.powerAtIterations)) (\(byClass.joined(separator: " / "))) |")
         }
         return out.joined(separator: "\n") + "\n"
     }
